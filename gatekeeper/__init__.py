@@ -1,0 +1,1 @@
+"""Gatekeeper: access control and closed management for chemical and logistics parks."""

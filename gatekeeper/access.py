@@ -1,0 +1,138 @@
+"""Access control, deny by default.
+
+Every request is checked before its view runs. A view is reachable only if it (or its
+blueprint) declares who may use it: ``@public``, ``@roles_required(...)``,
+``@station_required`` or ``@station_or_roles(...)``. A view that declares nothing answers
+403 to everybody, so a forgotten decorator fails closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from gatekeeper.extensions import db, login_manager
+from gatekeeper.models.auth import Role, Station, User, hash_token
+from gatekeeper.models.types import utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+ALL_ROLES = frozenset(Role)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+_BLUEPRINT_RULES = "gatekeeper.access.blueprints"
+
+
+@dataclass(frozen=True)
+class Rule:
+    public: bool = False
+    station: bool = False
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+
+def _mark(rule: Rule) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        view._gk_access = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+public = _mark(Rule(public=True))
+station_required = _mark(Rule(station=True))
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    return _mark(Rule(roles=frozenset(roles)))
+
+
+def station_or_roles(*roles: Role) -> Callable[[F], F]:
+    return _mark(Rule(station=True, roles=frozenset(roles)))
+
+
+def protect_blueprint(app: Flask, blueprint_name: str, roles: Iterable[Role]) -> None:
+    """Give every view of a blueprint (e.g. one of Flask-Admin's) a role rule."""
+    app.extensions[_BLUEPRINT_RULES][blueprint_name] = Rule(roles=frozenset(roles))
+
+
+def rule_for(app: Flask, endpoint: str) -> Rule | None:
+    if endpoint == "static":
+        return Rule(public=True)
+    view = app.view_functions.get(endpoint)
+    rule = getattr(view, "_gk_access", None)
+    if isinstance(rule, Rule):
+        return rule
+    blueprint = endpoint.rpartition(".")[0]
+    result: Rule | None = app.extensions[_BLUEPRINT_RULES].get(blueprint)
+    return result
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_BLUEPRINT_RULES] = {}
+    app.before_request(_enforce)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _enforce() -> ResponseReturnValue | None:
+    if request.endpoint is None:  # no route matched: let Flask answer 404/405
+        return None
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.warning("endpoint %s declares no access rule", request.endpoint)
+        abort(403)
+    if rule.public:
+        return None
+    if rule.station and _authenticate_station():
+        return None
+    if rule.roles and current_user.is_authenticated:
+        if current_user.role in rule.roles:
+            return None
+        abort(403)
+    return _unauthorized()
+
+
+def _authenticate_station() -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    station = db.session.scalar(select(Station).where(Station.token_hash == hash_token(token)))
+    if station is None or not station.active:
+        return False
+    g.station = station
+    now = utcnow()
+    if station.last_seen_at is None or now - station.last_seen_at > timedelta(minutes=1):
+        station.last_seen_at = now
+        db.session.commit()
+    return True
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _unauthorized() -> ResponseReturnValue:
+    if _wants_json():
+        response = jsonify(error="unauthorized", message="a valid station token or login is needed")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="gatekeeper"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _load_user(session_id: str) -> User | None:
+    raw_id = session_id.partition(":")[0]
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.get_id() != session_id:
+        return None
+    return user

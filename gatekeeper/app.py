@@ -1,0 +1,102 @@
+"""The application factory: settings, then a flat list of extensions and blueprints."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+
+from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_secret_key
+from gatekeeper.extensions import (
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    talisman,
+)
+
+SUPPORTED_LOCALES = ("en",)
+
+# Same-origin only: every script, style and image is served by this app (no CDNs).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'"],
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config_override: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(config_override)
+    if settings.database_url is None:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        GATEKEEPER=settings,
+        SECRET_KEY=resolve_secret_key(settings),
+        TESTING=settings.env == "testing",
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.sqlalchemy_url),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.force_https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url or settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    logging.basicConfig(level=settings.log_level)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    talisman.init_app(
+        app,
+        force_https=settings.force_https,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        session_cookie_secure=settings.force_https,
+    )
+
+    from gatekeeper import access, cli, jobs
+    from gatekeeper.services import audit
+    from gatekeeper.web import register_blueprints
+
+    jobs.init_app(app)
+    access.init_app(app)
+    audit.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Several threads of the dev server share the file; wait for a lock instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _select_locale() -> str | None:
+    if current_user and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(SUPPORTED_LOCALES)

@@ -1,0 +1,128 @@
+"""``flask`` commands: demo park, reference data, audit verification, workers, scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from gatekeeper import jobs
+
+log = logging.getLogger(__name__)
+
+audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+refdata_cli = AppGroup("refdata", help="Reference data (dangerous goods, HIN codes).")
+
+
+@refdata_cli.command("load")
+def refdata_load() -> None:
+    """Load or update the dangerous-goods list and the valid HIN codes."""
+    from gatekeeper.services.reference_data import load_reference_data
+
+    result = load_reference_data()
+    click.echo(f"reference data: {result.inserted} inserted, {result.updated} updated")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the chain; exit 1 and name the entries if anything was altered."""
+    from gatekeeper.services.audit import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"audit chain intact: {result.entries} entries")
+        return
+    for chain_break in result.breaks:
+        click.echo(f"entry {chain_break.seq}: {chain_break.problem}", err=True)
+    raise click.ClickException(f"audit chain broken ({len(result.breaks)} problem(s))")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Seed the demo park (idempotent) and print the demo logins."""
+    from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
+
+    summary = seed_demo_park()
+    click.echo(f"demo park ready: {summary}")
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, username in summary.users.items():
+        click.echo(f"  {role:<10} {username}")
+    for code, token in summary.station_tokens.items():
+        click.echo(f"station {code} token (shown once): {token}")
+
+
+@click.command("worker")
+@click.option("--queues", "-q", default=",".join(jobs.QUEUES), show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: str, burst: bool) -> None:
+    """Run an RQ worker in this app's context (needs GATEKEEPER_REDIS_URL).
+
+    It is a SimpleWorker: jobs run in this process, so what a job loads once (the OCR
+    model) stays loaded for the next one. Run several workers for parallelism.
+    """
+    from rq import SimpleWorker
+
+    layer = jobs.queues()
+    if layer.embedded:
+        raise click.ClickException(
+            "no GATEKEEPER_REDIS_URL: in embedded mode jobs run in-process, no worker needed"
+        )
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(jobs.QUEUES))
+    if unknown:
+        raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
+    worker_ = SimpleWorker([layer.queue(name) for name in names], connection=layer.connection)
+    worker_.work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every periodic job once and stop.")
+def scheduler(once: bool) -> None:
+    """Run the periodic jobs of jobs/schedule.py (RQ cron with Redis, a timer without)."""
+    from gatekeeper.jobs.schedule import SCHEDULE
+
+    layer = jobs.queues()
+    if once:
+        for periodic in SCHEDULE:
+            job = layer.enqueue(periodic.func)
+            click.echo(f"{periodic.id}: {job.get_status()} {job.return_value()}")
+        return
+    if not layer.embedded:
+        from rq.cron import CronScheduler
+
+        cron = CronScheduler(connection=layer.connection)
+        for periodic in SCHEDULE:
+            spec = periodic.func.job_spec  # type: ignore[attr-defined]
+            cron.register(
+                periodic.func, spec.queue, interval=periodic.every_seconds, name=periodic.id
+            )
+        cron.start()
+        return
+    run_embedded_schedule(current_app._get_current_object(), threading.Event())  # type: ignore[attr-defined]
+
+
+def run_embedded_schedule(app: Flask, stop: threading.Event) -> None:
+    """Embedded mode: run each periodic job in this process on its interval until stopped."""
+    from gatekeeper.jobs.schedule import SCHEDULE
+
+    due = dict.fromkeys((periodic.id for periodic in SCHEDULE), 0.0)
+    while not stop.is_set():
+        now = time.monotonic()
+        for periodic in SCHEDULE:
+            if due[periodic.id] <= now:
+                with app.app_context():
+                    try:
+                        jobs.enqueue(periodic.func)
+                    except Exception:  # logged by the job layer; keep the schedule going
+                        log.exception("periodic job %s failed", periodic.id)
+                due[periodic.id] = now + periodic.every_seconds
+        stop.wait(max(0.5, min(due.values()) - time.monotonic()))
+
+
+def init_app(app: Flask) -> None:
+    for command in (audit_cli, refdata_cli, demo, worker, scheduler):
+        app.cli.add_command(command)

@@ -1,0 +1,179 @@
+"""Periodic checks: expiring documents, overstays and route deviations raise alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from gatekeeper.domain.expiry import ExpiryState, expiry_state
+from gatekeeper.extensions import db
+from gatekeeper.jobs import job
+from gatekeeper.models import (
+    Alert,
+    AlertKind,
+    Park,
+    Person,
+    Presence,
+    PresenceKind,
+    Qualification,
+    Severity,
+    Sighting,
+    Standing,
+    Vehicle,
+)
+from gatekeeper.models.types import utcnow
+
+_VEHICLE_DOCUMENTS = {
+    "adr_certificate_expiry": "ADR certificate of approval",
+    "dg_permit_expiry": "dangerous-goods transport permit",
+    "tank_inspection_expiry": "tank inspection",
+}
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    kind: AlertKind
+    severity: Severity
+    message: str
+    dedup_key: str
+    vehicle_id: int | None = None
+    person_id: int | None = None
+    booking_id: int | None = None
+
+
+def _park() -> Park:
+    park = db.session.scalar(select(Park).limit(1))
+    return park if park is not None else Park(name="Park")
+
+
+def _raise_new(drafts: Iterable[AlertDraft]) -> int:
+    """Insert the alerts not raised before (by dedup key); return how many are new."""
+    pending = {draft.dedup_key: draft for draft in drafts}
+    if not pending:
+        return 0
+    known = set(db.session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(pending))))
+    fresh = [draft for key, draft in pending.items() if key not in known]
+    for draft in fresh:
+        db.session.add(Alert(**draft.__dict__))
+    db.session.commit()
+    return len(fresh)
+
+
+def _expiry_draft(
+    what: str, subject: str, expires_on: date | None, state: ExpiryState, key: str
+) -> AlertDraft | None:
+    if state is ExpiryState.EXPIRED:
+        return AlertDraft(
+            AlertKind.DOCUMENT_EXPIRED,
+            Severity.CRITICAL,
+            f"{what} of {subject} expired on {expires_on}",
+            f"expired:{key}:{expires_on}",
+        )
+    if state is ExpiryState.EXPIRING:
+        return AlertDraft(
+            AlertKind.DOCUMENT_EXPIRING,
+            Severity.WARNING,
+            f"{what} of {subject} expires on {expires_on}",
+            f"expiring:{key}:{expires_on}",
+        )
+    return None
+
+
+def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
+    vehicles = db.session.scalars(select(Vehicle).where(Vehicle.standing == Standing.ACTIVE))
+    for vehicle in vehicles:
+        for column, what in _VEHICLE_DOCUMENTS.items():
+            expires_on = getattr(vehicle, column)
+            if expires_on is None:
+                continue
+            state = expiry_state(expires_on, today, warning_days)
+            draft = _expiry_draft(what, vehicle.plate, expires_on, state, f"v{vehicle.id}:{column}")
+            if draft:
+                yield AlertDraft(**{**draft.__dict__, "vehicle_id": vehicle.id})
+    qualifications = db.session.scalars(
+        select(Qualification).join(Person).where(Person.standing == Standing.ACTIVE)
+    )
+    for qual in qualifications:
+        state = expiry_state(qual.expires_on, today, warning_days)
+        what = f"{qual.kind.value} certificate"
+        draft = _expiry_draft(what, qual.person.full_name, qual.expires_on, state, f"q{qual.id}")
+        if draft:
+            yield AlertDraft(**{**draft.__dict__, "person_id": qual.person_id})
+
+
+@job("maintenance", timeout=300)
+def check_document_expiry() -> int:
+    """Alert once for each vehicle document or certificate that is expiring or expired."""
+    park = _park()
+    return _raise_new(_document_drafts(utcnow().date(), park.expiry_warning_days))
+
+
+def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]:
+    overdue = db.session.scalars(select(Presence).where(Presence.entered_at < now - max_stay))
+    for presence in overdue:
+        if presence.kind is PresenceKind.VEHICLE and presence.vehicle is not None:
+            subject, vehicle_id, person_id = presence.vehicle.plate, presence.vehicle_id, None
+        elif presence.person is not None:
+            subject, vehicle_id, person_id = presence.person.full_name, None, presence.person_id
+        else:
+            continue
+        hours = (now - presence.entered_at).total_seconds() / 3600
+        yield AlertDraft(
+            AlertKind.OVERSTAY,
+            Severity.WARNING,
+            f"{subject} has been inside for {hours:.1f} h (maximum {max_stay})",
+            f"overstay:{presence.kind.value}:{vehicle_id or person_id}:"
+            f"{presence.entered_at.isoformat()}",
+            vehicle_id=vehicle_id,
+            person_id=person_id,
+            booking_id=presence.booking_id,
+        )
+
+
+@job("maintenance", timeout=300)
+def check_overstay() -> int:
+    park = _park()
+    return _raise_new(_overstay_drafts(utcnow(), timedelta(minutes=park.max_stay_minutes)))
+
+
+def _deviation_drafts(now: datetime) -> Iterator[AlertDraft]:
+    inside = db.session.scalars(
+        select(Presence).where(
+            Presence.kind == PresenceKind.VEHICLE, Presence.booking_id.is_not(None)
+        )
+    )
+    for presence in inside:
+        booking = presence.booking
+        if booking is None or presence.vehicle_id is None:
+            continue
+        seen = set(
+            db.session.scalars(
+                select(Sighting.checkpoint_id).where(
+                    Sighting.vehicle_id == presence.vehicle_id,
+                    Sighting.occurred_at >= presence.entered_at,
+                )
+            )
+        )
+        for stop in booking.route:
+            checkpoint_id = stop.node.checkpoint_id
+            if checkpoint_id is None or stop.due_within_minutes is None or checkpoint_id in seen:
+                continue
+            if now > presence.entered_at + timedelta(minutes=stop.due_within_minutes):
+                yield AlertDraft(
+                    AlertKind.ROUTE_DEVIATION,
+                    Severity.CRITICAL,
+                    f"{presence.vehicle.plate if presence.vehicle else '?'} not seen at "
+                    f"{stop.node.code} within {stop.due_within_minutes} min of entry",
+                    f"late:{booking.id}:{stop.id}:{presence.entered_at.isoformat()}",
+                    vehicle_id=presence.vehicle_id,
+                    booking_id=booking.id,
+                )
+
+
+@job("maintenance", timeout=300)
+def check_route_deviations() -> int:
+    """Alert when a vehicle inside has not reached a checkpoint of its route in time."""
+    return _raise_new(_deviation_drafts(utcnow()))

@@ -1,0 +1,126 @@
+"""Who may use the system: people (users with one role) and gate stations (machines)."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gatekeeper.extensions import db
+from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from gatekeeper.models.org import Carrier, Company
+    from gatekeeper.models.park import Lane
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "gks_"  # noqa: S105 (a public marker that identifies station tokens)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    DISPATCHER = "dispatcher"
+    GUARD = "guard"
+    CARRIER = "carrier"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    # A carrier user sees and edits only its own carrier's fleet and crews.
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
+    # A dispatcher may belong to a park company (or to the park's logistics office: null).
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    carrier: Mapped[Carrier | None] = relationship()
+    company: Mapped[Company | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'carrier') = (carrier_id IS NOT NULL)", name="carrier_scope_matches_role"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        """The session id carries a fragment of the password hash, so that a password
+        change ends every other session of this user."""
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+    def set_password(self, password: str) -> None:
+        if len(password) < 8:
+            raise ValueError("a password needs at least 8 characters")
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.role.value})"
+
+
+station_lane = Table(
+    "station_lane",
+    db.Model.metadata,
+    Column("station_id", ForeignKey("station.id", ondelete="CASCADE"), primary_key=True),
+    Column("lane_id", ForeignKey("lane.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def hash_token(token: str) -> str:
+    """Station tokens are long random strings, so one SHA-256 is a sound hash for them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Station(db.Model):
+    """A gate station (lane computer) that talks to the API with a bearer token."""
+
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hint: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lanes: Mapped[list[Lane]] = relationship(secondary=station_lane)
+
+    def issue_token(self) -> str:
+        """Make a new token, keep only its hash, and return it (shown once)."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.token_hint = token[: len(TOKEN_PREFIX) + 4]
+        return token
+
+    def serves(self, lane: Lane) -> bool:
+        return any(own.id == lane.id for own in self.lanes)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

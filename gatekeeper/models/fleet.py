@@ -1,0 +1,202 @@
+"""Fleet and people: vehicles and trailers, persons, their qualifications and documents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.extensions import db
+from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from gatekeeper.models.auth import User
+    from gatekeeper.models.org import Carrier, Company
+
+
+class VehicleKind(enum.StrEnum):
+    TRACTOR = "tractor"
+    RIGID_TRUCK = "rigid_truck"
+    TANKER = "tanker"
+    BOX_TRUCK = "box_truck"
+    VAN = "van"
+    CAR = "car"
+    TRAILER = "trailer"
+    SEMI_TRAILER = "semi_trailer"
+    TANK_TRAILER = "tank_trailer"
+
+    @property
+    def is_trailer(self) -> bool:
+        return self in (VehicleKind.TRAILER, VehicleKind.SEMI_TRAILER, VehicleKind.TANK_TRAILER)
+
+
+class AdrApproval(enum.StrEnum):
+    """ADR certificate of approval types (ADR 9.1.3)."""
+
+    EX_II = "EX/II"
+    EX_III = "EX/III"
+    FL = "FL"
+    AT = "AT"
+    MEMU = "MEMU"
+
+
+class Standing(enum.StrEnum):
+    """Whether the park lets a vehicle or person in at all."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    BLACKLISTED = "blacklisted"
+
+
+class PersonKind(enum.StrEnum):
+    DRIVER = "driver"
+    ESCORT = "escort"
+    EMPLOYEE = "employee"
+    CONTRACTOR = "contractor"
+    VISITOR = "visitor"
+
+
+class QualificationKind(enum.StrEnum):
+    ADR_DRIVER = "adr_driver"  # ADR 8.2 driver training certificate (5 years)
+    DG_DRIVER_CN = "dg_driver_cn"  # China: road dangerous-goods driver qualification
+    ESCORT = "escort"  # China: dangerous-goods escort (supercargo) qualification
+    INDUCTION = "induction"  # park safety induction
+    INSURANCE = "insurance"  # contractor liability insurance
+    FORKLIFT = "forklift"
+
+
+class Vehicle(db.Model):
+    """A motor vehicle or a trailer; trailers have their own plate and documents."""
+
+    __tablename__ = "vehicle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate: Mapped[str] = mapped_column(String(20))
+    # Upper-case alphanumerics only: what plate matching compares.
+    plate_normalized: Mapped[str] = mapped_column(String(20), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[VehicleKind] = mapped_column(str_enum(VehicleKind))
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
+    make_model: Mapped[str | None] = mapped_column(String(80))
+    adr_approval: Mapped[AdrApproval | None] = mapped_column(str_enum(AdrApproval, 8))
+    adr_certificate_number: Mapped[str | None] = mapped_column(String(64))
+    adr_certificate_expiry: Mapped[date | None]
+    dg_permit_number: Mapped[str | None] = mapped_column(String(64))
+    dg_permit_expiry: Mapped[date | None]
+    tank_code: Mapped[str | None] = mapped_column(String(16))
+    tank_inspection_expiry: Mapped[date | None]
+    standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
+    standing_reason: Mapped[str | None] = mapped_column(String(255))
+    standing_until: Mapped[date | None]
+
+    carrier: Mapped[Carrier | None] = relationship()
+    documents: Mapped[list[Document]] = relationship(back_populates="vehicle")
+
+    __table_args__ = (UniqueConstraint("plate_normalized", "country"),)
+
+    @validates("plate")
+    def _keep_normalized_plate(self, _key: str, plate: str) -> str:
+        normalized = normalize_plate(plate)
+        if not normalized:
+            raise ValueError("a plate needs at least one letter or digit")
+        self.plate_normalized = normalized
+        return plate.strip().upper()
+
+    @property
+    def is_trailer(self) -> bool:
+        return self.kind.is_trailer
+
+    def __str__(self) -> str:
+        return f"{self.plate} ({self.country})"
+
+
+class Person(db.Model):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind))
+    full_name: Mapped[str] = mapped_column(String(160))
+    id_document_type: Mapped[str | None] = mapped_column(String(32))
+    id_document_number: Mapped[str | None] = mapped_column(String(64))
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    # Visitors are pre-registered with the name of their host.
+    host_name: Mapped[str | None] = mapped_column(String(160))
+    standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
+    standing_reason: Mapped[str | None] = mapped_column(String(255))
+
+    carrier: Mapped[Carrier | None] = relationship()
+    company: Mapped[Company | None] = relationship()
+    qualifications: Mapped[list[Qualification]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(back_populates="person")
+
+    __table_args__ = (UniqueConstraint("id_document_type", "id_document_number"),)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.kind.value})"
+
+
+class Qualification(db.Model):
+    """A certificate a person holds, with the hazard classes it covers and its expiry."""
+
+    __tablename__ = "qualification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[QualificationKind] = mapped_column(str_enum(QualificationKind))
+    number: Mapped[str | None] = mapped_column(String(64))
+    # Hazard classes covered (e.g. ["2", "3", "8"]); "tank" marks the ADR tank specialisation.
+    classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date | None]
+    expires_on: Mapped[date]
+
+    person: Mapped[Person] = relationship(back_populates="qualifications")
+
+    __table_args__ = (
+        CheckConstraint("valid_from IS NULL OR valid_from <= expires_on", name="valid_range"),
+    )
+
+    def is_valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and day <= self.expires_on
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.number or ''} until {self.expires_on}"
+
+
+class Document(db.Model):
+    """An uploaded file (permit photo, certificate scan, ID) kept under the storage folder."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    vehicle: Mapped[Vehicle | None] = relationship(back_populates="documents")
+    person: Mapped[Person | None] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "vehicle_id IS NOT NULL OR person_id IS NOT NULL OR carrier_id IS NOT NULL",
+            name="has_owner",
+        ),
+        CheckConstraint("size_bytes >= 0", name="size_nonneg"),
+    )

@@ -1,0 +1,45 @@
+"""Organisations: the park's companies and the carriers that drive in."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gatekeeper.extensions import db
+
+
+class Company(db.Model):
+    """A company inside the park: consignee and/or consignor of loads, owner of docks."""
+
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    is_consignee: Mapped[bool] = mapped_column(default=True)
+    is_consignor: Mapped[bool] = mapped_column(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Carrier(db.Model):
+    """A transport company whose vehicles and crews enter the park."""
+
+    __tablename__ = "carrier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    country: Mapped[str] = mapped_column(String(2))
+    # Road transport operating licence (for dangerous goods where the country requires one).
+    licence_number: Mapped[str | None] = mapped_column(String(64))
+    licence_expiry: Mapped[date | None]
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    is_suspended: Mapped[bool] = mapped_column(default=False)
+
+    def __str__(self) -> str:
+        return self.name

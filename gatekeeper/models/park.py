@@ -1,0 +1,234 @@
+"""The park layout: zones, gates and lanes, checkpoints, docks and the road graph."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gatekeeper.extensions import db
+from gatekeeper.models.types import str_enum
+
+if TYPE_CHECKING:
+    from gatekeeper.models.org import Company
+
+HAZARD_CLASSES = ("1", "2", "3", "4.1", "4.2", "4.3", "5.1", "5.2", "6.1", "6.2", "7", "8", "9")
+
+
+class ZoneKind(enum.StrEnum):
+    PRODUCTION = "production"
+    WAREHOUSE = "warehouse"
+    HOLDING = "holding"  # the hazmat holding / parking lot
+    PARKING = "parking"
+    ROAD = "road"
+    OFFICE = "office"
+
+
+class LaneDirection(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+    BOTH = "both"
+
+
+class LaneKind(enum.StrEnum):
+    GENERAL = "general"
+    HAZMAT = "hazmat"
+    WASTE = "waste"
+    PEDESTRIAN = "pedestrian"
+    EMERGENCY = "emergency"
+
+
+class TunnelCategory(enum.StrEnum):
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
+class NodeKind(enum.StrEnum):
+    GATE = "gate"
+    CHECKPOINT = "checkpoint"
+    DOCK = "dock"
+    JUNCTION = "junction"
+
+
+class Park(db.Model):
+    """The one park this installation runs, and the thresholds its rules use."""
+
+    __tablename__ = "park"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    max_stay_minutes: Mapped[int] = mapped_column(default=360)
+    early_tolerance_minutes: Mapped[int] = mapped_column(default=30)
+    late_tolerance_minutes: Mapped[int] = mapped_column(default=60)
+    escort_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
+    small_load_points_threshold: Mapped[int] = mapped_column(default=1000)
+    plate_confidence_threshold: Mapped[float] = mapped_column(default=0.8)
+    expiry_warning_days: Mapped[int] = mapped_column(default=30)
+    # Plate formats the vision pipeline tries, in order of likelihood.
+    plate_formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["EU", "CN"])
+
+    __table_args__ = (
+        CheckConstraint("max_stay_minutes > 0", name="max_stay_positive"),
+        CheckConstraint(
+            "plate_confidence_threshold >= 0 AND plate_confidence_threshold <= 1",
+            name="plate_confidence_range",
+        ),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(db.Model):
+    __tablename__ = "zone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[ZoneKind] = mapped_column(str_enum(ZoneKind))
+    capacity_people: Mapped[int | None]
+    capacity_vehicles: Mapped[int | None]
+    capacity_hazmat_vehicles: Mapped[int | None]
+    allowed_hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        CheckConstraint("capacity_people >= 0", name="capacity_people_nonneg"),
+        CheckConstraint("capacity_vehicles >= 0", name="capacity_vehicles_nonneg"),
+        CheckConstraint("capacity_hazmat_vehicles >= 0", name="capacity_hazmat_nonneg"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Gate(db.Model):
+    __tablename__ = "gate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    lanes: Mapped[list[Lane]] = relationship(back_populates="gate", order_by="Lane.code")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Lane(db.Model):
+    __tablename__ = "lane"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gate.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    direction: Mapped[LaneDirection] = mapped_column(str_enum(LaneDirection))
+    kind: Mapped[LaneKind] = mapped_column(str_enum(LaneKind))
+    is_open: Mapped[bool] = mapped_column(default=True)
+    # The zone a vehicle is in after passing this lane inwards.
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"))
+    # Region of interest in the camera frame, as fractions [x, y, w, h]; null = whole frame.
+    roi: Mapped[list[float] | None] = mapped_column(JSON)
+
+    gate: Mapped[Gate] = relationship(back_populates="lanes")
+    zone: Mapped[Zone | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Checkpoint(db.Model):
+    """A camera on a park road where vehicles are sighted."""
+
+    __tablename__ = "checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"))
+
+    zone: Mapped[Zone | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Dock(db.Model):
+    """An unloading / loading point of one of the park's companies."""
+
+    __tablename__ = "dock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    slots_per_hour: Mapped[int] = mapped_column(default=2)
+
+    company: Mapped[Company] = relationship()
+    zone: Mapped[Zone] = relationship()
+
+    __table_args__ = (CheckConstraint("slots_per_hour > 0", name="slots_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RoadNode(db.Model):
+    """A point of the road graph: a gate, a checkpoint, a dock or a plain junction."""
+
+    __tablename__ = "road_node"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[NodeKind] = mapped_column(str_enum(NodeKind))
+    gate_id: Mapped[int | None] = mapped_column(ForeignKey("gate.id"), unique=True)
+    checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoint.id"), unique=True)
+    dock_id: Mapped[int | None] = mapped_column(ForeignKey("dock.id"), unique=True)
+
+    gate: Mapped[Gate | None] = relationship()
+    checkpoint: Mapped[Checkpoint | None] = relationship()
+    dock: Mapped[Dock | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'gate' AND gate_id IS NOT NULL AND checkpoint_id IS NULL AND dock_id IS NULL)"
+            " OR (kind = 'checkpoint' AND checkpoint_id IS NOT NULL"
+            " AND gate_id IS NULL AND dock_id IS NULL)"
+            " OR (kind = 'dock' AND dock_id IS NOT NULL AND gate_id IS NULL"
+            " AND checkpoint_id IS NULL)"
+            " OR (kind = 'junction' AND gate_id IS NULL AND checkpoint_id IS NULL"
+            " AND dock_id IS NULL)",
+            name="node_target_matches_kind",
+        ),
+    )
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RoadEdge(db.Model):
+    """A road segment between two nodes, with its restrictions."""
+
+    __tablename__ = "road_edge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_node_id: Mapped[int] = mapped_column(ForeignKey("road_node.id"), index=True)
+    to_node_id: Mapped[int] = mapped_column(ForeignKey("road_node.id"), index=True)
+    length_m: Mapped[int]
+    speed_limit_kmh: Mapped[int] = mapped_column(default=20)
+    two_way: Mapped[bool] = mapped_column(default=True)
+    forbidden_hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tunnel_category: Mapped[TunnelCategory | None] = mapped_column(str_enum(TunnelCategory, 1))
+
+    from_node: Mapped[RoadNode] = relationship(foreign_keys=[from_node_id])
+    to_node: Mapped[RoadNode] = relationship(foreign_keys=[to_node_id])
+
+    __table_args__ = (
+        CheckConstraint("length_m > 0", name="length_positive"),
+        CheckConstraint("speed_limit_kmh > 0", name="speed_positive"),
+        CheckConstraint("from_node_id <> to_node_id", name="no_self_loop"),
+    )

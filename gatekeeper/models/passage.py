@@ -1,0 +1,187 @@
+"""What happens at the gates and on park roads: passages, sightings, presence, alerts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gatekeeper.extensions import db
+from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from gatekeeper.models.auth import Station, User
+    from gatekeeper.models.booking import Booking
+    from gatekeeper.models.fleet import Person, Vehicle
+    from gatekeeper.models.park import Checkpoint, Lane, Zone
+
+
+class Decision(enum.StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+    HOLD = "hold"  # wait in the holding lot
+    REVIEW = "review"  # the guard decides
+
+
+class PassageDirection(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Passage(db.Model):
+    """One gate event: what the cameras read, what was matched, what was decided and by whom."""
+
+    __tablename__ = "passage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane_id: Mapped[int] = mapped_column(ForeignKey("lane.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    direction: Mapped[PassageDirection] = mapped_column(str_enum(PassageDirection, 3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The station's event id: the same event sent twice makes one passage.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    plate_read: Mapped[str | None] = mapped_column(String(20))
+    plate_confidence: Mapped[float | None]
+    hin_read: Mapped[str | None] = mapped_column(String(4))
+    un_read: Mapped[str | None] = mapped_column(String(4))
+    hazard_confidence: Mapped[float | None]
+    # The full vision output (candidates, boxes, timings).
+    reads: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
+    match_quality: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, 8))
+    # [{"code": ..., "message": ..., "evidence": {...}}, ...]
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    override_reason: Mapped[str | None] = mapped_column(String(500))
+    persons_count: Mapped[int | None]
+
+    lane: Mapped[Lane] = relationship()
+    station: Mapped[Station | None] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship(foreign_keys=[vehicle_id])
+    trailer: Mapped[Vehicle | None] = relationship(foreign_keys=[trailer_id])
+    booking: Mapped[Booking | None] = relationship()
+    operator: Mapped[User | None] = relationship()
+    images: Mapped[list[PassageImage]] = relationship(
+        back_populates="passage", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("lane_id", "idempotency_key"),
+        CheckConstraint(
+            "override_reason IS NULL OR operator_id IS NOT NULL", name="override_has_operator"
+        ),
+    )
+
+
+class PassageImage(db.Model):
+    __tablename__ = "passage_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passage_id: Mapped[int] = mapped_column(
+        ForeignKey("passage.id", ondelete="CASCADE"), index=True
+    )
+    stored_path: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    passage: Mapped[Passage] = relationship(back_populates="images")
+
+
+class Sighting(db.Model):
+    """A vehicle seen by a checkpoint camera inside the park."""
+
+    __tablename__ = "sighting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoint.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    plate_read: Mapped[str] = mapped_column(String(20))
+    plate_confidence: Mapped[float | None]
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    on_route: Mapped[bool | None]
+    image_path: Mapped[str | None] = mapped_column(String(255))
+
+    checkpoint: Mapped[Checkpoint] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+
+
+class PresenceKind(enum.StrEnum):
+    VEHICLE = "vehicle"
+    PERSON = "person"
+
+
+class Presence(db.Model):
+    """Who and what is inside the park now; a row is added on entry and removed on exit."""
+
+    __tablename__ = "presence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PresenceKind] = mapped_column(str_enum(PresenceKind, 8))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    entry_passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Classes of the dangerous goods on board (vehicles), for the "hazmat on site" view.
+    hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    vehicle: Mapped[Vehicle | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    zone: Mapped[Zone | None] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'vehicle' AND vehicle_id IS NOT NULL AND person_id IS NULL)"
+            " OR (kind = 'person' AND person_id IS NOT NULL AND vehicle_id IS NULL)",
+            name="subject_matches_kind",
+        ),
+    )
+
+    @property
+    def is_hazmat(self) -> bool:
+        return bool(self.hazard_classes)
+
+
+class AlertKind(enum.StrEnum):
+    DOCUMENT_EXPIRING = "document_expiring"
+    DOCUMENT_EXPIRED = "document_expired"
+    OVERSTAY = "overstay"
+    ROUTE_DEVIATION = "route_deviation"
+    EMERGENCY_LANE = "emergency_lane"
+    GATE = "gate"
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Alert(db.Model):
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind, 24), index=True)
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity, 8))
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Periodic checks raise each alert once: the key names what it is about.
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Write paths: load records, call the domain, persist, record the audit trail."""

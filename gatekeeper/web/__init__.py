@@ -1,0 +1,40 @@
+"""HTTP layer: one folder per area; each view declares who may use it (see access.py)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from gatekeeper.web.admin import init_admin
+    from gatekeeper.web.api.routes import bp as api_bp
+    from gatekeeper.web.auth.routes import bp as auth_bp
+    from gatekeeper.web.home.routes import bp as home_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(api_bp)
+    init_admin(app)
+    from gatekeeper.web import errors
+
+    errors.init_app(app)
+    app.context_processor(_navigation)
+
+
+def _navigation() -> dict[str, object]:
+    """Top-bar links: (endpoint, label, roles that see it)."""
+    from flask_babel import get_locale
+    from flask_babel import lazy_gettext as _l
+
+    staff = ("admin", "manager")
+    return {
+        "get_locale": get_locale,
+        "nav_links": (
+            ("home.lanes", _l("Gates"), ("guard", *staff)),
+            ("home.bookings", _l("Bookings"), ("dispatcher", *staff)),
+            ("home.occupancy", _l("Occupancy"), staff),
+            ("home.alerts", _l("Alerts"), staff),
+            ("home.fleet", _l("Fleet"), ("carrier",)),
+            ("admin.index", _l("Admin"), ("admin",)),
+        ),
+    }

@@ -1,0 +1,76 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from gatekeeper.access import ALL_ROLES, public, roles_required
+from gatekeeper.extensions import db, limiter
+from gatekeeper.models import User
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit
+from gatekeeper.web.auth.forms import LoginForm
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _login_limit() -> str:
+    return str(current_app.config["GATEKEEPER"].login_rate_limit)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an attacker's link must not turn the login into a redirector."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data))
+        if user is not None and user.active and user.check_password(form.password.data or ""):
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record("auth.login", entity_type="user", entity_id=user.id)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record(
+            "auth.login_failed",
+            details={"username": (form.username.data or "")[:64]},
+            actor="anonymous",
+        )
+        db.session.commit()
+        flash(_("Wrong username or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def logout() -> ResponseReturnValue:
+    audit.record("auth.logout", entity_type="user", entity_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))

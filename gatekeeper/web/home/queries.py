@@ -1,0 +1,143 @@
+"""Read-only queries behind the role home pages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from gatekeeper.domain.expiry import ExpiryState, expiry_state
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Alert,
+    Booking,
+    BookingStatus,
+    Gate,
+    Park,
+    Person,
+    Presence,
+    PresenceKind,
+    Vehicle,
+    Zone,
+)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def park() -> Park | None:
+    return db.session.scalar(select(Park).limit(1))
+
+
+def gates() -> list[Gate]:
+    return list(
+        db.session.scalars(select(Gate).options(selectinload(Gate.lanes)).order_by(Gate.code))
+    )
+
+
+def bookings_on(day: date, carrier_id: int | None = None) -> list[Booking]:
+    start, end = day_bounds(day)
+    query = (
+        select(Booking)
+        .where(Booking.window_start < end, Booking.window_end > start)
+        .options(selectinload(Booking.cargo))
+        .order_by(Booking.window_start)
+    )
+    if carrier_id is not None:
+        query = query.where(Booking.carrier_id == carrier_id)
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ZoneOccupancy:
+    zone: Zone
+    vehicles: int
+    hazmat_vehicles: int
+    people: int
+
+
+def occupancy() -> list[ZoneOccupancy]:
+    presences = list(db.session.scalars(select(Presence)))
+    rows = []
+    for zone in db.session.scalars(select(Zone).order_by(Zone.code)):
+        here = [p for p in presences if p.zone_id == zone.id]
+        vehicles = [p for p in here if p.kind is PresenceKind.VEHICLE]
+        rows.append(
+            ZoneOccupancy(
+                zone=zone,
+                vehicles=len(vehicles),
+                hazmat_vehicles=sum(1 for p in vehicles if p.is_hazmat),
+                people=sum(1 for p in here if p.kind is PresenceKind.PERSON),
+            )
+        )
+    return rows
+
+
+def hazmat_by_class() -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for classes in db.session.scalars(
+        select(Presence.hazard_classes).where(Presence.kind == PresenceKind.VEHICLE)
+    ):
+        counts.update(classes)
+    return counts
+
+
+def open_alerts(limit: int = 50) -> list[Alert]:
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.acknowledged_at.is_(None))
+            .order_by(Alert.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def count_alerts() -> int:
+    return (
+        db.session.scalar(select(func.count(Alert.id)).where(Alert.acknowledged_at.is_(None))) or 0
+    )
+
+
+@dataclass(frozen=True)
+class DatedItem:
+    what: str
+    expires_on: date | None
+    state: ExpiryState
+
+
+def vehicle_documents(vehicle: Vehicle, today: date, warning_days: int) -> list[DatedItem]:
+    items = [
+        ("ADR certificate", vehicle.adr_certificate_expiry, vehicle.adr_approval is not None),
+        ("DG transport permit", vehicle.dg_permit_expiry, vehicle.dg_permit_number is not None),
+        ("Tank inspection", vehicle.tank_inspection_expiry, vehicle.tank_code is not None),
+    ]
+    return [
+        DatedItem(what, expires_on, expiry_state(expires_on, today, warning_days))
+        for what, expires_on, needed in items
+        if needed or expires_on is not None
+    ]
+
+
+def carrier_fleet(carrier_id: int) -> tuple[list[Vehicle], list[Person]]:
+    vehicles = db.session.scalars(
+        select(Vehicle).where(Vehicle.carrier_id == carrier_id).order_by(Vehicle.plate)
+    )
+    persons = db.session.scalars(
+        select(Person)
+        .where(Person.carrier_id == carrier_id)
+        .options(selectinload(Person.qualifications))
+        .order_by(Person.full_name)
+    )
+    return list(vehicles), list(persons)
+
+
+def expected_today(day: date) -> list[Booking]:
+    return [
+        b for b in bookings_on(day) if b.status in (BookingStatus.APPROVED, BookingStatus.ARRIVED)
+    ]

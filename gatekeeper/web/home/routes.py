@@ -1,0 +1,93 @@
+"""The home page of each role and the overview pages it links to."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+
+from gatekeeper import jobs
+from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
+from gatekeeper.domain.expiry import expiry_state
+from gatekeeper.extensions import db
+from gatekeeper.models import Role
+from gatekeeper.models.types import utcnow
+from gatekeeper.web.home import queries
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@roles_required(*ALL_ROLES)
+def index() -> ResponseReturnValue:
+    return render_template(f"home/{current_user.role.value}.html", today=utcnow().date())
+
+
+@bp.route("/guard/lanes")
+@roles_required(Role.GUARD, *STAFF_ROLES)
+def lanes() -> ResponseReturnValue:
+    today = utcnow().date()
+    return render_template(
+        "home/lanes.html", gates=queries.gates(), expected=queries.expected_today(today)
+    )
+
+
+@bp.route("/dispatch/bookings")
+@roles_required(Role.DISPATCHER, *STAFF_ROLES)
+def bookings() -> ResponseReturnValue:
+    today = utcnow().date()
+    return render_template("home/bookings.html", bookings=queries.bookings_on(today), day=today)
+
+
+@bp.route("/manage/occupancy")
+@roles_required(*STAFF_ROLES)
+def occupancy() -> ResponseReturnValue:
+    return render_template(
+        "home/occupancy.html",
+        zones=queries.occupancy(),
+        hazmat=sorted(queries.hazmat_by_class().items()),
+    )
+
+
+@bp.route("/manage/alerts")
+@roles_required(*STAFF_ROLES)
+def alerts() -> ResponseReturnValue:
+    return render_template("home/alerts.html", alerts=queries.open_alerts())
+
+
+@bp.route("/carrier/fleet")
+@roles_required(Role.CARRIER)
+def fleet() -> ResponseReturnValue:
+    if current_user.carrier_id is None:  # the schema forbids this; fail closed anyway
+        abort(403)
+    park = queries.park()
+    warning_days = park.expiry_warning_days if park else 30
+    today = utcnow().date()
+    vehicles, persons = queries.carrier_fleet(current_user.carrier_id)
+    return render_template(
+        "home/fleet.html",
+        vehicles=[(v, queries.vehicle_documents(v, today, warning_days)) for v in vehicles],
+        persons=persons,
+        state_of=lambda day: expiry_state(day, today, warning_days),
+    )
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> ResponseReturnValue:
+    """Liveness and dependencies, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # report, never raise: this page must answer
+        db.session.rollback()
+        database = f"error: {type(exc).__name__}"
+    queue_layer = jobs.queues()
+    if queue_layer.embedded:
+        redis = "not configured (embedded jobs)"
+    else:
+        redis = "ok" if queue_layer.ping() else "error: unreachable"
+    healthy = database == "ok" and not redis.startswith("error")
+    body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis}
+    return jsonify(body), 200 if healthy else 503

@@ -1,0 +1,3 @@
+from gatekeeper.app import create_app
+
+app = create_app()

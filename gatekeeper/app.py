@@ -6,9 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_login import current_user
+from sqlalchemy import Engine, event
 
+from gatekeeper import access
 from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_secret_key
 from gatekeeper.extensions import (
     babel,
@@ -31,6 +33,17 @@ CONTENT_SECURITY_POLICY = {
     "object-src": "'none'",
     "frame-ancestors": "'none'",
 }
+
+
+# Flask-Admin's templates use inline event handlers (delete confirmations): its pages
+# alone may run inline scripts. They are reachable by admins only.
+ADMIN_CSP = "; ".join(
+    f"{key} {' '.join(value) if isinstance(value, list) else value}"
+    for key, value in {
+        **CONTENT_SECURITY_POLICY,
+        "script-src": ["'self'", "'unsafe-inline'"],
+    }.items()
+)
 
 
 def create_app(config_override: dict[str, Any] | None = None) -> Flask:
@@ -63,13 +76,20 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app)
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
     )
     login_manager.init_app(app)
+    # Access is checked before CSRF, so an anonymous POST is refused as unauthenticated.
+    access.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    # Registered before Talisman's hook, so it runs after it (Flask runs them in reverse).
+    app.after_request(_admin_csp)
     talisman.init_app(
         app,
         force_https=settings.force_https,
@@ -77,16 +97,21 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         session_cookie_secure=settings.force_https,
     )
 
-    from gatekeeper import access, cli, jobs
+    from gatekeeper import cli, jobs
     from gatekeeper.services import audit
     from gatekeeper.web import register_blueprints
 
     jobs.init_app(app)
-    access.init_app(app)
     audit.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     return app
+
+
+def _admin_csp(response: Response) -> Response:
+    if request.path.startswith("/admin"):
+        response.headers["Content-Security-Policy"] = ADMIN_CSP
+    return response
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -94,6 +119,23 @@ def _engine_options(url: str) -> dict[str, Any]:
         # Several threads of the dev server share the file; wait for a lock instead of failing.
         return {"connect_args": {"timeout": 15}}
     return {"pool_pre_ping": True}
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make SQLite behave like the server databases: foreign keys enforced, real
+    transactions (pysqlite's own BEGIN handling breaks SAVEPOINTs), WAL for readers."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _select_locale() -> str | None:

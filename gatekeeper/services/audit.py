@@ -76,7 +76,7 @@ def record(
     )
     entry.hash = entry.compute_hash()
     session.add(entry)
-    session.flush([entry])
+    session.flush()
     return entry
 
 

@@ -220,7 +220,7 @@ def init_admin(app: Flask) -> None:
     )
     for view_cls, model, category in _MODEL_VIEWS:
         admin.add_view(
-            view_cls(model, db.session, category=category, endpoint=f"admin_{model.__tablename__}")
+            view_cls(model, db, category=category, endpoint=f"admin_{model.__tablename__}")
         )
     admin.add_view(
         AuditVerifyView(

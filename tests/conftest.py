@@ -1,0 +1,150 @@
+"""Fixtures: one app and one migrated database per test session, a rollback per test.
+
+The backend comes from ``GK_TEST_DATABASE_URL`` (default: a fresh SQLite file);
+``make test`` runs the suite once on SQLite and once on PostgreSQL. Redis tests use
+``GK_TEST_REDIS_URL`` (default: the local server, database 15).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session
+
+from gatekeeper.app import create_app
+from gatekeeper.extensions import db, limiter
+from gatekeeper.models import Role, User
+from gatekeeper.services.reference_data import load_reference_data
+from tests import factories
+
+REDIS_URL = os.environ.get("GK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _fresh_database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("GK_TEST_DATABASE_URL")
+    return url or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def make_app(tmp_dir: Path, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "env": "testing",
+        "instance_path": tmp_dir,
+        "database_url": _fresh_database_url(tmp_dir),
+        "redis_url": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks an engine per mapper and would ignore ``bind``;
+    the test session must use the one connection whose transaction is rolled back."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production: a test's own app context
+    (held for its database work) must not leak ``g`` (the signed-in user) into requests."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def _reset_schema(app: Flask) -> None:
+    """Start from an empty database: drop what an earlier run left, then migrate."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        load_reference_data()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    application = make_app(tmp_path_factory.mktemp("instance"))
+    application.test_client_class = IsolatedClient
+    _reset_schema(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def session(app: Flask) -> Iterator[scoped_session[Any]]:
+    """Every test runs in a transaction that is rolled back; commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionBoundSession,
+            }
+        )
+        limiter.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(session: Any) -> dict[Role, User]:
+    carrier = factories.make_carrier()
+    return {role: factories.make_user(role, carrier=carrier) for role in Role}
+
+
+def login_as(client: FlaskClient, user: User) -> FlaskClient:
+    """Sign a test client in without the login form (that form has its own tests)."""
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = user.get_id()
+        flask_session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def as_role(app: Flask, users: dict[Role, User]) -> Any:
+    def signed_in(role: Role) -> FlaskClient:
+        return login_as(app.test_client(), users[role])
+
+    return signed_in
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from gatekeeper.models import LaneDirection, LaneKind
+from tests.factories import make_lane, make_station
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_station_sees_itself_and_its_lanes(client: Any, session: Any) -> None:
+    lane = make_lane(direction=LaneDirection.IN, kind=LaneKind.HAZMAT, roi=[0.1, 0.2, 0.5, 0.5])
+    station, token = make_station(lane)
+    response = client.get("/api/v1/station", headers=_bearer(token))
+    assert response.status_code == 200
+    assert response.json == {
+        "code": station.code,
+        "name": station.name,
+        "lanes": [
+            {"code": lane.code, "direction": "in", "kind": "hazmat", "roi": [0.1, 0.2, 0.5, 0.5]}
+        ],
+    }
+    session.refresh(station)
+    assert station.last_seen_at is not None
+
+
+def test_only_the_token_hash_is_stored(session: Any) -> None:
+    station, token = make_station()
+    assert token.startswith("gks_")
+    assert token not in (station.token_hash, station.token_hint)
+    assert len(station.token_hash) == 64
+
+
+def test_wrong_missing_or_revoked_tokens_are_refused(client: Any, session: Any) -> None:
+    station, token = make_station(make_lane())
+    assert client.get("/api/v1/station").status_code == 401
+    assert client.get("/api/v1/station", headers=_bearer(token + "x")).status_code == 401
+    assert client.get("/api/v1/station", headers={"Authorization": token}).status_code == 401
+    station.active = False
+    session.flush()
+    assert client.get("/api/v1/station", headers=_bearer(token)).status_code == 401
+
+
+def test_a_rotated_token_replaces_the_old_one(client: Any, session: Any) -> None:
+    station, old = make_station()
+    new = station.issue_token()
+    session.flush()
+    assert client.get("/api/v1/station", headers=_bearer(old)).status_code == 401
+    assert client.get("/api/v1/station", headers=_bearer(new)).status_code == 200
+
+
+def test_api_root_links_to_the_openapi_document(client: Any) -> None:
+    _station, token = make_station()
+    root = client.get("/api/v1/", headers=_bearer(token)).json
+    assert root["links"]["openapi"] == "/api/v1/openapi.json"
+    document = client.get(root["links"]["openapi"], headers=_bearer(token)).json
+    assert document["openapi"].startswith("3.")
+
+
+def test_openapi_document_covers_every_api_route(app: Flask, client: Any) -> None:
+    _station, token = make_station()
+    paths = client.get("/api/v1/openapi.json", headers=_bearer(token)).json["paths"]
+    documented = {(path, method.upper()) for path, item in paths.items() for method in item}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = "/" + rule.rule.removeprefix("/api/v1/")
+            path = path.replace("<", "{").replace(">", "}")
+            routed |= {(path, m) for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    assert routed == documented
+
+
+def test_api_errors_are_json(client: Any) -> None:
+    _station, token = make_station()
+    response = client.get("/api/v1/nothing-here", headers=_bearer(token))
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from gatekeeper.models import AuditEntry, Role
+from tests.conftest import csrf_token_from, login_as
+from tests.factories import PASSWORD, make_user
+
+
+def _login(client: Any, username: str, password: str, next_url: str = "") -> Any:
+    token = csrf_token_from(client.get("/login").text)
+    url = f"/login?next={next_url}" if next_url else "/login"
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+
+
+def test_login_with_the_right_password_opens_the_role_home(client: Any, session: Any) -> None:
+    user = make_user(Role.GUARD)
+    response = _login(client, user.username, PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert client.get("/guard/lanes").status_code == 200
+    session.refresh(user)
+    assert user.last_login_at is not None
+    actions = session.scalars(select(AuditEntry.action)).all()
+    assert "auth.login" in actions
+
+
+def test_wrong_password_is_refused_and_audited(client: Any, session: Any) -> None:
+    user = make_user(Role.GUARD)
+    response = _login(client, user.username, "not the password")
+    assert response.status_code == 200
+    assert "Wrong username or password" in response.text
+    assert client.get("/guard/lanes").status_code == 302
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "auth.login_failed")
+    ).one()
+    assert user.username in entry.details
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client: Any) -> None:
+    response = _login(client, "nobody", "whatever1")
+    assert "Wrong username or password" in response.text
+
+
+def test_inactive_user_cannot_sign_in(client: Any) -> None:
+    user = make_user(Role.MANAGER, active=False)
+    _login(client, user.username, PASSWORD)
+    assert client.get("/manage/occupancy").status_code == 302
+
+
+def test_login_form_needs_the_csrf_token(client: Any) -> None:
+    user = make_user(Role.GUARD)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/guard/lanes").status_code == 302
+
+
+def test_login_is_rate_limited(client: Any) -> None:
+    user = make_user(Role.GUARD)
+    statuses = [_login(client, user.username, "wrong-password").status_code for _ in range(10)]
+    assert statuses == [200] * 10
+    # The 11th attempt within the minute is refused, even with the right password.
+    assert _login(client, user.username, PASSWORD).status_code == 429
+
+
+def test_next_parameter_cannot_redirect_off_site(client: Any) -> None:
+    user = make_user(Role.GUARD)
+    response = _login(client, user.username, PASSWORD, next_url="//evil.example/x")
+    assert response.headers["Location"] == "/"
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
+    response = _login(client, user.username, PASSWORD, next_url="/guard/lanes")
+    assert response.headers["Location"] == "/guard/lanes"
+
+
+def test_logout_needs_post_with_csrf(client: Any) -> None:
+    user = make_user(Role.DISPATCHER)
+    _login(client, user.username, PASSWORD)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    token = csrf_token_from(client.get("/").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/dispatch/bookings").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app: Flask, session: Any) -> None:
+    user = make_user(Role.MANAGER)
+    client = login_as(app.test_client(), user)
+    assert client.get("/manage/occupancy").status_code == 200
+    user.set_password("a brand new password")
+    session.flush()
+    assert client.get("/manage/occupancy").status_code == 302
+
+
+def test_passwords_are_stored_as_argon2_hashes(session: Any) -> None:
+    user = make_user(Role.ADMIN)
+    assert user.password_hash.startswith("$argon2")
+    assert PASSWORD not in user.password_hash
+    assert user.check_password(PASSWORD)
+    assert not user.check_password(PASSWORD + "x")
+
+
+def test_security_headers_are_set(client: Any) -> None:
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"

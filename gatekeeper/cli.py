@@ -89,7 +89,7 @@ def scheduler(once: bool) -> None:
     if once:
         for periodic in SCHEDULE:
             job = layer.enqueue(periodic.func)
-            click.echo(f"{periodic.id}: {job.get_status()} {job.return_value()}")
+            click.echo(f"{periodic.id}: {job.get_status().value}, result {job.return_value()}")
         return
     if not layer.embedded:
         from rq.cron import CronScheduler

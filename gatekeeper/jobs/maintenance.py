@@ -14,7 +14,6 @@ from gatekeeper.jobs import job
 from gatekeeper.models import (
     Alert,
     AlertKind,
-    Park,
     Person,
     Presence,
     PresenceKind,
@@ -25,6 +24,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.park import park_settings
 
 _VEHICLE_DOCUMENTS = {
     "adr_certificate_expiry": "ADR certificate of approval",
@@ -42,11 +42,6 @@ class AlertDraft:
     vehicle_id: int | None = None
     person_id: int | None = None
     booking_id: int | None = None
-
-
-def _park() -> Park:
-    park = db.session.scalar(select(Park).limit(1))
-    return park if park is not None else Park(name="Park")
 
 
 def _raise_new(drafts: Iterable[AlertDraft]) -> int:
@@ -107,7 +102,7 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
 @job("maintenance", timeout=300)
 def check_document_expiry() -> int:
     """Alert once for each vehicle document or certificate that is expiring or expired."""
-    park = _park()
+    park = park_settings()
     return _raise_new(_document_drafts(utcnow().date(), park.expiry_warning_days))
 
 
@@ -135,7 +130,7 @@ def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]
 
 @job("maintenance", timeout=300)
 def check_overstay() -> int:
-    park = _park()
+    park = park_settings()
     return _raise_new(_overstay_drafts(utcnow(), timedelta(minutes=park.max_stay_minutes)))
 
 

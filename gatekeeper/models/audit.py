@@ -35,18 +35,22 @@ class AuditEntry(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    def compute_hash(self) -> str:
-        return chain_hash(
-            prev_hash=self.prev_hash,
-            seq=self.seq,
-            occurred_at=self.occurred_at,
-            actor_user_id=self.actor_user_id,
-            actor=self.actor,
-            action=self.action,
-            entity_type=self.entity_type,
-            entity_id=self.entity_id,
-            details=self.details,
-        )
+    def hashed_fields(self) -> dict[str, Any]:
+        return {
+            "prev_hash": self.prev_hash,
+            "seq": self.seq,
+            "occurred_at": self.occurred_at,
+            "actor_user_id": self.actor_user_id,
+            "actor": self.actor,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "details": self.details,
+        }
+
+    def compute_hash(self, **changes: Any) -> str:
+        """This entry's hash, or the hash it would have with ``changes`` applied."""
+        return chain_hash(**{**self.hashed_fields(), **changes})
 
     @property
     def details_dict(self) -> dict[str, Any]:

@@ -80,6 +80,17 @@ class Park(db.Model):
         ),
     )
 
+    @classmethod
+    def with_defaults(cls, name: str = "Park") -> Park:
+        """A park with every threshold at its column default (before any flush)."""
+        values: dict[str, object] = {}
+        for column in cls.__table__.columns:
+            default = column.default
+            if default is None or column.primary_key:
+                continue
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+        return cls(**{**values, "name": name})
+
     def __str__(self) -> str:
         return self.name
 

@@ -16,7 +16,6 @@ from gatekeeper.models import (
     Booking,
     BookingStatus,
     Gate,
-    Park,
     Person,
     Presence,
     PresenceKind,
@@ -28,10 +27,6 @@ from gatekeeper.models import (
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=UTC)
     return start, start + timedelta(days=1)
-
-
-def park() -> Park | None:
-    return db.session.scalar(select(Park).limit(1))
 
 
 def gates() -> list[Gate]:

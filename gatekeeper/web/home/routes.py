@@ -13,6 +13,7 @@ from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
 from gatekeeper.models import Role
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.park import park_settings
 from gatekeeper.web.home import queries
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -61,8 +62,7 @@ def alerts() -> ResponseReturnValue:
 def fleet() -> ResponseReturnValue:
     if current_user.carrier_id is None:  # the schema forbids this; fail closed anyway
         abort(403)
-    park = queries.park()
-    warning_days = park.expiry_warning_days if park else 30
+    warning_days = park_settings().expiry_warning_days
     today = utcnow().date()
     vehicles, persons = queries.carrier_fleet(current_user.carrier_id)
     return render_template(

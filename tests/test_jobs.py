@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rq import SimpleWorker
+from rq.job import JobStatus
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from gatekeeper import jobs
+from gatekeeper.models import Alert, Role
+from tests import job_samples
+from tests.conftest import REDIS_URL
+from tests.factories import make_user
+
+
+def test_embedded_mode_runs_jobs_in_process(session: Any) -> None:
+    layer = jobs.queues()
+    assert layer.embedded
+    job = jobs.enqueue(job_samples.raise_alert, "embedded-1")
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.return_value() == "EMBEDDED-1"
+    assert session.scalar(select(Alert).where(Alert.dedup_key == "embedded-1")) is not None
+
+
+def test_jobs_take_ids_not_objects(session: Any) -> None:
+    user = make_user(Role.GUARD)
+    with pytest.raises(jobs.JobArgumentError):
+        jobs.enqueue(job_samples.raise_alert, user)
+    with pytest.raises(jobs.JobArgumentError):
+        jobs.enqueue(job_samples.raise_alert, b"frame bytes")
+
+
+def test_only_declared_jobs_can_be_enqueued() -> None:
+    def not_a_job() -> None: ...
+
+    with pytest.raises(jobs.JobArgumentError):
+        jobs.enqueue(not_a_job)
+
+
+def test_unknown_queue_is_refused_at_declaration() -> None:
+    with pytest.raises(ValueError, match="unknown queue"):
+        jobs.job("nowhere")
+
+
+@pytest.fixture
+def redis_layer() -> Iterator[jobs.JobQueues]:
+    layer = jobs.JobQueues(REDIS_URL, default_timeout=60, default_retries=0)
+    assert layer.ping(), f"Redis is needed at {REDIS_URL}"
+    layer.connection.flushdb()
+    yield layer
+    layer.connection.flushdb()
+
+
+def _burst(layer: jobs.JobQueues, *names: str) -> None:
+    worker = SimpleWorker([layer.queue(n) for n in names], connection=layer.connection)
+    worker.work(burst=True)
+
+
+def test_redis_jobs_wait_for_a_worker_then_run(redis_layer: jobs.JobQueues, session: Any) -> None:
+    job = redis_layer.enqueue(job_samples.raise_alert, "via-redis")
+    assert job.get_status() == JobStatus.QUEUED
+    assert session.scalar(select(Alert).where(Alert.dedup_key == "via-redis")) is None
+    _burst(redis_layer, "default")
+    assert job.get_status(refresh=True) == JobStatus.FINISHED
+    assert job.return_value() == "VIA-REDIS"
+    assert session.scalar(select(Alert).where(Alert.dedup_key == "via-redis")) is not None
+
+
+def test_same_job_id_is_not_queued_twice(redis_layer: jobs.JobQueues) -> None:
+    first = redis_layer.enqueue(job_samples.raise_alert, "dup", job_id="capture-42")
+    second = redis_layer.enqueue(job_samples.raise_alert, "dup", job_id="capture-42")
+    assert first.id == second.id == "capture-42"
+    assert redis_layer.queue("default").count == 1
+
+
+def test_failing_job_is_retried_then_marked_failed(redis_layer: jobs.JobQueues) -> None:
+    job = redis_layer.enqueue(job_samples.always_fails)
+    _burst(redis_layer, "default")
+    # First failure: scheduled for a retry, one retry left.
+    assert job.get_status(refresh=True) == JobStatus.SCHEDULED
+    queue = redis_layer.queue("default")
+    registry = ScheduledJobRegistry(queue=queue)
+    assert job.id in registry.get_job_ids()
+    # Run the retry now rather than waiting for its back-off.
+    retry = redis_layer.fetch(job.id)
+    assert retry is not None
+    assert retry.retries_left == 0
+    registry.remove(retry)
+    queue._enqueue_job(retry)
+    _burst(redis_layer, "default")
+    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert "the camera feed is gone" in (job.latest_result().exc_string or "")
+
+
+def test_healthz_reports_redis(redis_layer: jobs.JobQueues, app: Any, monkeypatch: Any) -> None:
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", redis_layer)
+    body = app.test_client().get("/healthz").json
+    assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_healthz_degrades_when_redis_is_down(app: Any, monkeypatch: Any) -> None:
+    unreachable = jobs.JobQueues("redis://127.0.0.1:1/0", default_timeout=60, default_retries=0)
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", unreachable)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "degraded"
+    assert response.json["redis"].startswith("error")
+
+
+def test_healthz_in_embedded_mode(client: Any) -> None:
+    body = client.get("/healthz").json
+    assert body["status"] == "ok"
+    assert body["redis"] == "not configured (embedded jobs)"

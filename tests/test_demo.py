@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Booking,
+    Carrier,
+    Checkpoint,
+    Company,
+    Dock,
+    Gate,
+    Lane,
+    LaneKind,
+    Person,
+    Qualification,
+    RoadEdge,
+    Role,
+    Station,
+    User,
+    Vehicle,
+    Zone,
+    ZoneKind,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
+
+COUNTED = (
+    Zone,
+    Gate,
+    Lane,
+    Checkpoint,
+    Dock,
+    RoadEdge,
+    Company,
+    Carrier,
+    Vehicle,
+    Person,
+    Qualification,
+    User,
+    Station,
+    Booking,
+)
+
+
+def _counts() -> dict[str, int]:
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
+
+
+def test_demo_park_has_what_the_brief_promises(session: Any) -> None:
+    summary = seed_demo_park()
+    counts = _counts()
+    assert counts["Gate"] == 2
+    assert counts["Zone"] == 4
+    assert counts["Checkpoint"] == 6
+    assert counts["Dock"] == 5
+    assert counts["Carrier"] == 3
+    assert 18 <= counts["Vehicle"] <= 25
+    assert 25 <= counts["Person"] <= 35
+    assert counts["RoadEdge"] >= 10
+    assert session.scalar(select(func.count(func.distinct(Dock.company_id)))) == 3
+    assert session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING)) is not None
+    assert session.scalar(select(Lane).where(Lane.kind == LaneKind.HAZMAT)) is not None
+    today = utcnow().date()
+    expiries = session.scalars(select(Qualification.expires_on)).all()
+    assert sum(day < today for day in expiries) == 1  # exactly one expired certificate
+    assert any(today <= day <= today + timedelta(days=30) for day in expiries)
+    assert set(summary.users) == {role.value for role in Role}
+    assert len(summary.station_tokens) == 2
+
+
+def test_demo_bookings_are_for_today_with_real_un_numbers(session: Any) -> None:
+    seed_demo_park()
+    today = utcnow().date()
+    bookings = session.scalars(select(Booking)).all()
+    assert bookings and all(b.window_start.date() == today for b in bookings)
+    un_numbers = Counter(un for b in bookings for un in b.dangerous_un_numbers)
+    assert {"1203", "1202", "1789", "1005", "1073"} <= set(un_numbers)
+    lox = next(b for b in bookings if "1073" in b.dangerous_un_numbers)
+    assert lox.trailer is not None and lox.trailer.plate == "Q-AKX-769"
+    assert all(b.route for b in bookings)
+
+
+def test_running_the_demo_twice_duplicates_nothing(session: Any) -> None:
+    seed_demo_park()
+    first = _counts()
+    again = seed_demo_park()
+    assert again.created == 0
+    assert again.station_tokens == {}
+    assert _counts() == first
+
+
+def test_every_demo_user_can_sign_in(client: Any, session: Any) -> None:
+    from tests.conftest import csrf_token_from
+
+    summary = seed_demo_park()
+    for role, username in summary.users.items():
+        token = csrf_token_from(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 302, role
+        assert client.get("/").status_code == 200
+        token = csrf_token_from(client.get("/").text)
+        client.post("/logout", data={"csrf_token": token})
+    carrier_user = session.scalar(select(User).where(User.role == Role.CARRIER))
+    assert carrier_user.carrier.code == "BRABANT"
+
+
+def test_demo_command_prints_the_logins(runner: Any) -> None:
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    for role in Role:
+        assert role.value in result.output

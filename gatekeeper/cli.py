@@ -11,11 +11,52 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from gatekeeper import jobs
+from gatekeeper.models.auth import Role
 
 log = logging.getLogger(__name__)
 
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 refdata_cli = AppGroup("refdata", help="Reference data (dangerous goods, HIN codes).")
+user_cli = AppGroup("user", help="User accounts.")
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", help="Display name (default: the username).")
+@click.option("--carrier", "carrier_code", help="Carrier code (carrier users only).")
+@click.password_option(help="Prompted for (twice) when not given.")
+def user_create(
+    username: str, role: str, display_name: str | None, carrier_code: str | None, password: str
+) -> None:
+    """Create a user, e.g. the first admin of a new installation."""
+    from sqlalchemy import select
+
+    from gatekeeper.extensions import db
+    from gatekeeper.models import Carrier, User
+    from gatekeeper.services import audit
+
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise click.ClickException(f"user {username!r} exists already")
+    carrier = None
+    if role == Role.CARRIER:
+        carrier = db.session.scalar(select(Carrier).where(Carrier.code == carrier_code))
+        if carrier is None:
+            raise click.ClickException("a carrier user needs --carrier with an existing code")
+    elif carrier_code:
+        raise click.ClickException("only carrier users belong to a carrier")
+    user = User(
+        username=username, display_name=display_name or username, role=Role(role), carrier=carrier
+    )
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", entity_type="user", entity_id=user.id, actor="cli")
+    db.session.commit()
+    click.echo(f"created {role} {username}")
 
 
 @refdata_cli.command("load")
@@ -124,5 +165,5 @@ def run_embedded_schedule(app: Flask, stop: threading.Event) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (audit_cli, refdata_cli, demo, worker, scheduler):
+    for command in (audit_cli, refdata_cli, user_cli, demo, worker, scheduler):
         app.cli.add_command(command)

@@ -114,3 +114,16 @@ def test_healthz_in_embedded_mode(client: Any) -> None:
     body = client.get("/healthz").json
     assert body["status"] == "ok"
     assert body["redis"] == "not configured (embedded jobs)"
+
+
+def test_flask_worker_command_runs_queued_jobs(
+    redis_layer: jobs.JobQueues, app: Any, monkeypatch: Any, session: Any
+) -> None:
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", redis_layer)
+    job = redis_layer.enqueue(job_samples.raise_alert, "from-the-worker")
+    result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "default"])
+    assert result.exit_code == 0, result.output
+    assert job.get_status(refresh=True) == JobStatus.FINISHED
+    assert session.scalar(select(Alert).where(Alert.dedup_key == "from-the-worker")) is not None
+    unknown = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "nope"])
+    assert "unknown queue" in unknown.output

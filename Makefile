@@ -1,0 +1,67 @@
+# Gatekeeper developer commands. `make help` lists them.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi.py $(BIN)/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-compile clean
+
+help: ## List the commands
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the pinned requirements
+
+run: install ## Embedded mode: migrate, seed the demo park, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Gatekeeper on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	@$(FLASK) scheduler & sched=$$!; trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: test-sqlite test-postgres ## Whole suite on SQLite, then on PostgreSQL (both with Redis)
+
+test-sqlite: install
+	GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check, ruff format --check, mypy on domain and adapters
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install ## Generate a migration from model changes: make migrate MSG="what changed"
+	$(FLASK) db migrate -m "$(MSG)"
+
+lock: ## Re-pin requirements.txt from requirements.in (fresh virtualenv)
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -r requirements.in
+	{ head -2 requirements.txt; .lockenv/bin/pip freeze --exclude-editable; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.txt && rm -rf .lockenv
+
+i18n-extract: install ## Extract translatable text into gatekeeper/translations/messages.pot
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o gatekeeper/translations/messages.pot .
+
+i18n-compile: install ## Compile the translation catalogues
+	$(BIN)/pybabel compile -d gatekeeper/translations
+
+clean: ## Remove the virtualenv, caches and the embedded database
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache instance

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from gatekeeper.models import AuditEntry, Role, User
+from tests.factories import make_carrier
+
+
+def test_user_create_makes_a_first_admin(runner: Any, session: Any) -> None:
+    result = runner.invoke(
+        args=["user", "create", "chief", "--role", "admin"],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.username == "chief"))
+    assert user.role is Role.ADMIN and user.check_password("a long password")
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "user.created"))
+
+
+def test_user_create_refuses_bad_input_and_writes_nothing(runner: Any, session: Any) -> None:
+    make_carrier(code="ACME")
+    cases = [
+        (["user", "create", "c1", "--role", "carrier", "--password", "long enough"], "--carrier"),
+        (
+            [
+                "user",
+                "create",
+                "g1",
+                "--role",
+                "guard",
+                "--carrier",
+                "ACME",
+                "--password",
+                "long enough",
+            ],
+            "only carrier users",
+        ),
+        (["user", "create", "g2", "--role", "guard", "--password", "short"], "8 characters"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+        assert message in result.output
+    assert session.scalars(select(User)).all() == []
+    ok = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "c2",
+            "--role",
+            "carrier",
+            "--carrier",
+            "ACME",
+            "--password",
+            "long enough",
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(
+        args=["user", "create", "c2", "--role", "guard", "--password", "long enough"]
+    )
+    assert "exists already" in again.output
+
+
+def test_refdata_load_is_idempotent(runner: Any) -> None:
+    result = runner.invoke(args=["refdata", "load"])
+    assert result.exit_code == 0
+    assert "0 inserted, 0 updated" in result.output
+
+
+def test_worker_needs_redis(runner: Any) -> None:
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "embedded mode" in result.output

@@ -107,3 +107,16 @@ def test_security_headers_are_set(client: Any) -> None:
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def _csp(response: Any) -> dict[str, str]:
+    directives = response.headers["Content-Security-Policy"].split(";")
+    return dict(d.strip().split(" ", 1) for d in directives if d.strip())
+
+
+def test_inline_scripts_are_allowed_on_admin_pages_only(as_role: Any) -> None:
+    admin = as_role(Role.ADMIN)
+    assert _csp(admin.get("/"))["script-src"] == "'self'"
+    relaxed = _csp(admin.get("/admin/"))
+    assert relaxed["script-src"] == "'self' 'unsafe-inline'"
+    assert relaxed["frame-ancestors"] == "'none'"

@@ -14,6 +14,7 @@ from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -227,5 +228,6 @@ def init_admin(app: Flask) -> None:
             name="Verify audit chain", category="Records", endpoint="admin_audit_verify"
         )
     )
+    admin.add_link(MenuLink(name="Gatekeeper", url="/"))
     for view in admin._views:
         protect_blueprint(app, view.endpoint, {m.Role.ADMIN})

@@ -165,5 +165,7 @@ def run_embedded_schedule(app: Flask, stop: threading.Event) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (audit_cli, refdata_cli, user_cli, demo, worker, scheduler):
+    from gatekeeper.cli_ocr import ocr_cli
+
+    for command in (audit_cli, refdata_cli, user_cli, ocr_cli, demo, worker, scheduler):
         app.cli.add_command(command)

@@ -48,6 +48,7 @@ from gatekeeper.models.passage import (
     PassageImage,
     Presence,
     PresenceKind,
+    ReadStatus,
     Severity,
     Sighting,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "Qualification",
     "QualificationKind",
     "QuantityUnit",
+    "ReadStatus",
     "RoadEdge",
     "RoadNode",
     "Role",

@@ -31,6 +31,15 @@ class PassageDirection(enum.StrEnum):
     OUT = "out"
 
 
+class ReadStatus(enum.StrEnum):
+    """Where the camera reading of a passage stands."""
+
+    PENDING = "pending"  # frames stored, OCR job queued or running
+    DONE = "done"
+    FAILED = "failed"
+    NOT_NEEDED = "not_needed"  # e.g. a smart ANPR camera sent its own reading
+
+
 class Passage(db.Model):
     """One gate event: what the cameras read, what was matched, what was decided and by whom."""
 
@@ -50,6 +59,10 @@ class Passage(db.Model):
     hazard_confidence: Mapped[float | None]
     # The full vision output (candidates, boxes, timings).
     reads: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    read_status: Mapped[ReadStatus] = mapped_column(
+        str_enum(ReadStatus, 12), default=ReadStatus.NOT_NEEDED
+    )
+    read_error: Mapped[str | None] = mapped_column(String(500))
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)

@@ -16,6 +16,20 @@ _UNAUTHORIZED = {
 }
 
 
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _capture_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Capture"}}},
+    }
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -31,6 +45,25 @@ def openapi_document(version: str) -> dict[str, Any]:
             "securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": _ERROR,
+                "Capture": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "lane": {"type": "string"},
+                        "event_id": {"type": "string"},
+                        "status": {"enum": ["pending", "done", "failed", "not_needed"]},
+                        "error": {"type": ["string", "null"]},
+                        "frames": {"type": "integer"},
+                        "reads": {
+                            "type": ["object", "null"],
+                            "description": "plate, confidence, format, candidates, plate_box, "
+                            "hazard (hin, un, confidence, box, consistent), timings_ms",
+                        },
+                        "decision": {"enum": ["allow", "deny", "hold", "review", None]},
+                        "reasons": {"type": "array", "items": {"type": "object"}},
+                        "status_url": {"type": "string"},
+                    },
+                },
                 "Station": {
                     "type": "object",
                     "properties": {
@@ -74,6 +107,69 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "get": {
                     "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1"}, "401": _UNAUTHORIZED},
+                }
+            },
+            "/lanes/{lane_code}/captures": {
+                "post": {
+                    "summary": "Send the frames of one vehicle; they are stored and read in "
+                    "the background. The same event_id again returns the first capture.",
+                    "parameters": [
+                        {
+                            "name": "lane_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["event_id", "image"],
+                                    "properties": {
+                                        "event_id": {
+                                            "type": "string",
+                                            "pattern": "^[A-Za-z0-9._:\\-]{1,100}$",
+                                        },
+                                        "image": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                            "maxItems": 8,
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": _capture_response("Stored; reading queued"),
+                        "200": _capture_response("This event_id was received before"),
+                        "400": _error_response("Missing, empty, corrupt or non-image upload"),
+                        "401": _UNAUTHORIZED,
+                        "403": _error_response("The station does not serve this lane"),
+                        "404": _error_response("No such lane"),
+                        "413": _error_response("Image too large"),
+                    },
+                }
+            },
+            "/captures/{capture_id}": {
+                "get": {
+                    "summary": "Status, reads and decision of a capture",
+                    "parameters": [
+                        {
+                            "name": "capture_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _capture_response("The capture"),
+                        "401": _UNAUTHORIZED,
+                        "404": _error_response("No such capture on this station's lanes"),
+                    },
                 }
             },
             "/station": {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, url_for
+from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
-from gatekeeper.access import ALL_ROLES, station_or_roles, station_required
-from gatekeeper.extensions import csrf
+from gatekeeper.access import ALL_ROLES, STAFF_ROLES, station_or_roles, station_required
+from gatekeeper.extensions import csrf, db
+from gatekeeper.models import Lane, Passage, Role
+from gatekeeper.services.captures import CaptureError, Upload, accept_capture
 from gatekeeper.web.api.openapi import openapi_document
 
 API_VERSION = "1.0.0"
@@ -25,6 +28,7 @@ def root() -> ResponseReturnValue:
         links={
             "openapi": url_for(".openapi"),
             "station": url_for(".station"),
+            "captures": "/api/v1/lanes/{lane}/captures",
         },
     )
 
@@ -52,3 +56,53 @@ def station() -> ResponseReturnValue:
             for lane in own.lanes
         ],
     )
+
+
+_ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 413: "too_large"}
+
+
+def _error(message: str, status: int) -> ResponseReturnValue:
+    return jsonify(error=_ERROR_CODES.get(status, "error"), message=message), status
+
+
+def capture_json(passage: Passage) -> dict[str, object]:
+    return {
+        "id": passage.id,
+        "lane": passage.lane.code,
+        "event_id": passage.idempotency_key,
+        "status": passage.read_status.value,
+        "error": passage.read_error,
+        "frames": len(passage.images),
+        "reads": passage.reads,
+        "decision": passage.decision.value if passage.decision else None,
+        "reasons": passage.reasons or [],
+        "status_url": url_for("api.capture", capture_id=passage.id),
+    }
+
+
+@bp.route("/lanes/<lane_code>/captures", methods=["POST"])
+@station_required
+def post_capture(lane_code: str) -> ResponseReturnValue:
+    """Frames of one vehicle from a gate station: stored, then read in the background."""
+    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if lane is None:
+        return _error(f"no lane {lane_code}", 404)
+    uploads = [Upload(f.filename or "", f.read()) for f in request.files.getlist("image")]
+    try:
+        outcome = accept_capture(g.station, lane, request.form.get("event_id", ""), uploads)
+    except CaptureError as exc:
+        return _error(str(exc), exc.status)
+    body = capture_json(outcome.passage)
+    return jsonify(body), 202 if outcome.created else 200
+
+
+@bp.route("/captures/<int:capture_id>")
+@station_or_roles(Role.GUARD, *STAFF_ROLES)
+def capture(capture_id: int) -> ResponseReturnValue:
+    passage = db.session.get(Passage, capture_id)
+    if passage is None:
+        abort(404)
+    station = g.get("station")
+    if station is not None and not station.serves(passage.lane):
+        abort(404)  # another station's lane: do not reveal that it exists
+    return jsonify(capture_json(passage))

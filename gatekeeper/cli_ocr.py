@@ -1,0 +1,93 @@
+"""``flask ocr``: read images from the command line, and the accuracy benchmark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+ocr_cli = AppGroup("ocr", help="Licence-plate and hazard-plate reading.")
+
+_formats_option = click.option(
+    "--formats",
+    default=None,
+    help="Plate formats to try, comma-separated (e.g. EU,CN or US or BR); default: the park's.",
+)
+
+
+def _config(formats: str | None, hazard: bool = True) -> object:
+    from gatekeeper.services.park import park_settings
+    from gatekeeper.vision.formats import formats_for
+    from gatekeeper.vision.pipeline import PipelineConfig
+
+    codes = tuple(f.strip().upper() for f in formats.split(",")) if formats else None
+    codes = codes or tuple(park_settings().plate_formats)
+    try:
+        formats_for(codes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--formats") from exc
+    return PipelineConfig(formats=codes, read_hazard=hazard)
+
+
+@ocr_cli.command("read")
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--fuse", is_flag=True, help="The images show one vehicle: fuse them into one reading."
+)
+@_formats_option
+def ocr_read(images: tuple[Path, ...], as_json: bool, fuse: bool, formats: str | None) -> None:
+    """Read the plate (and orange plate) of each IMAGE."""
+    from gatekeeper.vision.pipeline import read_vehicle
+
+    config = _config(formats)
+    batches = [list(images)] if fuse else [[image] for image in images]
+    failed = False
+    for batch in batches:
+        data = []
+        for path in batch:
+            try:
+                data.append(path.read_bytes())
+            except OSError as exc:
+                data.append(b"")
+                click.echo(f"{path}: {exc.strerror}", err=True)
+        result = read_vehicle(data, config)  # type: ignore[arg-type]
+        failed |= result.error is not None
+        payload = {"images": [str(p) for p in batch], **result.to_dict()}
+        if as_json:
+            click.echo(json.dumps(payload, ensure_ascii=False))
+        else:
+            hazard = result.hazard
+            orange = (
+                f"  orange {hazard.hin}/{hazard.un} ({hazard.confidence:.2f})" if hazard else ""
+            )
+            problem = f"  error: {result.error}" if result.error else ""
+            millis = result.timings_ms.get("total", 0)
+            click.echo(
+                f"{', '.join(payload['images'])}: {result.plate or '-'} "
+                f"({result.confidence:.2f}){orange}  {millis:.0f} ms{problem}"
+            )
+    if failed:
+        raise SystemExit(1)
+
+
+@ocr_cli.command("bench")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_formats_option
+@click.option("--limit", type=int, default=None, help="Only the first N images.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here too."
+)
+def ocr_bench(folder: Path, formats: str | None, limit: int | None, out: Path | None) -> None:
+    """Benchmark on FOLDER/labels.csv: exact top-1, within candidates, median/p95 ms."""
+    from gatekeeper.vision.bench import run_benchmark
+
+    report = run_benchmark(folder, _config(formats), limit)  # type: ignore[arg-type]
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+    summary = {k: v for k, v in report.items() if k != "failures"}
+    click.echo(json.dumps(summary, indent=2))

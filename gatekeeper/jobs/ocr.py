@@ -1,0 +1,68 @@
+"""Reading the frames of a capture. Runs on the ``ocr`` queue; the recogniser is loaded
+once per worker process (``flask worker`` runs jobs in-process) and reused."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import get_current_job
+
+from gatekeeper.extensions import db
+from gatekeeper.jobs import job
+from gatekeeper.models import Passage, ReadStatus
+from gatekeeper.services.captures import files_root
+from gatekeeper.services.park import park_settings
+from gatekeeper.vision.images import ImageError, decode_image
+from gatekeeper.vision.pipeline import PipelineConfig, read_vehicle
+
+log = logging.getLogger(__name__)
+
+
+def _last_attempt() -> bool:
+    current = get_current_job()
+    return current is None or not current.retries_left
+
+
+def _fail(passage: Passage, reason: str) -> None:
+    passage.read_status = ReadStatus.FAILED
+    passage.read_error = reason[:500]
+    db.session.commit()
+
+
+@job("ocr", timeout=300, retries=2)
+def read_capture(passage_id: int) -> str:
+    """Read the plate and orange plate on a capture's frames and store the reading."""
+    passage = db.session.get(Passage, passage_id)
+    if passage is None:
+        return "missing"
+    if passage.read_status is ReadStatus.DONE:
+        return "done"  # already read (a retried or duplicate job)
+    try:
+        frames = [
+            decode_image((files_root() / image.stored_path).read_bytes())
+            for image in passage.images
+        ]
+    except (OSError, ImageError) as exc:
+        # Stored frames that cannot be read will not get better: fail without retrying.
+        _fail(passage, f"stored frame unreadable: {exc}")
+        return "failed"
+    roi = tuple(passage.lane.roi) if passage.lane.roi else None
+    config = PipelineConfig(formats=tuple(park_settings().plate_formats), roi=roi)  # type: ignore[arg-type]
+    try:
+        result = read_vehicle(frames, config)
+    except Exception as exc:
+        db.session.rollback()
+        if _last_attempt():
+            _fail(db.session.get(Passage, passage_id) or passage, f"reading failed: {exc}")
+        raise
+    passage.reads = result.to_dict()
+    passage.plate_read = result.plate
+    passage.plate_confidence = result.confidence if result.plate else None
+    if result.hazard is not None:
+        passage.hin_read, passage.un_read = result.hazard.hin, result.hazard.un
+        passage.hazard_confidence = result.hazard.confidence
+    passage.read_status = ReadStatus.DONE
+    passage.read_error = None
+    db.session.commit()
+    log.info("capture %s read: %s", passage_id, result.plate)
+    return "done"

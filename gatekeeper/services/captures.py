@@ -1,0 +1,164 @@
+"""Captures: frames a gate station sends for one vehicle, stored as a passage with its
+images, then read by the OCR job."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gatekeeper import jobs
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Lane,
+    LaneDirection,
+    Passage,
+    PassageDirection,
+    PassageImage,
+    ReadStatus,
+    Station,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit
+from gatekeeper.vision.images import ImageError, decode_image
+
+EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+MAX_FRAMES = 8
+
+
+class CaptureError(ValueError):
+    """The upload cannot be accepted; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    passage: Passage
+    created: bool
+
+
+def files_root() -> Path:
+    return Path(current_app.config["GATEKEEPER"].files_dir)
+
+
+def _validated(uploads: list[Upload]) -> list[tuple[Upload, int, int, str]]:
+    if not uploads:
+        raise CaptureError("no image: send one or more files in the 'image' field")
+    if len(uploads) > MAX_FRAMES:
+        raise CaptureError(f"too many images ({len(uploads)}; at most {MAX_FRAMES})")
+    checked = []
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            frame = decode_image(upload.data)
+        except ImageError as exc:
+            status = 413 if "too large" in str(exc) else 400
+            raise CaptureError(
+                f"image {number} ({upload.filename or 'unnamed'}): {exc}", status
+            ) from exc
+        kind = "image/png" if upload.data.startswith(b"\x89PNG") else "image/jpeg"
+        checked.append((upload, frame.shape[1], frame.shape[0], kind))
+    return checked
+
+
+def _direction(lane: Lane) -> PassageDirection:
+    return PassageDirection.OUT if lane.direction is LaneDirection.OUT else PassageDirection.IN
+
+
+def _store(data: bytes, kind: str) -> str:
+    today = utcnow()
+    relative = Path("captures", f"{today:%Y/%m/%d}", f"{uuid.uuid4().hex}.{kind.split('/')[1]}")
+    target = files_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return str(relative)
+
+
+def _existing(lane: Lane, event_id: str) -> Passage | None:
+    return db.session.scalar(
+        select(Passage).where(Passage.lane_id == lane.id, Passage.idempotency_key == event_id)
+    )
+
+
+def accept_capture(
+    station: Station, lane: Lane, event_id: str, uploads: list[Upload]
+) -> CaptureOutcome:
+    """Store the frames as a new passage and queue its reading; the same event id again
+    returns the passage made the first time. Nothing is stored when anything is wrong."""
+    if not EVENT_ID.match(event_id or ""):
+        raise CaptureError("event_id: 1-100 letters, digits or . _ : -")
+    if not station.serves(lane):
+        raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
+    existing = _existing(lane, event_id)
+    if existing is not None:
+        return CaptureOutcome(existing, created=False)
+    checked = _validated(uploads)
+    stored: list[str] = []
+    try:
+        passage = Passage(
+            lane=lane,
+            station=station,
+            direction=_direction(lane),
+            idempotency_key=event_id,
+            read_status=ReadStatus.PENDING,
+        )
+        for upload, width, height, kind in checked:
+            path = _store(upload.data, kind)
+            stored.append(path)
+            passage.images.append(
+                PassageImage(
+                    stored_path=path,
+                    content_type=kind,
+                    width=width,
+                    height=height,
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                )
+            )
+        db.session.add(passage)
+        db.session.flush()
+        audit.record(
+            "capture.received",
+            entity_type="passage",
+            entity_id=passage.id,
+            details={"lane": lane.code, "event_id": event_id, "frames": len(checked)},
+        )
+        db.session.commit()
+    except IntegrityError:
+        # The same event arrived twice at once: the other request stored it.
+        db.session.rollback()
+        _remove(stored)
+        again = _existing(lane, event_id)
+        if again is None:
+            raise
+        return CaptureOutcome(again, created=False)
+    except Exception:
+        db.session.rollback()
+        _remove(stored)
+        raise
+    from gatekeeper.jobs.ocr import read_capture
+
+    jobs.enqueue(read_capture, passage.id, job_id=f"read-capture-{passage.id}")
+    db.session.refresh(passage)
+    return CaptureOutcome(passage, created=True)
+
+
+def _remove(paths: list[str]) -> None:
+    root = files_root()
+    for path in paths:
+        (root / path).unlink(missing_ok=True)

@@ -1,0 +1,147 @@
+"""Orange hazard plates (ADR 5.3.2): find them by colour and shape, read the hazard
+identification number (top) and the UN number (bottom), and check the pair against the
+dangerous-goods list."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from gatekeeper.vision.formats import DIGITS
+from gatekeeper.vision.locate import Gray
+from gatekeeper.vision.ocr import LineProbabilities, Recognizer, decode_template
+from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
+from gatekeeper.vision.types import Box, HazardPlateRead
+
+DETECT_WIDTH = 1200
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+
+@dataclass(frozen=True)
+class OrangeRegion:
+    box: Box  # in full-frame pixels
+    score: float
+
+
+def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[OrangeRegion]:
+    """Orange, filled, roughly 4:3 rectangles (the plate is 400 x 300 mm)."""
+    scale = min(1.0, DETECT_WIDTH / frame.shape[1])
+    small = (
+        cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else frame
+    )
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    mask = cv2.inRange(hsv, (3, 110, 90), (24, 255, 255))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_area = small.shape[0] * small.shape[1] * 0.00015
+    regions = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        area = cv2.contourArea(contour)
+        if area < min_area or h < 10:
+            continue
+        aspect, fill = w / h, area / (w * h)
+        if not (0.8 <= aspect <= 2.2 and fill >= 0.55):
+            continue
+        shape_fit = 1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9)
+        regions.append(
+            OrangeRegion(Box(x, y, w, h).scaled(1 / scale), 0.5 * fill + 0.5 * shape_fit)
+        )
+    regions.sort(key=lambda r: -r.score * r.box.w * r.box.h)
+    return regions[:max_regions]
+
+
+def _split_fields(gray: Gray) -> tuple[Gray, Gray] | None:
+    """Top and bottom fields, split at the black horizontal bar, borders trimmed."""
+    h, w = gray.shape
+    if h < 16 or w < 16:
+        return None
+    darkness = 255 - gray[:, int(0.15 * w) : int(0.85 * w)].mean(axis=1)
+    middle = darkness[int(0.35 * h) : int(0.65 * h)]
+    divider = int(0.35 * h) + int(np.argmax(middle))
+    trim_x, trim_y = int(0.07 * w), int(0.07 * h)
+    bar = max(1, int(0.05 * h))
+    top = gray[trim_y : max(trim_y + 1, divider - bar), trim_x : w - trim_x]
+    bottom = gray[min(h - trim_y - 1, divider + bar) : h - trim_y, trim_x : w - trim_x]
+    if top.shape[0] < 6 or bottom.shape[0] < 6:
+        return None
+    return top, bottom
+
+
+def _field_variants(field: Gray) -> list[Gray]:
+    padded = cv2.copyMakeBorder(field, 4, 4, 6, 6, cv2.BORDER_REPLICATE)
+    _, otsu = cv2.threshold(padded, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return [padded, _CLAHE.apply(padded), otsu]
+
+
+def _score_hins(line: LineProbabilities) -> dict[str, float]:
+    """Log-likelihood of each valid HIN code on this line."""
+    scores = {}
+    for code in valid_hins():
+        decoded = decode_template(line, tuple(code))
+        if decoded is not None:
+            scores[code] = decoded.path_logp
+    return scores
+
+
+def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlateRead | None:
+    top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
+    lines = recognizer.probabilities(top_variants + bottom_variants)
+    hin_scores: dict[str, float] = defaultdict(float)
+    for line in lines[: len(top_variants)]:
+        for code, logp in _score_hins(line).items():
+            hin_scores[code] += logp
+    un_votes: dict[str, float] = defaultdict(float)
+    for line in lines[len(top_variants) :]:
+        decoded = decode_template(line, (DIGITS,) * 4)
+        if decoded is not None:
+            un_votes[decoded.text] += decoded.confidence
+    if not hin_scores or not un_votes:
+        return None
+    un, un_support = max(un_votes.items(), key=lambda item: item[1])
+    un_confidence = un_support / len(bottom_variants)
+    ranked = sorted(hin_scores.items(), key=lambda item: -item[1])
+    hin, best = ranked[0]
+    # How far the best code stands above the runner-up, per variant, as a probability.
+    margin = (best - ranked[1][1]) / len(top_variants) if len(ranked) > 1 else 10.0
+    hin_confidence = 1.0 / (1.0 + math.exp(-margin))
+    allowed = hins_by_un().get(un, frozenset())
+    if hin not in allowed and allowed:
+        # An impossible pair: prefer the HIN the list gives this UN number if it is close.
+        for code, score in ranked[1:4]:
+            if code in allowed and best - score < 3.0 * len(top_variants):
+                hin, hin_confidence = code, hin_confidence * 0.8
+                break
+    consistent = is_consistent(hin, un)
+    confidence = hin_confidence * un_confidence * (1.0 if consistent else 0.5)
+    return HazardPlateRead(
+        hin=hin,
+        un=un,
+        confidence=round(confidence, 4),
+        box=None,
+        consistent=consistent,
+        hin_valid=hin in valid_hins(),
+        un_known=un in hins_by_un(),
+    )
+
+
+def read_hazard_plate(frame: NDArray[np.uint8], recognizer: Recognizer) -> HazardPlateRead | None:
+    """The best-read orange plate with numbers in the frame, or None."""
+    best: HazardPlateRead | None = None
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    for region in find_orange_plates(frame):
+        box = region.box
+        fields = _split_fields(gray[box.y : box.y + box.h, box.x : box.x + box.w])
+        if fields is None:
+            continue
+        read = _read_fields(*fields, recognizer)
+        if read is not None and (best is None or read.confidence > best.confidence):
+            best = HazardPlateRead(**{**read.__dict__, "box": box})
+    return best

@@ -1,0 +1,89 @@
+"""Turning uploaded bytes into frames, refusing what is not a usable image."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Frame = NDArray[np.uint8]
+
+MAX_PIXELS = 40_000_000  # a 12 MP camera frame is 12 M; anything beyond 40 M is refused
+MAX_BYTES = 32 * 1024 * 1024
+MIN_SIDE = 16
+
+
+class ImageError(ValueError):
+    """The input is not an image the pipeline can read; the message says why."""
+
+
+def _check_header(data: bytes) -> None:
+    if not data:
+        raise ImageError("empty file")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"file too large ({len(data)} bytes; at most {MAX_BYTES})")
+    if not (data.startswith(b"\xff\xd8") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+        raise ImageError("not a JPEG or PNG image")
+
+
+def _declared_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the header, read before decoding (to refuse image bombs)."""
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        length = int.from_bytes(data[index + 2 : index + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            height = int.from_bytes(data[index + 5 : index + 7], "big")
+            width = int.from_bytes(data[index + 7 : index + 9], "big")
+            return width, height
+        index += 2 + length
+    return None
+
+
+def decode_image(data: bytes) -> Frame:
+    """Decode JPEG/PNG bytes to a BGR frame, or raise :class:`ImageError`."""
+    _check_header(data)
+    size = _declared_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        raise ImageError(f"image too large ({size[0]}x{size[1]} pixels)")
+    frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise ImageError("corrupt or truncated image")
+    return check_frame(frame)
+
+
+def check_frame(frame: NDArray[np.generic]) -> Frame:
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    if frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        raise ImageError(f"unsupported frame shape {frame.shape}")
+    if frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    if frame.dtype != np.uint8:
+        raise ImageError(f"unsupported pixel type {frame.dtype}")
+    height, width = frame.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise ImageError(f"image too small ({width}x{height})")
+    if height * width > MAX_PIXELS:
+        raise ImageError(f"image too large ({width}x{height} pixels)")
+    return frame
+
+
+def crop_roi(frame: Frame, roi: Sequence[float] | None) -> tuple[Frame, tuple[int, int]]:
+    """Crop a lane's region of interest ([x, y, w, h] as fractions); return the crop and
+    its offset in the frame."""
+    if not roi:
+        return frame, (0, 0)
+    height, width = frame.shape[:2]
+    x, y, w, h = roi
+    x0, y0 = max(0, int(x * width)), max(0, int(y * height))
+    x1, y1 = min(width, int((x + w) * width)), min(height, int((y + h) * height))
+    if x1 - x0 < MIN_SIDE or y1 - y0 < MIN_SIDE:
+        return frame, (0, 0)
+    return frame[y0:y1, x0:x1], (x0, y0)

@@ -1,0 +1,209 @@
+"""Finding licence-plate text in a frame, fast, with OpenCV alone.
+
+A plate shows itself as a row of 4-9 character-shaped blobs of the same height, side by
+side. We binarise the frame (dark-on-light and light-on-dark), keep connected components
+shaped like characters, and chain neighbours of similar height on one line. Each chain is a
+candidate; the recogniser decides which candidate holds a plate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from gatekeeper.vision.types import Box
+
+Gray = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Blob:
+    x: int
+    y: int
+    w: int
+    h: int
+    label: int = 0
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """A chain of character blobs: the candidate plate text line."""
+
+    box: Box
+    blobs: tuple[Blob, ...]
+    inverted: bool  # light characters on a dark plate
+    score: float
+    # The member characters alone, dark on white, in the coordinates of ``box``: stickers,
+    # frames and slogans between and around the characters are left out.
+    mask: Gray | None = None
+
+
+def _char_blobs(binary: Gray, min_h: int, max_h: int) -> tuple[list[Blob], NDArray[np.int32]]:
+    count, labels, stats, _centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    blobs = []
+    for index in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if not (min_h <= h <= max_h):
+            continue
+        aspect = w / h
+        fill = area / (w * h)
+        if 0.12 <= aspect <= 1.25 and 0.18 <= fill <= 0.92:
+            blobs.append(Blob(x, y, w, h, index))
+    return blobs, labels
+
+
+def _neighbours(a: Blob, b: Blob) -> bool:
+    """Two blobs that could be adjacent characters of one plate line."""
+    if not (0.75 <= a.h / b.h <= 1.33):
+        return False
+    mean_h = (a.h + b.h) / 2
+    if abs(a.cy - b.cy) > 0.25 * mean_h:
+        return False
+    gap = max(a.x, b.x) - min(a.x + a.w, b.x + b.w)
+    return -0.2 * mean_h <= gap <= 1.1 * mean_h
+
+
+def _same_line(a: list[Blob], b: list[Blob]) -> bool:
+    """Two chains that are parts of one plate split by a sticker, bolt or dash."""
+    ha = float(np.median([blob.h for blob in a]))
+    hb = float(np.median([blob.h for blob in b]))
+    if not 0.8 <= ha / hb <= 1.25:
+        return False
+    cya = float(np.median([blob.cy for blob in a]))
+    cyb = float(np.median([blob.cy for blob in b]))
+    if abs(cya - cyb) > 0.25 * (ha + hb) / 2:
+        return False
+    left, right = (a, b) if a[0].x < b[0].x else (b, a)
+    gap = right[0].x - (left[-1].x + left[-1].w)
+    return 0 <= gap <= 2.2 * (ha + hb) / 2
+
+
+def _merge_split_rows(chains: list[list[Blob]]) -> list[list[Blob]]:
+    chains = sorted(
+        (sorted(c, key=lambda b: b.x) for c in chains if len(c) >= 2), key=lambda c: c[0].x
+    )
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(chains)):
+            for j in range(i + 1, len(chains)):
+                if _same_line(chains[i], chains[j]) and len(chains[i]) + len(chains[j]) <= 10:
+                    chains[i] = sorted(chains[i] + chains[j], key=lambda b: b.x)
+                    del chains[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return chains
+
+
+def _chains(blobs: list[Blob]) -> list[list[Blob]]:
+    blobs = sorted(blobs, key=lambda blob: blob.x)
+    parent = list(range(len(blobs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(blobs):
+        for j in range(i + 1, len(blobs)):
+            b = blobs[j]
+            if b.x > a.x + a.w + 1.2 * a.h:
+                break
+            if _neighbours(a, b):
+                parent[find(j)] = find(i)
+    groups: dict[int, list[Blob]] = {}
+    for i, blob in enumerate(blobs):
+        groups.setdefault(find(i), []).append(blob)
+    return list(groups.values())
+
+
+def _dedupe_overlapping(chain: list[Blob]) -> list[Blob]:
+    """Drop blobs nested inside others (holes of 0, 8, B come out as separate blobs)."""
+    kept: list[Blob] = []
+    for blob in sorted(chain, key=lambda b: -b.w * b.h):
+        inside = any(
+            blob.x >= k.x
+            and blob.x + blob.w <= k.x + k.w
+            and blob.y >= k.y
+            and blob.y + blob.h <= k.y + k.h
+            for k in kept
+        )
+        if not inside:
+            kept.append(blob)
+    return sorted(kept, key=lambda b: b.x)
+
+
+def _render_mask(labels: NDArray[np.int32], chain: list[Blob], box: Box) -> Gray:
+    window = labels[box.y : box.y + box.h, box.x : box.x + box.w]
+    members = np.isin(window, [blob.label for blob in chain])
+    return np.where(members, 0, 255).astype(np.uint8)
+
+
+def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[np.int32]) -> TextRow | None:
+    chain = _dedupe_overlapping(chain)
+    if not 4 <= len(chain) <= 10:
+        return None
+    heights = np.array([b.h for b in chain], dtype=float)
+    x0 = min(b.x for b in chain)
+    y0 = min(b.y for b in chain)
+    x1 = max(b.x + b.w for b in chain)
+    y1 = max(b.y + b.h for b in chain)
+    median_h = float(np.median(heights))
+    width_ratio = (x1 - x0) / median_h
+    if not 1.5 <= width_ratio <= 9.0:
+        return None
+    regularity = 1.0 - min(1.0, float(np.std(heights) / median_h) * 3)
+    count_fit = 1.0 - min(1.0, abs(len(chain) - 7) / 4)
+    score = 0.6 * regularity + 0.4 * count_fit
+    box = Box(x0, y0, x1 - x0, y1 - y0)
+    return TextRow(box, tuple(chain), inverted, score, _render_mask(labels, chain, box))
+
+
+def find_text_rows(gray: Gray, max_rows: int = 6) -> list[TextRow]:
+    """Candidate plate text lines in a grayscale frame, best first."""
+    height = gray.shape[0]
+    min_h, max_h = max(8, height // 150), max(20, height // 4)
+    rows: list[TextRow] = []
+    block = max(15, (height // 40) | 1)
+    for inverted in (False, True):
+        source = 255 - gray if inverted else gray
+        binary = cv2.adaptiveThreshold(
+            source, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 10
+        )
+        blobs, labels = _char_blobs(binary, min_h, max_h)
+        for chain in _merge_split_rows(_chains(blobs)):
+            row = _row_from_chain(chain, inverted, labels)
+            if row is not None:
+                rows.append(row)
+    rows.sort(key=lambda r: -r.score)
+    return _non_overlapping(rows)[:max_rows]
+
+
+def _iou(a: Box, b: Box) -> float:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = a.w * a.h + b.w * b.h - inter
+    return inter / union if union else 0.0
+
+
+def _non_overlapping(rows: list[TextRow]) -> list[TextRow]:
+    kept: list[TextRow] = []
+    for row in rows:
+        if all(_iou(row.box, k.box) < 0.5 for k in kept):
+            kept.append(row)
+    return kept

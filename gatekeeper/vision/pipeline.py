@@ -1,0 +1,139 @@
+"""The vision pipeline: frames of one vehicle in, one fused reading out."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+
+from gatekeeper.vision.formats import formats_for
+from gatekeeper.vision.hazard import read_hazard_plate
+from gatekeeper.vision.images import Frame, crop_roi, decode_image
+from gatekeeper.vision.ocr import Recognizer, get_recognizer
+from gatekeeper.vision.plates import merge_candidates, plate_box, read_plates
+from gatekeeper.vision.types import Box, HazardPlateRead, PlateCandidate, VisionResult
+
+LOCATE_MAX_WIDTH = 1600
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    formats: tuple[str, ...] = ("EU", "CN")
+    roi: tuple[float, float, float, float] | None = None  # [x, y, w, h] as fractions
+    max_rows: int = 4
+    read_hazard: bool = True
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def _inside(inner: Box, outer: Box) -> bool:
+    cx, cy = inner.x + inner.w / 2, inner.y + inner.h / 2
+    return outer.x <= cx <= outer.x + outer.w and outer.y <= cy <= outer.y + outer.h
+
+
+def read_frame(
+    frame: Frame, config: PipelineConfig, recognizer: Recognizer | None = None
+) -> VisionResult:
+    """Read the licence plate and the orange plate of one frame."""
+    recognizer = recognizer or get_recognizer()
+    formats = formats_for(config.formats)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    region, (off_x, off_y) = crop_roi(frame, config.roi)
+    scale = min(1.0, LOCATE_MAX_WIDTH / region.shape[1])
+    gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    timings["prepare"] = _ms(started)
+    hazard = None
+    if config.read_hazard:
+        step = time.perf_counter()
+        hazard = read_hazard_plate(region, recognizer)
+        timings["hazard"] = _ms(step)
+    step = time.perf_counter()
+    rows = read_plates(gray, recognizer, formats, max_rows=config.max_rows)
+    if hazard is not None and hazard.box is not None:
+        # The orange plate's numbers are text too: they are not the licence plate.
+        orange = hazard.box.scaled(scale)
+        rows = [r for r in rows if not _inside(r.row.box, orange)]
+    timings["plate"] = _ms(step)
+    result = VisionResult(timings_ms=timings)
+    if rows:
+        best = rows[0].candidates[0]
+        box = plate_box(rows[0].row).scaled(1 / scale)
+        result.plate, result.confidence, result.format = best.text, best.confidence, best.format
+        result.plate_box = Box(box.x + off_x, box.y + off_y, box.w, box.h)
+        result.candidates = merge_candidates(rows)
+    if hazard is not None and hazard.box is not None:
+        b = hazard.box
+        hazard = HazardPlateRead(
+            **{**hazard.__dict__, "box": Box(b.x + off_x, b.y + off_y, b.w, b.h)}
+        )
+    result.hazard = hazard
+    timings["total"] = _ms(started)
+    return result
+
+
+def fuse(results: Sequence[VisionResult]) -> VisionResult:
+    """One reading from several frames of the same vehicle: candidates voted by confidence."""
+    readable = [r for r in results if r.error is None]
+    if not readable:
+        return results[0] if results else VisionResult(error="no frames")
+    if len(readable) == 1:
+        return readable[0]
+    votes: dict[tuple[str, str | None], float] = defaultdict(float)
+    for result in readable:
+        for candidate in result.candidates:
+            votes[(candidate.text, candidate.format)] += candidate.confidence
+    ranked = [
+        PlateCandidate(text, round(total / len(readable), 4), code)
+        for (text, code), total in sorted(votes.items(), key=lambda item: -item[1])
+    ]
+    fused = VisionResult(frames=len(results), candidates=ranked[:8])
+    if ranked:
+        fused.plate, fused.confidence, fused.format = (
+            ranked[0].text,
+            ranked[0].confidence,
+            ranked[0].format,
+        )
+        fused.plate_box = next(
+            (r.plate_box for r in readable if r.plate == fused.plate), readable[0].plate_box
+        )
+    hazard_votes: dict[tuple[str | None, str | None], float] = defaultdict(float)
+    hazards = [r.hazard for r in readable if r.hazard is not None]
+    for hazard in hazards:
+        hazard_votes[(hazard.hin, hazard.un)] += hazard.confidence
+    if hazard_votes:
+        (hin, un), total = max(hazard_votes.items(), key=lambda item: item[1])
+        sample = next(h for h in hazards if (h.hin, h.un) == (hin, un))
+        fused.hazard = HazardPlateRead(
+            **{**sample.__dict__, "confidence": round(total / len(readable), 4)}
+        )
+    fused.timings_ms = {"total": round(sum(r.timings_ms.get("total", 0.0) for r in results), 1)}
+    return fused
+
+
+def read_vehicle(
+    frames: Sequence[Frame | bytes], config: PipelineConfig | None = None
+) -> VisionResult:
+    """Read every frame (bytes are decoded and checked first) and fuse the readings.
+    A frame that is not a usable image is reported in ``error``, never raised."""
+    from gatekeeper.vision.images import ImageError
+
+    config = config or PipelineConfig()
+    results = []
+    for frame in frames:
+        try:
+            image = decode_image(frame) if isinstance(frame, bytes) else frame
+        except ImageError as exc:
+            results.append(VisionResult(error=str(exc)))
+            continue
+        results.append(read_frame(image, config))
+    fused = fuse(results)
+    fused.frames = len(results)
+    return fused

@@ -1,0 +1,123 @@
+"""Reading the licence plate of one frame: locate text rows, read several renderings of
+each with format-constrained decoding, vote."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+
+from gatekeeper.vision.formats import PlateFormat
+from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
+from gatekeeper.vision.ocr import Decoded, LineProbabilities, Recognizer, decode_template
+from gatekeeper.vision.types import Box, PlateCandidate
+
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+
+@dataclass(frozen=True)
+class RowRead:
+    row: TextRow
+    candidates: list[PlateCandidate]
+
+
+def _variants(gray: Gray, row: TextRow) -> list[Gray]:
+    """Renderings of one text row that fail differently: the clean character mask (no
+    stickers or frames), the same mask smoothed at model scale, the plain crop, and the
+    crop with local contrast equalised."""
+    box = row.box
+    pad_y, pad_x = max(2, box.h // 5), max(3, box.h // 3)
+    variants: list[Gray] = []
+    if row.mask is not None:
+        variants.append(
+            cv2.copyMakeBorder(row.mask, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=255)
+        )
+        scale = 64 / box.h
+        smooth = cv2.resize(row.mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+        smooth = cv2.GaussianBlur(smooth, (5, 5), 0)
+        variants.append(cv2.copyMakeBorder(smooth, 12, 12, 20, 20, cv2.BORDER_CONSTANT, value=255))
+    y0, x0 = max(0, box.y - pad_y), max(0, box.x - pad_x)
+    crop = gray[y0 : box.y + box.h + pad_y, x0 : box.x + box.w + pad_x]
+    if row.inverted:
+        crop = 255 - crop
+    variants.append(crop)
+    variants.append(_CLAHE.apply(crop))
+    return variants
+
+
+def _best_decode(
+    line: LineProbabilities, formats: Sequence[PlateFormat]
+) -> tuple[Decoded, str] | None:
+    """The most likely reading under any template of the park's formats (ties go to the
+    format listed first)."""
+    best: tuple[Decoded, str] | None = None
+    for plate_format in formats:
+        for template in plate_format.templates:
+            decoded = decode_template(line, template)
+            if decoded is None:
+                continue
+            if best is None or decoded.path_logp > best[0].path_logp + 1e-6:
+                best = (decoded, plate_format.code)
+    return best
+
+
+def _vote(reads: list[tuple[Decoded, str]], weight: float) -> list[PlateCandidate]:
+    if not reads:
+        return []
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for decoded, code in reads:
+        totals[(decoded.text, code)] += decoded.confidence
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    return [
+        PlateCandidate(text, round(weight * total / len(reads), 4), code)
+        for (text, code), total in ranked
+    ]
+
+
+def read_plates(
+    gray: Gray, recognizer: Recognizer, formats: Sequence[PlateFormat], max_rows: int = 4
+) -> list[RowRead]:
+    """Every candidate row with its ranked readings, best row first."""
+    rows = find_text_rows(gray, max_rows=max_rows)
+    if not rows:
+        return []
+    images, owners = [], []
+    for index, row in enumerate(rows):
+        for variant in _variants(gray, row):
+            images.append(variant)
+            owners.append(index)
+    lines = recognizer.probabilities(images)
+    per_row: list[list[tuple[Decoded, str]]] = [[] for _ in rows]
+    for owner, line in zip(owners, lines, strict=True):
+        best = _best_decode(line, formats)
+        if best is not None:
+            per_row[owner].append(best)
+    results = [
+        RowRead(row, _vote(reads, 0.5 + 0.5 * row.score))
+        for row, reads in zip(rows, per_row, strict=True)
+    ]
+    results = [r for r in results if r.candidates]
+    results.sort(key=lambda r: -r.candidates[0].confidence)
+    return results
+
+
+def plate_box(row: TextRow) -> Box:
+    """The plate around its text row (rows hold the characters only)."""
+    box = row.box
+    return Box(
+        max(0, box.x - box.h // 2),
+        max(0, box.y - box.h // 3),
+        box.w + box.h,
+        box.h + 2 * (box.h // 3),
+    )
+
+
+def merge_candidates(rows: list[RowRead], limit: int = 8) -> list[PlateCandidate]:
+    seen: dict[str, PlateCandidate] = {}
+    for row in rows:
+        for candidate in row.candidates:
+            if candidate.text not in seen or seen[candidate.text].confidence < candidate.confidence:
+                seen[candidate.text] = candidate
+    return sorted(seen.values(), key=lambda c: -c.confidence)[:limit]

@@ -1,0 +1,157 @@
+"""Vision pieces that need no model: image checks, decoding, formats, locating."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from gatekeeper.vision.formats import FORMATS, formats_for
+from gatekeeper.vision.images import ImageError, crop_roi, decode_image
+from gatekeeper.vision.locate import find_text_rows
+from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template
+from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
+from tests.vision_samples import encode, plate_scene
+
+ALPHABET = ("[blank]", *"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _line(*frames: dict[str, float]) -> LineProbabilities:
+    """Per-timestep probabilities from {char: p} dicts ("" is the blank)."""
+    probs = np.full((len(frames), len(ALPHABET)), 1e-4, dtype=np.float32)
+    for t, frame in enumerate(frames):
+        for char, p in frame.items():
+            probs[t, ALPHABET.index(char) if char else 0] = p
+    probs /= probs.sum(axis=1, keepdims=True)
+    return LineProbabilities(probs, ALPHABET)
+
+
+# --- image checks -------------------------------------------------------------
+
+
+def test_a_valid_jpeg_and_png_decode() -> None:
+    frame = plate_scene("AB 123", size=(120, 400), at=(60, 80), scale=1.0)
+    for ext in (".jpg", ".png"):
+        assert decode_image(encode(frame, ext)).shape == (120, 400, 3)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"GIF89a....", "not a JPEG or PNG"),
+        (b"%PDF-1.7 not an image", "not a JPEG or PNG"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 50, "corrupt or truncated"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_reason(data: bytes, message: str) -> None:
+    with pytest.raises(ImageError, match=message):
+        decode_image(data)
+
+
+def test_a_truncated_jpeg_is_refused() -> None:
+    data = encode(plate_scene("AB 123", size=(240, 320), at=(40, 140), scale=1.0))
+    with pytest.raises(ImageError, match="corrupt or truncated"):
+        decode_image(data[: len(data) // 3])
+
+
+def test_an_image_bomb_is_refused_before_decoding() -> None:
+    header = bytearray(encode(np.zeros((20, 20, 3), np.uint8), ".png"))
+    header[16:20] = (100_000).to_bytes(4, "big")
+    header[20:24] = (100_000).to_bytes(4, "big")
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(bytes(header))
+
+
+def test_a_tiny_image_is_refused() -> None:
+    with pytest.raises(ImageError, match="too small"):
+        decode_image(encode(np.zeros((8, 8, 3), np.uint8), ".png"))
+
+
+def test_region_of_interest_crop() -> None:
+    frame = np.zeros((100, 200, 3), np.uint8)
+    crop, offset = crop_roi(frame, (0.5, 0.5, 0.5, 0.5))
+    assert crop.shape == (50, 100, 3) and offset == (100, 50)
+    assert crop_roi(frame, None)[1] == (0, 0)
+
+
+# --- decoding -------------------------------------------------------------------
+
+
+def test_greedy_collapses_repeats_and_drops_blanks() -> None:
+    line = _line({"A": 0.9}, {"A": 0.9}, {"": 0.9}, {"A": 0.9}, {"7": 0.8})
+    text, confidence = decode_greedy(line, "A7")
+    assert text == "AA7"
+    assert 0.7 < confidence <= 1.0
+
+
+def test_template_turns_a_letter_o_into_a_zero_where_a_digit_belongs() -> None:
+    # "ABC" then a blurry round character that looks more like O than 0, then "123".
+    frames = [
+        {"A": 0.9},
+        {"B": 0.9},
+        {"C": 0.9},
+        {"O": 0.6, "0": 0.3},
+        {"1": 0.9},
+        {"2": 0.9},
+        {"3": 0.9},
+    ]
+    line = _line(*frames)
+    assert decode_greedy(line, "".join(ALPHABET[1:]))[0] == "ABCO123"
+    brazil_old = FORMATS["BR"].templates[0]
+    decoded = decode_template(line, brazil_old)
+    assert decoded is not None and decoded.text == "ABC0123"
+
+
+def test_template_fixes_the_length() -> None:
+    # A sticker between two groups reads as an extra "I".
+    line = _line(
+        {"K": 0.9}, {"C": 0.9}, {"4": 0.9}, {"I": 0.5, "": 0.45}, {"Z": 0.9}, {"3": 0.9}, {"X": 0.9}
+    )
+    six = decode_template(line, ("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",) * 6)
+    seven = decode_template(line, ("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",) * 7)
+    assert six is not None and seven is not None
+    assert six.text == "KC4Z3X" and seven.text == "KC4IZ3X"
+    assert math.isfinite(six.path_logp)
+
+
+def test_template_longer_than_the_line_gives_nothing() -> None:
+    assert decode_template(_line({"A": 1.0}), ("A", "B")) is None
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="XX"):
+        formats_for(["EU", "XX"])
+
+
+# --- reference -----------------------------------------------------------------------
+
+
+def test_hin_and_un_reference() -> None:
+    assert {"33", "30", "80", "225", "268", "X423"} <= valid_hins()
+    assert len(valid_hins()) == 101
+    assert is_consistent("33", "1203")
+    assert is_consistent("30", "1993") and is_consistent("33", "1993")
+    assert not is_consistent("30", "1203")
+    assert hins_by_un()["0004"] == frozenset()
+
+
+# --- locating ------------------------------------------------------------------------
+
+
+def test_plate_text_row_is_found_in_a_scene() -> None:
+    scene = plate_scene("KC4 Z3X", at=(500, 300))
+    gray = cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY)
+    rows = find_text_rows(gray)
+    assert rows, "no candidate row"
+    best = rows[0].box
+    assert 480 <= best.x <= 520 and 240 <= best.y <= 300
+    assert len(rows[0].blobs) == 6
+    assert rows[0].mask is not None and rows[0].mask.shape == (best.h, best.w)
+
+
+def test_an_empty_scene_has_no_rows() -> None:
+    gray = np.full((480, 640), 128, np.uint8)
+    assert find_text_rows(gray) == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -45,13 +46,22 @@ def test_unknown_queue_is_refused_at_declaration() -> None:
         jobs.job("nowhere")
 
 
-@pytest.fixture
-def redis_layer() -> Iterator[jobs.JobQueues]:
+@contextmanager
+def redis_queues() -> Iterator[jobs.JobQueues]:
+    """Queues on the real Redis test database, emptied before and after."""
     layer = jobs.JobQueues(REDIS_URL, default_timeout=60, default_retries=0)
     assert layer.ping(), f"Redis is needed at {REDIS_URL}"
     layer.connection.flushdb()
-    yield layer
-    layer.connection.flushdb()
+    try:
+        yield layer
+    finally:
+        layer.connection.flushdb()
+
+
+@pytest.fixture
+def redis_layer() -> Iterator[jobs.JobQueues]:
+    with redis_queues() as layer:
+        yield layer
 
 
 def _burst(layer: jobs.JobQueues, *names: str) -> None:

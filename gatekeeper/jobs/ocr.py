@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 
 
 def _last_attempt() -> bool:
+    """No retry follows: run directly, in embedded (synchronous) mode, or out of retries."""
     current = get_current_job()
-    return current is None or not current.retries_left
+    return current is None or current.worker_name == "sync" or not current.retries_left
 
 
 def _fail(passage: Passage, reason: str) -> None:

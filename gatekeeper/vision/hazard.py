@@ -4,6 +4,7 @@ dangerous-goods list."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +15,13 @@ from numpy.typing import NDArray
 
 from gatekeeper.vision.formats import DIGITS
 from gatekeeper.vision.locate import Gray
-from gatekeeper.vision.ocr import LineProbabilities, Recognizer, decode_template
+from gatekeeper.vision.ocr import (
+    Decoded,
+    LineProbabilities,
+    Recognizer,
+    decode_prefixes,
+    decode_template,
+)
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from gatekeeper.vision.types import Box, HazardPlateRead
 
@@ -81,46 +88,59 @@ def _field_variants(field: Gray) -> list[Gray]:
     return [padded, _CLAHE.apply(padded), otsu]
 
 
-def _score_hins(line: LineProbabilities) -> dict[str, float]:
-    """Log-likelihood of each valid HIN code on this line."""
-    scores = {}
-    for code in valid_hins():
-        decoded = decode_template(line, tuple(code))
-        if decoded is not None:
-            scores[code] = decoded.path_logp
-    return scores
+@functools.cache
+def _hin_template() -> tuple[str, ...]:
+    """Per position, every character some valid HIN has there (codes are 2-4 long)."""
+    codes = valid_hins()
+    return tuple("".join(sorted({c[k] for c in codes if len(c) > k})) for k in range(4))
+
+
+def _hin_readings(line: LineProbabilities) -> list[Decoded]:
+    """The best 2-, 3- and 4-character readings of the top field that are valid HINs."""
+    readings = decode_prefixes(line, _hin_template(), [2, 3, 4])
+    return [decoded for decoded in readings if decoded.text in valid_hins()]
+
+
+def _choose_hin(votes: dict[str, float], un: str) -> tuple[str, float] | None:
+    """The most supported HIN; when it is impossible for this UN number and a code the list
+    gives it is nearly as supported, that one (a misread digit is likelier than a wrong
+    plate). Returns the code and its share of the votes."""
+    if not votes:
+        return None
+    total = sum(votes.values())
+    ranked = sorted(votes.items(), key=lambda item: -item[1])
+    hin, support = ranked[0]
+    allowed = hins_by_un().get(un, frozenset())
+    if allowed and hin not in allowed:
+        for code, other in ranked[1:]:
+            if code in allowed and other >= 0.5 * support:
+                return code, other / total
+    return hin, support / total
 
 
 def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlateRead | None:
     top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
     lines = recognizer.probabilities(top_variants + bottom_variants)
-    hin_scores: dict[str, float] = defaultdict(float)
+    hin_votes: dict[str, float] = defaultdict(float)
     for line in lines[: len(top_variants)]:
-        for code, logp in _score_hins(line).items():
-            hin_scores[code] += logp
+        for decoded in _hin_readings(line):
+            hin_votes[decoded.text] += decoded.confidence * math.exp(
+                decoded.path_logp / max(1, line.probs.shape[0])
+            )
     un_votes: dict[str, float] = defaultdict(float)
     for line in lines[len(top_variants) :]:
         decoded = decode_template(line, (DIGITS,) * 4)
         if decoded is not None:
             un_votes[decoded.text] += decoded.confidence
-    if not hin_scores or not un_votes:
+    if not un_votes:
         return None
     un, un_support = max(un_votes.items(), key=lambda item: item[1])
-    un_confidence = un_support / len(bottom_variants)
-    ranked = sorted(hin_scores.items(), key=lambda item: -item[1])
-    hin, best = ranked[0]
-    # How far the best code stands above the runner-up, per variant, as a probability.
-    margin = (best - ranked[1][1]) / len(top_variants) if len(ranked) > 1 else 10.0
-    hin_confidence = 1.0 / (1.0 + math.exp(-margin))
-    allowed = hins_by_un().get(un, frozenset())
-    if hin not in allowed and allowed:
-        # An impossible pair: prefer the HIN the list gives this UN number if it is close.
-        for code, score in ranked[1:4]:
-            if code in allowed and best - score < 3.0 * len(top_variants):
-                hin, hin_confidence = code, hin_confidence * 0.8
-                break
+    chosen = _choose_hin(hin_votes, un)
+    if chosen is None:
+        return None
+    hin, hin_share = chosen
     consistent = is_consistent(hin, un)
-    confidence = hin_confidence * un_confidence * (1.0 if consistent else 0.5)
+    confidence = hin_share * un_support / len(bottom_variants) * (1.0 if consistent else 0.5)
     return HazardPlateRead(
         hin=hin,
         un=un,

@@ -134,39 +134,54 @@ class Decoded:
     path_logp: float  # log-probability of the whole alignment (comparable on one line)
 
 
-def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded | None:
-    """Best CTC alignment that emits exactly one character of each class in ``template``.
+@dataclass
+class _Lattice:
+    """Viterbi state after the last frame, with the back-pointers to read paths out."""
 
-    Viterbi over blank-interleaved labels where label k may be any character of
+    logp: NDArray[np.float64]
+    cols: NDArray[np.int64]  # alphabet index of each reduced column
+    label: NDArray[np.float64]  # (n, C) best score of label k showing column c
+    blank: NDArray[np.float64]  # (n + 1,) best score of the blank before label k
+    label_move: NDArray[np.int8]  # (T, n, C): 0 stay, 1 from blank, 2 from label k-1
+    blank_move: NDArray[np.bool_]  # (T, n + 1): True = from label k-1
+    best_char: NDArray[np.int64]  # (T, n): best column of label k at t-1
+    second_char: NDArray[np.int64]
+
+
+def _run_lattice(line: LineProbabilities, template: Sequence[str]) -> _Lattice:
+    """Viterbi over blank-interleaved labels where label k may be any character of
     ``template[k]``; a label keeps one character over all the frames it spans, and two equal
-    neighbours need a blank between them, as in CTC. Vectorised over the alphabet.
-    """
-    logp = _masked_log_probs(line, "".join(template))
+    neighbours need a blank between them, as in CTC. Vectorised over the characters."""
+    union = "".join(template)
+    cols = np.array(
+        [0] + [i for i, c in enumerate(line.alphabet) if i and c in union], dtype=np.int64
+    )
+    logp = _masked_log_probs(line, union)[:, cols]
     steps, size = logp.shape
     n = len(template)
-    if steps < n:
-        return None
     allowed = np.full((n, size), -np.inf)
     for k, cls in enumerate(template):
-        allowed[k, [i for i, c in enumerate(line.alphabet) if i and c in cls]] = 0.0
+        allowed[k, [j for j in range(1, size) if line.alphabet[cols[j]] in cls]] = 0.0
+    allowed[:, 0] = -np.inf
     rows = np.arange(n)
-    label = logp[0] + allowed  # label k showing character c (only label 0 reachable at t=0)
+    label = logp[0] + allowed
     label[1:] = -np.inf
-    blank = np.full(n + 1, -np.inf)  # blank before label k; k == n is after the last label
+    blank = np.full(n + 1, -np.inf)
     blank[0] = logp[0, 0]
-    # Back-pointers: how each state was entered at t, and the previous label's characters.
-    label_move = np.zeros((steps, n, size), dtype=np.int8)  # 0 stay, 1 from blank, 2 from label
-    blank_move = np.zeros((steps, n + 1), dtype=bool)  # True: from label k-1
+    label_move = np.zeros((steps, n, size), dtype=np.int8)
+    blank_move = np.zeros((steps, n + 1), dtype=bool)
     best_char = np.zeros((steps, n), dtype=np.int64)
     second_char = np.zeros((steps, n), dtype=np.int64)
     for t in range(1, steps):
-        order = np.argsort(label, axis=1)
-        first, second = order[:, -1], order[:, -2]
+        first = label.argmax(axis=1)
+        top = label[rows, first]
+        masked = label.copy()
+        masked[rows, first] = -np.inf
+        second = masked.argmax(axis=1)
         best_char[t], second_char[t] = first, second
-        top, runner_up = label[rows, first], label[rows, second]
         from_label = np.full((n, size), -np.inf)
         from_label[1:] = top[:-1, None]
-        from_label[rows[1:], first[:-1]] = runner_up[:-1]  # a repeat needs a blank between
+        from_label[rows[1:], first[:-1]] = masked[rows[:-1], second[:-1]]  # repeats need a blank
         options = np.stack([label, np.broadcast_to(blank[:n, None], (n, size)), from_label])
         move = options.argmax(axis=0)
         label_move[t] = move
@@ -174,31 +189,62 @@ def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded
         entering = np.concatenate(([-np.inf], top))
         blank_move[t] = entering > blank
         blank = np.maximum(blank, entering) + logp[t, 0]
-    end_label = float(label[n - 1].max())
-    if blank[n] >= end_label:
-        path_logp, kind, k, c = float(blank[n]), "blank", n, 0
+    return _Lattice(logp, cols, label, blank, label_move, blank_move, best_char, second_char)
+
+
+def _read_path(lattice: _Lattice, n: int, alphabet: tuple[str, ...]) -> Decoded | None:
+    """The best path that has emitted exactly the first ``n`` labels at the last frame."""
+    logp = lattice.logp
+    end_label = float(lattice.label[n - 1].max())
+    if lattice.blank[n] >= end_label:
+        path_logp, kind, k, c = float(lattice.blank[n]), "blank", n, 0
     else:
-        path_logp, kind, k, c = end_label, "label", n - 1, int(label[n - 1].argmax())
+        path_logp, kind, k, c = end_label, "label", n - 1, int(lattice.label[n - 1].argmax())
     if not math.isfinite(path_logp):
         return None
     chars, peaks = [""] * n, [LOG_FLOOR] * n
-    for t in range(steps - 1, 0, -1):
+    for t in range(logp.shape[0] - 1, 0, -1):
         if kind == "label":
-            chars[k] = line.alphabet[c]
+            chars[k] = alphabet[lattice.cols[c]]
             peaks[k] = max(peaks[k], float(logp[t, c]))
-            move = label_move[t, k, c]
+            move = lattice.label_move[t, k, c]
             if move == 1:
                 kind = "blank"
             elif move == 2:
-                previous = best_char[t, k - 1]
-                c = int(second_char[t, k - 1] if previous == c else previous)
+                previous = lattice.best_char[t, k - 1]
+                c = int(lattice.second_char[t, k - 1] if previous == c else previous)
                 k -= 1
-        elif blank_move[t, k]:
-            kind, k, c = "label", k - 1, int(best_char[t, k - 1])
+        elif lattice.blank_move[t, k]:
+            kind, k, c = "label", k - 1, int(lattice.best_char[t, k - 1])
     if kind == "label":
-        chars[k] = line.alphabet[c]
+        chars[k] = alphabet[lattice.cols[c]]
         peaks[k] = max(peaks[k], float(logp[0, c]))
+    if not all(chars):
+        return None
     return Decoded("".join(chars), float(math.exp(sum(peaks) / n)), path_logp)
+
+
+def decode_prefixes(
+    line: LineProbabilities, template: Sequence[str], lengths: Sequence[int]
+) -> list[Decoded]:
+    """Best readings for several lengths at once, when each shorter template is a prefix
+    of ``template`` (e.g. 5, 6 and 7 letters-or-digits): one Viterbi pass serves them all."""
+    if line.probs.shape[0] < min(lengths):
+        return []
+    lattice = _run_lattice(line, template[: max(lengths)])
+    results = []
+    for n in lengths:
+        if n <= line.probs.shape[0]:
+            decoded = _read_path(lattice, n, line.alphabet)
+            if decoded is not None:
+                results.append(decoded)
+    return results
+
+
+def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded | None:
+    """Best CTC alignment that emits exactly one character of each class in ``template``."""
+    decoded = decode_prefixes(line, template, [len(template)])
+    return decoded[0] if decoded else None
 
 
 def score_text(line: LineProbabilities, text: str) -> float:

@@ -11,7 +11,7 @@ import cv2
 
 from gatekeeper.vision.formats import PlateFormat
 from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
-from gatekeeper.vision.ocr import Decoded, LineProbabilities, Recognizer, decode_template
+from gatekeeper.vision.ocr import Decoded, LineProbabilities, Recognizer, decode_prefixes
 from gatekeeper.vision.types import Box, PlateCandidate
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
@@ -47,6 +47,20 @@ def _variants(gray: Gray, row: TextRow) -> list[Gray]:
     return variants
 
 
+def _prefix_groups(plate_format: PlateFormat) -> list[tuple[tuple[str, ...], list[int]]]:
+    """Templates grouped so that each group is one longest template and the lengths of its
+    prefixes that are templates too (decoded in one pass)."""
+    groups: list[tuple[tuple[str, ...], list[int]]] = []
+    for template in sorted(plate_format.templates, key=len, reverse=True):
+        for longest, lengths in groups:
+            if longest[: len(template)] == template:
+                lengths.append(len(template))
+                break
+        else:
+            groups.append((template, [len(template)]))
+    return groups
+
+
 def _best_decode(
     line: LineProbabilities, formats: Sequence[PlateFormat]
 ) -> tuple[Decoded, str] | None:
@@ -54,12 +68,10 @@ def _best_decode(
     format listed first)."""
     best: tuple[Decoded, str] | None = None
     for plate_format in formats:
-        for template in plate_format.templates:
-            decoded = decode_template(line, template)
-            if decoded is None:
-                continue
-            if best is None or decoded.path_logp > best[0].path_logp + 1e-6:
-                best = (decoded, plate_format.code)
+        for longest, lengths in _prefix_groups(plate_format):
+            for decoded in decode_prefixes(line, longest, lengths):
+                if best is None or decoded.path_logp > best[0].path_logp + 1e-6:
+                    best = (decoded, plate_format.code)
     return best
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -69,7 +70,7 @@ def test_openapi_document_covers_every_api_route(app: Flask, client: Any) -> Non
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
             path = "/" + rule.rule.removeprefix("/api/v1/")
-            path = path.replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
             routed |= {(path, m) for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
     assert routed == documented
 

@@ -129,9 +129,9 @@ def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlate
             )
     un_votes: dict[str, float] = defaultdict(float)
     for line in lines[len(top_variants) :]:
-        decoded = decode_template(line, (DIGITS,) * 4)
-        if decoded is not None:
-            un_votes[decoded.text] += decoded.confidence
+        un_read = decode_template(line, (DIGITS,) * 4)
+        if un_read is not None:
+            un_votes[un_read.text] += un_read.confidence
     if not un_votes:
         return None
     un, un_support = max(un_votes.items(), key=lambda item: item[1])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Frame = NDArray[np.uint8]
+# OpenCV images (its stubs type arrays loosely, so we do too).
+Frame = NDArray[Any]
 
 MAX_PIXELS = 40_000_000  # a 12 MP camera frame is 12 M; anything beyond 40 M is refused
 MAX_BYTES = 32 * 1024 * 1024
@@ -58,7 +60,7 @@ def decode_image(data: bytes) -> Frame:
     return check_frame(frame)
 
 
-def check_frame(frame: NDArray[np.generic]) -> Frame:
+def check_frame(frame: Frame) -> Frame:
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     if frame.ndim != 3 or frame.shape[2] not in (3, 4):

@@ -9,6 +9,7 @@ candidate; the recogniser decides which candidate holds a plate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -16,7 +17,7 @@ from numpy.typing import NDArray
 
 from gatekeeper.vision.types import Box
 
-Gray = NDArray[np.uint8]
+Gray = NDArray[Any]  # a single-channel uint8 image
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class TextRow:
     mask: Gray | None = None
 
 
-def _char_blobs(binary: Gray, min_h: int, max_h: int) -> tuple[list[Blob], NDArray[np.int32]]:
+def _char_blobs(binary: Gray, min_h: int, max_h: int) -> tuple[list[Blob], NDArray[Any]]:
     count, labels, stats, _centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
     blobs = []
     for index in range(1, count):
@@ -147,13 +148,13 @@ def _dedupe_overlapping(chain: list[Blob]) -> list[Blob]:
     return sorted(kept, key=lambda b: b.x)
 
 
-def _render_mask(labels: NDArray[np.int32], chain: list[Blob], box: Box) -> Gray:
+def _render_mask(labels: NDArray[Any], chain: list[Blob], box: Box) -> Gray:
     window = labels[box.y : box.y + box.h, box.x : box.x + box.w]
     members = np.isin(window, [blob.label for blob in chain])
     return np.where(members, 0, 255).astype(np.uint8)
 
 
-def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[np.int32]) -> TextRow | None:
+def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[Any]) -> TextRow | None:
     chain = _dedupe_overlapping(chain)
     if not 4 <= len(chain) <= 10:
         return None

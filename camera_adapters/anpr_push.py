@@ -1,0 +1,125 @@
+"""Smart ANPR cameras that read the plate themselves and push plate + image.
+
+The camera posts JSON (``event_id``, ``plate``, ``confidence``, optional ``hazard`` with
+``hin``/``un`` and an optional base64 ``image``); :func:`parse_event` validates it and the
+adapter keeps the latest events, so that their images can be grabbed like any frame.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import cv2
+import numpy as np
+
+from camera_adapters.base import AdapterConfig, CameraAdapter, CameraError, Frame
+
+EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff ·.\-]{2,16}$")
+MAX_IMAGE_BYTES = 16 * 1024 * 1024
+
+
+class AnprEventError(ValueError):
+    """The pushed event is malformed; the message names the field."""
+
+
+@dataclass(frozen=True)
+class AnprEvent:
+    event_id: str
+    plate: str
+    confidence: float
+    hin: str | None = None
+    un: str | None = None
+    image: bytes | None = None
+
+
+def _confidence(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AnprEventError("confidence: a number from 0 to 1 (or 0 to 100)")
+    number = float(value) / 100 if value > 1 else float(value)
+    if not 0.0 <= number <= 1.0:
+        raise AnprEventError("confidence: a number from 0 to 1 (or 0 to 100)")
+    return number
+
+
+def _hazard(value: Any) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise AnprEventError("hazard: an object with hin and un")
+    hin, un = value.get("hin"), value.get("un")
+    if not (isinstance(hin, str) and re.fullmatch(r"X?\d{2,3}", hin)):
+        raise AnprEventError("hazard.hin: 2-3 digits, optionally after X")
+    if not (isinstance(un, str) and re.fullmatch(r"\d{4}", un)):
+        raise AnprEventError("hazard.un: 4 digits")
+    return hin, un
+
+
+def _image(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AnprEventError("image: base64 text")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise AnprEventError("image: not valid base64") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise AnprEventError("image: larger than 16 MiB")
+    return data
+
+
+def parse_event(payload: Any) -> AnprEvent:
+    if not isinstance(payload, dict):
+        raise AnprEventError("body: a JSON object")
+    event_id, plate = payload.get("event_id"), payload.get("plate")
+    if not (isinstance(event_id, str) and EVENT_ID.match(event_id)):
+        raise AnprEventError("event_id: 1-100 letters, digits or . _ : -")
+    if not (isinstance(plate, str) and PLATE.match(plate.strip())):
+        raise AnprEventError("plate: 2-16 letters, digits, spaces or dashes")
+    hin, un = _hazard(payload.get("hazard"))
+    return AnprEvent(
+        event_id=event_id,
+        plate=plate.strip().upper(),
+        confidence=_confidence(payload.get("confidence")),
+        hin=hin,
+        un=un,
+        image=_image(payload.get("image")),
+    )
+
+
+class AnprPushConfig(AdapterConfig):
+    type: Literal["anpr_push"] = "anpr_push"
+    keep_events: int = 20
+
+
+class AnprPushAdapter(CameraAdapter):
+    type_key: ClassVar[str] = "anpr_push"
+    config_model: ClassVar[type[AdapterConfig]] = AnprPushConfig
+    config: AnprPushConfig
+
+    def __init__(self, config: AnprPushConfig) -> None:
+        super().__init__(config)
+        self.events: deque[AnprEvent] = deque(maxlen=config.keep_events)
+
+    def open(self) -> None:
+        self._detail = "waiting for events"
+
+    def accept(self, payload: Any) -> AnprEvent:
+        event = parse_event(payload)
+        self.events.append(event)
+        return event
+
+    def _grab_one(self) -> Frame:
+        for event in reversed(self.events):
+            if event.image:
+                frame = cv2.imdecode(np.frombuffer(event.image, np.uint8), cv2.IMREAD_COLOR)
+                if frame is None:
+                    raise CameraError(f"event {event.event_id}: image is not decodable")
+                return frame
+        raise CameraError("no pushed event with an image yet")

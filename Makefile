@@ -9,7 +9,9 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-compile clean
+SHARED_DATA ?= ../shared/data
+
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-compile clean bench bench-plates bench-hazard train-chars
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,6 +40,18 @@ test-sqlite: install
 
 test-postgres: install
 	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: bench-plates bench-hazard ## OCR benchmarks (JSON in bench-results/): plates us/br, orange plates
+
+bench-plates: install
+	$(FLASK) ocr bench $(SHARED_DATA)/plates/us --formats US --out bench-results/us.json
+	$(FLASK) ocr bench $(SHARED_DATA)/plates/br --formats BR --out bench-results/br.json
+
+bench-hazard: install
+	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json
+
+train-chars: install ## Retrain the plate-character classifier on generated characters
+	$(BIN)/python -m gatekeeper.vision.training.train_chars
 
 lint: install ## ruff check, ruff format --check, mypy on domain and adapters
 	$(BIN)/ruff check .

@@ -91,3 +91,25 @@ def ocr_bench(folder: Path, formats: str | None, limit: int | None, out: Path | 
         out.write_text(text)
     summary = {k: v for k, v in report.items() if k != "failures"}
     click.echo(json.dumps(summary, indent=2))
+
+
+@ocr_cli.command("bench-hazard")
+@click.argument("photos", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--count", type=int, default=200, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here too."
+)
+def ocr_bench_hazard(photos: Path, count: int, seed: int, out: Path | None) -> None:
+    """Orange-plate benchmark: generated plates composited onto the photos in PHOTOS."""
+    from gatekeeper.vision.bench import run_hazard_benchmark
+
+    backgrounds = sorted(p for p in photos.iterdir() if p.suffix.lower() in {".jpg", ".png"})
+    if not backgrounds:
+        raise click.BadParameter("no .jpg or .png photos", param_hint="PHOTOS")
+    report = run_hazard_benchmark(backgrounds, count, seed)
+    text = json.dumps(report, indent=2)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+    click.echo(json.dumps({k: v for k, v in report.items() if k != "failures"}, indent=2))

@@ -214,3 +214,18 @@ def test_a_missing_stored_frame_fails_without_retrying(
     assert read_capture(passage.id) == "failed"
     assert passage.read_status is ReadStatus.FAILED
     assert "stored frame unreadable" in passage.read_error
+
+
+def test_capture_is_kept_and_marked_failed_when_the_queue_is_down(
+    app: Flask, client: Any, session: Any, monkeypatch: Any, lane_and_token: tuple[Any, str]
+) -> None:
+    from gatekeeper import jobs
+
+    unreachable = jobs.JobQueues("redis://127.0.0.1:1/0", default_timeout=60, default_retries=0)
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", unreachable)
+    lane, token = lane_and_token
+    response = _post(client, lane.code, token, "evt-noqueue", (BR_PHOTO.read_bytes(), "a.jpg"))
+    assert response.status_code == 202
+    assert response.json["status"] == "failed"
+    assert "could not queue the reading" in response.json["error"]
+    assert session.scalar(select(func.count(Passage.id))) == 1

@@ -155,3 +155,34 @@ def test_plate_text_row_is_found_in_a_scene() -> None:
 def test_an_empty_scene_has_no_rows() -> None:
     gray = np.full((480, 640), 128, np.uint8)
     assert find_text_rows(gray) == []
+
+
+# --- character blobs ------------------------------------------------------------------
+
+
+def test_blob_decoding_leaves_out_a_sticker() -> None:
+    from gatekeeper.vision.charnet import CLASSES
+    from gatekeeper.vision.plates import _decode_blobs
+
+    def blob(char: str | None) -> np.ndarray:
+        row = np.full(len(CLASSES), math.log(0.2 / 35))
+        if char is None:  # a sticker: nothing stands out
+            return np.full(len(CLASSES), math.log(1 / 36))
+        row[CLASSES.index(char)] = math.log(0.8)
+        return row
+
+    logp = np.stack([blob(c) for c in ("K", "C", "4", None, "Z", "3", "X")])
+    six = _decode_blobs(logp, ("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",) * 6)
+    assert six is not None and six.text == "KC4Z3X"
+    assert _decode_blobs(logp[:3], ("0123456789",) * 4) is None
+
+
+def test_normalized_character_is_centred_and_scaled() -> None:
+    from gatekeeper.vision.charnet import normalize_char
+
+    mask = np.full((40, 20), 255, np.uint8)
+    mask[5:35, 8:12] = 0  # a "1"
+    out = normalize_char(mask)
+    assert out.shape == (32, 32) and out.max() == 1.0
+    rows = np.nonzero(out.max(axis=1))[0]
+    assert rows[0] >= 1 and rows[-1] <= 30 and rows[-1] - rows[0] >= 26

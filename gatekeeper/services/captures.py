@@ -151,11 +151,24 @@ def accept_capture(
         db.session.rollback()
         _remove(stored)
         raise
+    _queue_reading(passage)
+    return CaptureOutcome(passage, created=True)
+
+
+def _queue_reading(passage: Passage) -> None:
+    """Queue the OCR job. If the queue cannot be reached the capture stays stored (the
+    frames are evidence) and is marked failed with the reason, for the guard to see."""
     from gatekeeper.jobs.ocr import read_capture
 
-    jobs.enqueue(read_capture, passage.id, job_id=f"read-capture-{passage.id}")
+    try:
+        jobs.enqueue(read_capture, passage.id, job_id=f"read-capture-{passage.id}")
+    except Exception as exc:  # Redis down, or a job-layer fault: report, do not lose data
+        current_app.logger.exception("could not queue the reading of capture %s", passage.id)
+        db.session.rollback()
+        passage.read_status = ReadStatus.FAILED
+        passage.read_error = f"could not queue the reading: {type(exc).__name__}: {exc}"[:500]
+        db.session.commit()
     db.session.refresh(passage)
-    return CaptureOutcome(passage, created=True)
 
 
 def _remove(paths: list[str]) -> None:

@@ -60,3 +60,31 @@ def run_benchmark(folder: Path, config: PipelineConfig, limit: int | None = None
         "p95_ms": round(_percentile(millis, 0.95), 1) if millis else None,
         "failures": failures,
     }
+
+
+def run_hazard_benchmark(backgrounds: list[Path], count: int, seed: int = 1) -> dict[str, Any]:
+    """Generated orange plates on real photos: how often both numbers are read exactly."""
+    from gatekeeper.vision.hazard import read_hazard_plate
+    from gatekeeper.vision.synthetic import hazard_samples
+
+    recognizer = get_recognizer()
+    exact = 0
+    millis: list[float] = []
+    failures = []
+    for index, sample in enumerate(hazard_samples(backgrounds, count, seed)):
+        started = time.perf_counter()
+        read = read_hazard_plate(sample.image, recognizer)
+        millis.append((time.perf_counter() - started) * 1000)
+        got = (read.hin, read.un) if read else (None, None)
+        if got == (sample.hin, sample.un):
+            exact += 1
+        else:
+            failures.append({"sample": index, "truth": [sample.hin, sample.un], "read": list(got)})
+    return {
+        "dataset": f"{count} generated orange plates (seed {seed}) on {len(backgrounds)} photos",
+        "images": count,
+        "exact_both": round(exact / count, 4),
+        "median_ms": round(statistics.median(millis), 1),
+        "p95_ms": round(_percentile(millis, 0.95), 1),
+        "failures": failures,
+    }

@@ -16,6 +16,9 @@ ALNUM = LETTERS + DIGITS
 CONFUSABLE = ("O0DQ", "I1L", "B8", "S5", "Z2", "G6")
 
 L, N, A = LETTERS, DIGITS, ALNUM
+# Standard US plates leave out the letters I, O and Q, which cannot be told from 1 and 0:
+# a round character on a US plate is read as 0 and an upright stroke as 1.
+US_CHARS = "".join(c for c in ALNUM if c not in "IOQ")
 
 
 @dataclass(frozen=True)
@@ -25,14 +28,14 @@ class PlateFormat:
 
 
 def _t(pattern: str) -> tuple[str, ...]:
-    return tuple({"L": L, "N": N, "A": A}[symbol] for symbol in pattern)
+    return tuple({"L": L, "N": N, "A": A, "U": US_CHARS}[symbol] for symbol in pattern)
 
 
 FORMATS: dict[str, PlateFormat] = {
     # Brazil: old grey plates LLL-NNNN and Mercosur LLLNLNN.
     "BR": PlateFormat("BR", (_t("LLLNNNN"), _t("LLLNLNN"))),
     # USA: 5 to 7 letters and digits, state-specific layouts.
-    "US": PlateFormat("US", (_t("AAAAA"), _t("AAAAAA"), _t("AAAAAAA"))),
+    "US": PlateFormat("US", (_t("UUUUU"), _t("UUUUUU"), _t("UUUUUUU"))),
     # EU one-line and two-line plates: 4 to 8 letters and digits after the country band.
     "EU": PlateFormat("EU", tuple(_t("A" * n) for n in range(4, 9))),
     # China: province character (not readable with Latin weights) + letter + 5 (or 6 for

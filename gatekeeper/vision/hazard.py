@@ -8,6 +8,7 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,11 +22,13 @@ from gatekeeper.vision.ocr import (
     Recognizer,
     decode_prefixes,
     decode_template,
+    score_text,
 )
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from gatekeeper.vision.types import Box, HazardPlateRead
 
 DETECT_WIDTH = 1200
+MIN_UNKNOWN_CONFIDENCE = 0.3
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 
 
@@ -33,6 +36,8 @@ _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 class OrangeRegion:
     box: Box  # in full-frame pixels
     score: float
+    # The plate's corners (top-left, top-right, bottom-right, bottom-left), full-frame pixels.
+    corners: NDArray[Any] | None = None
 
 
 def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[OrangeRegion]:
@@ -44,25 +49,63 @@ def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[O
         else frame
     )
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    mask = cv2.inRange(hsv, (3, 110, 90), (24, 255, 255))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    orange = cv2.inRange(hsv, (3, 90, 60), (25, 255, 255))
     min_area = small.shape[0] * small.shape[1] * 0.00015
-    regions = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        area = cv2.contourArea(contour)
-        if area < min_area or h < 10:
-            continue
-        aspect, fill = w / h, area / (w * h)
-        if not (0.8 <= aspect <= 2.2 and fill >= 0.55):
-            continue
-        shape_fit = 1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9)
-        regions.append(
-            OrangeRegion(Box(x, y, w, h).scaled(1 / scale), 0.5 * fill + 0.5 * shape_fit)
-        )
+    regions: list[OrangeRegion] = []
+    # A small closing keeps a plate apart from orange things beside it; a tall one joins
+    # the two fields across the black bar. Candidates from both, duplicates dropped.
+    for kernel in ((3, 3), (13, 5)):
+        mask = cv2.morphologyEx(orange, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            x, y, w, h = cv2.boundingRect(contour)
+            area = cv2.contourArea(contour)
+            if area < min_area or h < 10:
+                continue
+            aspect, fill = w / h, area / (w * h)
+            if not (0.8 <= aspect <= 2.2 and fill >= 0.5):
+                continue
+            box = Box(x, y, w, h).scaled(1 / scale)
+            if any(_overlap(box, known.box) > 0.6 for known in regions):
+                continue
+            shape_fit = 1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9)
+            corners = _corners(contour) / scale
+            regions.append(OrangeRegion(box, 0.5 * fill + 0.5 * shape_fit, corners))
     regions.sort(key=lambda r: -r.score * r.box.w * r.box.h)
     return regions[:max_regions]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / min(a.w * a.h, b.w * b.h) if inter else 0.0
+
+
+def _corners(contour: NDArray[Any]) -> NDArray[Any]:
+    """Four corners of a roughly quadrilateral contour, ordered TL, TR, BR, BL."""
+    points = contour.reshape(-1, 2).astype(np.float32)
+    sums, diffs = points.sum(axis=1), points[:, 1] - points[:, 0]
+    return np.array(
+        [
+            points[sums.argmin()],
+            points[diffs.argmin()],
+            points[sums.argmax()],
+            points[diffs.argmax()],
+        ],
+        np.float32,
+    )
+
+
+PLATE_MM = np.float32([[0, 0], [400, 0], [400, 300], [0, 300]])
+
+
+def _rectified_fields(gray: Gray, corners: NDArray[Any]) -> tuple[Gray, Gray]:
+    """Warp the plate to 400 x 300 (1 px per mm) and cut out the two number fields, inside
+    the 15 mm border and clear of the 15 mm bar at 142-157 mm."""
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), PLATE_MM)
+    plate = cv2.warpPerspective(gray, matrix, (400, 300), flags=cv2.INTER_CUBIC)
+    return plate[22:138, 24:376], plate[162:278, 24:376]
 
 
 def _split_fields(gray: Gray) -> tuple[Gray, Gray] | None:
@@ -83,7 +126,9 @@ def _split_fields(gray: Gray) -> tuple[Gray, Gray] | None:
 
 
 def _field_variants(field: Gray) -> list[Gray]:
-    padded = cv2.copyMakeBorder(field, 4, 4, 6, 6, cv2.BORDER_REPLICATE)
+    # The recogniser reads best with some room around the digits.
+    margin_y, margin_x = max(4, field.shape[0] // 6), max(6, field.shape[0] // 4)
+    padded = cv2.copyMakeBorder(field, margin_y, margin_y, margin_x, margin_x, cv2.BORDER_REPLICATE)
     _, otsu = cv2.threshold(padded, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return [padded, _CLAHE.apply(padded), otsu]
 
@@ -118,6 +163,31 @@ def _choose_hin(votes: dict[str, float], un: str) -> tuple[str, float] | None:
     return hin, support / total
 
 
+UN_MARGIN_PER_VARIANT = 4.0  # nats: how much less likely a corrected UN number may be
+
+
+def _plausible_un(read: str, lines: list[LineProbabilities], hins: set[str]) -> str:
+    """Keep a UN number that exists and fits a HIN read on the top field; otherwise try the
+    numbers one digit away that do, and take the likeliest if it is nearly as likely."""
+    table = hins_by_un()
+    if table.get(read, frozenset()) & hins:
+        return read
+    neighbours = {
+        read[:i] + digit + read[i + 1 :] for i in range(4) for digit in DIGITS if digit != read[i]
+    }
+    fitting = [un for un in neighbours if table.get(un, frozenset()) & hins]
+    if not fitting:
+        return read
+
+    def likelihood(text: str) -> float:
+        return sum(score_text(line, text) for line in lines)
+
+    best = max(fitting, key=likelihood)
+    if likelihood(read) - likelihood(best) <= UN_MARGIN_PER_VARIANT * len(lines):
+        return best
+    return read
+
+
 def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlateRead | None:
     top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
     lines = recognizer.probabilities(top_variants + bottom_variants)
@@ -135,6 +205,7 @@ def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlate
     if not un_votes:
         return None
     un, un_support = max(un_votes.items(), key=lambda item: item[1])
+    un = _plausible_un(un, lines[len(top_variants) :], set(hin_votes))
     chosen = _choose_hin(hin_votes, un)
     if chosen is None:
         return None
@@ -158,10 +229,22 @@ def read_hazard_plate(frame: NDArray[np.uint8], recognizer: Recognizer) -> Hazar
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     for region in find_orange_plates(frame):
         box = region.box
-        fields = _split_fields(gray[box.y : box.y + box.h, box.x : box.x + box.w])
-        if fields is None:
-            continue
-        read = _read_fields(*fields, recognizer)
-        if read is not None and (best is None or read.confidence > best.confidence):
-            best = HazardPlateRead(**{**read.__dict__, "box": box})
+        attempts = []
+        if region.corners is not None:
+            attempts.append(_rectified_fields(gray, region.corners))
+        split = _split_fields(gray[box.y : box.y + box.h, box.x : box.x + box.w])
+        if split is not None:
+            attempts.append(split)
+        for fields in attempts:
+            read = _read_fields(*fields, recognizer)
+            if read is None or not _plausible(read):
+                continue
+            if best is None or read.confidence > best.confidence:
+                best = HazardPlateRead(**{**read.__dict__, "box": box})
     return best
+
+
+def _plausible(read: HazardPlateRead) -> bool:
+    """Orange paint whose numbers make no ADR pair, read with little confidence, is not
+    reported as a plate (a real but misread plate is read with more confidence)."""
+    return read.consistent or read.confidence >= MIN_UNKNOWN_CONFIDENCE

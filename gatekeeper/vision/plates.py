@@ -3,18 +3,23 @@ each with format-constrained decoding, vote."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
+import numpy as np
 
+from gatekeeper.vision import charnet
 from gatekeeper.vision.formats import PlateFormat
 from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
 from gatekeeper.vision.ocr import Decoded, LineProbabilities, Recognizer, decode_prefixes
 from gatekeeper.vision.types import Box, PlateCandidate
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+# The blob classifier's reading counts like this many line-recogniser variants.
+BLOB_VOTES = 2
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,74 @@ def _best_decode(
     return best
 
 
+SKIP_LOGP = math.log(0.15)  # cost of leaving a blob out (a sticker, a bolt, a dash)
+
+
+def _blob_masks(row: TextRow) -> list[Gray]:
+    assert row.mask is not None
+    box = row.box
+    return [
+        row.mask[b.y - box.y : b.y - box.y + b.h, b.x - box.x : b.x - box.x + b.w]
+        for b in row.blobs
+    ]
+
+
+def _classes_logp(logp: np.ndarray, cls: str) -> tuple[np.ndarray, np.ndarray]:
+    columns = [charnet.CLASSES.index(c) for c in cls]
+    sub = logp[:, columns]
+    return sub.max(axis=1), np.array(columns)[sub.argmax(axis=1)]
+
+
+def _decode_blobs(logp: np.ndarray, template: Sequence[str]) -> Decoded | None:
+    """Assign blobs to template positions in order, leaving out blobs that fit no
+    character (at a cost), to maximise the summed log-probability."""
+    k, n = logp.shape[0], len(template)
+    if k < n:
+        return None
+    best = [_classes_logp(logp, cls) for cls in template]
+    score = np.full((k + 1, n + 1), -np.inf)
+    score[0, 0] = 0.0
+    for i in range(1, k + 1):
+        score[i, 0] = score[i - 1, 0] + SKIP_LOGP
+        for j in range(1, n + 1):
+            score[i, j] = max(
+                score[i - 1, j] + SKIP_LOGP, score[i - 1, j - 1] + best[j - 1][0][i - 1]
+            )
+    chars, peaks, i, j = [], [], k, n
+    while j > 0:
+        take = score[i - 1, j - 1] + best[j - 1][0][i - 1]
+        if np.isclose(score[i, j], take):
+            chars.append(charnet.CLASSES[best[j - 1][1][i - 1]])
+            peaks.append(best[j - 1][0][i - 1])
+            j -= 1
+        i -= 1
+    chars.reverse()
+    return Decoded("".join(chars), float(math.exp(sum(peaks) / n)), float(score[k, n]))
+
+
+def _classified(
+    rows: list[TextRow], formats: Sequence[PlateFormat]
+) -> list[list[tuple[Decoded, str]]]:
+    """Per row, the best reading from classifying its character blobs one by one."""
+    if not charnet.available():
+        return [[] for _ in rows]
+    masks = [_blob_masks(row) for row in rows]
+    logp = charnet.classify([m for row_masks in masks for m in row_masks])
+    results: list[list[tuple[Decoded, str]]] = []
+    start = 0
+    for row_masks in masks:
+        row_logp = logp[start : start + len(row_masks)]
+        start += len(row_masks)
+        best: tuple[Decoded, str] | None = None
+        for plate_format in formats:
+            for template in plate_format.templates:
+                decoded = _decode_blobs(row_logp, template)
+                if decoded is not None and (best is None or decoded.path_logp > best[0].path_logp):
+                    best = (decoded, plate_format.code)
+        results.append([best] * BLOB_VOTES if best else [])
+    return results
+
+
 def _vote(reads: list[tuple[Decoded, str]], weight: float) -> list[PlateCandidate]:
     if not reads:
         return []
@@ -101,7 +174,7 @@ def read_plates(
             images.append(variant)
             owners.append(index)
     lines = recognizer.probabilities(images)
-    per_row: list[list[tuple[Decoded, str]]] = [[] for _ in rows]
+    per_row = _classified(rows, formats)
     for owner, line in zip(owners, lines, strict=True):
         best = _best_decode(line, formats)
         if best is not None:

@@ -97,7 +97,7 @@ def _corners(contour: NDArray[Any]) -> NDArray[Any]:
     )
 
 
-PLATE_MM = np.float32([[0, 0], [400, 0], [400, 300], [0, 300]])
+PLATE_MM = np.array([[0, 0], [400, 0], [400, 300], [0, 300]], dtype=np.float32)
 
 
 def _rectified_fields(gray: Gray, corners: NDArray[Any]) -> tuple[Gray, Gray]:

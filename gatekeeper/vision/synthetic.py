@@ -56,7 +56,7 @@ def _text(plate: NDArray[Any], text: str, centre_y: int, rng: np.random.Generato
         layer = Image.new("L", (400, 300), 0)
         draw = ImageDraw.Draw(layer)
         box = draw.textbbox((0, 0), text, font=face)
-        width, height = box[2] - box[0], box[3] - box[1]
+        width, height = int(box[2] - box[0]), int(box[3] - box[1])
         scale_x = min(1.0, 330 / width)
         glyphs = Image.new("L", (width + 4, height + 4), 0)
         ImageDraw.Draw(glyphs).text((2 - box[0], 2 - box[1]), text, font=face, fill=255)
@@ -92,8 +92,8 @@ def _place(
     x = int(rng.integers(0, max(1, w - width - 1)))
     y = int(rng.integers(h // 4, max(h // 4 + 1, h - height - 1)))
     jitter = 0.08
-    corners = np.float32([[0, 0], [400, 0], [400, 300], [0, 300]])
-    target = np.float32(
+    corners = np.array([[0, 0], [400, 0], [400, 300], [0, 300]], dtype=np.float32)
+    target = np.array(
         [
             [x + rng.uniform(-jitter, jitter) * width, y + rng.uniform(-jitter, jitter) * height],
             [
@@ -108,7 +108,8 @@ def _place(
                 x + rng.uniform(-jitter, jitter) * width,
                 y + height * (1 + rng.uniform(-jitter, jitter)),
             ],
-        ]
+        ],
+        dtype=np.float32,
     )
     matrix = cv2.getPerspectiveTransform(corners, target)
     warped = cv2.warpPerspective(plate, matrix, (w, h))
@@ -122,7 +123,7 @@ def _place(
 
 
 def _weather(image: NDArray[Any], box: Box, rng: np.random.Generator) -> NDArray[Any]:
-    out = image.astype(np.float32)
+    out: NDArray[Any] = image.astype(np.float64)
     if rng.random() < 0.3:  # glare: a bright spot over part of the plate
         yy, xx = np.mgrid[0 : out.shape[0], 0 : out.shape[1]]
         cx, cy = box.x + rng.uniform(0, box.w), box.y + rng.uniform(0, box.h)
@@ -139,9 +140,9 @@ def _weather(image: NDArray[Any], box: Box, rng: np.random.Generator) -> NDArray
         out = cv2.GaussianBlur(out, (0, 0), sigma)
     out = np.clip(out, 0, 255).astype(np.uint8)
     quality = int(rng.integers(55, 95))
-    return cv2.imdecode(
-        cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR
-    )
+    encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+    degraded = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    return out if degraded is None else degraded
 
 
 def hazard_samples(
@@ -152,6 +153,9 @@ def hazard_samples(
     pairs = real_pairs()
     for _ in range(count):
         hin, un = pairs[int(rng.integers(len(pairs)))]
-        photo = cv2.imread(str(backgrounds[int(rng.integers(len(backgrounds)))]), cv2.IMREAD_COLOR)
+        path = backgrounds[int(rng.integers(len(backgrounds)))]
+        photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if photo is None:
+            raise ValueError(f"unreadable background photo {path}")
         image, box = _place(photo, draw_plate(hin, un, rng), rng)
         yield HazardSample(_weather(image, box, rng), hin, un, box)

@@ -95,7 +95,10 @@ def _camera(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     small = np.clip(small, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         quality = int(rng.integers(30, 90))
-        small = cv2.imdecode(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 0)
+        encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
+        if decoded is not None:
+            small = decoded
     return small
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,19 +230,38 @@ def read_hazard_plate(frame: NDArray[np.uint8], recognizer: Recognizer) -> Hazar
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     for region in find_orange_plates(frame):
         box = region.box
-        attempts = []
-        if region.corners is not None:
-            attempts.append(_rectified_fields(gray, region.corners))
-        split = _split_fields(gray[box.y : box.y + box.h, box.x : box.x + box.w])
-        if split is not None:
-            attempts.append(split)
-        for fields in attempts:
+        crop = gray[box.y : box.y + box.h, box.x : box.x + box.w]
+        if not _has_dividing_bar(crop):
+            continue  # orange paint, or a plain plate without numbers
+        for fields in _field_attempts(gray, region, crop):
             read = _read_fields(*fields, recognizer)
             if read is None or not _plausible(read):
                 continue
             if best is None or read.confidence > best.confidence:
                 best = HazardPlateRead(**{**read.__dict__, "box": box})
+            if read.consistent:
+                break  # the rectified reading makes an ADR pair: no second try needed
     return best
+
+
+def _field_attempts(gray: Gray, region: OrangeRegion, crop: Gray) -> Iterator[tuple[Gray, Gray]]:
+    """The two number fields, rectified first; split from the plain crop if asked again."""
+    if region.corners is not None:
+        yield _rectified_fields(gray, region.corners)
+    split = _split_fields(crop)
+    if split is not None:
+        yield split
+
+
+def _has_dividing_bar(crop: Gray) -> bool:
+    """A plate with numbers has a black bar across its middle: some row in the middle
+    band is much darker than the plate's typical row."""
+    h, w = crop.shape
+    if h < 12 or w < 12:
+        return False
+    rows = crop[:, int(0.2 * w) : int(0.8 * w)].mean(axis=1)
+    middle = rows[int(0.3 * h) : int(0.7 * h) + 1]
+    return bool(middle.min() < 0.75 * float(np.median(rows)))
 
 
 def _plausible(read: HazardPlateRead) -> bool:

@@ -8,6 +8,7 @@ candidate; the recogniser decides which candidate holds a plate.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,38 +76,51 @@ def _neighbours(a: Blob, b: Blob) -> bool:
     return -0.2 * mean_h <= gap <= 1.1 * mean_h
 
 
-def _same_line(a: list[Blob], b: list[Blob]) -> bool:
+@dataclass
+class _Chain:
+    blobs: list[Blob]
+    height: float = 0.0
+    centre_y: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.blobs.sort(key=lambda b: b.x)
+        self.height = statistics.median(b.h for b in self.blobs)
+        self.centre_y = statistics.median(b.cy for b in self.blobs)
+
+    @property
+    def left(self) -> int:
+        return self.blobs[0].x
+
+    @property
+    def right(self) -> int:
+        return self.blobs[-1].x + self.blobs[-1].w
+
+
+def _same_line(a: _Chain, b: _Chain) -> bool:
     """Two chains that are parts of one plate split by a sticker, bolt or dash."""
-    ha = float(np.median([blob.h for blob in a]))
-    hb = float(np.median([blob.h for blob in b]))
-    if not 0.8 <= ha / hb <= 1.25:
+    if not 0.8 <= a.height / b.height <= 1.25:
         return False
-    cya = float(np.median([blob.cy for blob in a]))
-    cyb = float(np.median([blob.cy for blob in b]))
-    if abs(cya - cyb) > 0.25 * (ha + hb) / 2:
+    mean_h = (a.height + b.height) / 2
+    if abs(a.centre_y - b.centre_y) > 0.25 * mean_h:
         return False
-    left, right = (a, b) if a[0].x < b[0].x else (b, a)
-    gap = right[0].x - (left[-1].x + left[-1].w)
-    return 0 <= gap <= 2.2 * (ha + hb) / 2
+    left, right = (a, b) if a.left < b.left else (b, a)
+    gap = right.left - left.right
+    return 0 <= gap <= 2.2 * mean_h
 
 
 def _merge_split_rows(chains: list[list[Blob]]) -> list[list[Blob]]:
-    chains = sorted(
-        (sorted(c, key=lambda b: b.x) for c in chains if len(c) >= 2), key=lambda c: c[0].x
-    )
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(chains)):
-            for j in range(i + 1, len(chains)):
-                if _same_line(chains[i], chains[j]) and len(chains[i]) + len(chains[j]) <= 10:
-                    chains[i] = sorted(chains[i] + chains[j], key=lambda b: b.x)
-                    del chains[j]
-                    merged = True
-                    break
-            if merged:
+    """Join chains left to right while the next one continues the line (one pass over
+    chains sorted by their left edge)."""
+    pending = sorted((_Chain(list(c)) for c in chains if len(c) >= 2), key=lambda c: c.left)
+    merged: list[_Chain] = []
+    for chain in pending:
+        for index, earlier in enumerate(merged):
+            if len(earlier.blobs) + len(chain.blobs) <= 10 and _same_line(earlier, chain):
+                merged[index] = _Chain(earlier.blobs + chain.blobs)
                 break
-    return chains
+        else:
+            merged.append(chain)
+    return [chain.blobs for chain in merged]
 
 
 def _chains(blobs: list[Blob]) -> list[list[Blob]]:

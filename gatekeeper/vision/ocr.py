@@ -64,11 +64,10 @@ class Recognizer:
         self._run_lock = threading.Lock()
 
     def _tensor(self, images: Sequence[NDArray[np.uint8]]) -> Any:
-        resized = []
-        for image in images:
-            h, w = image.shape[:2]
-            width = min(MAX_WIDTH, max(MODEL_HEIGHT // 2, math.ceil(MODEL_HEIGHT * w / h)))
-            resized.append(cv2.resize(image, (width, MODEL_HEIGHT), interpolation=cv2.INTER_CUBIC))
+        resized = [
+            cv2.resize(image, (_model_width(image), MODEL_HEIGHT), interpolation=cv2.INTER_CUBIC)
+            for image in images
+        ]
         batch_width = max(img.shape[1] for img in resized)
         batch = np.empty((len(resized), 1, MODEL_HEIGHT, batch_width), dtype=np.float32)
         for index, img in enumerate(resized):
@@ -78,10 +77,26 @@ class Recognizer:
             batch[index, 0, :, img.shape[1] :] = normalized[:, -1:]
         return self._torch.from_numpy(batch)
 
-    def probabilities(self, images: Sequence[NDArray[np.uint8]]) -> list[LineProbabilities]:
-        """Character probabilities for grayscale line images (any size)."""
+    def probabilities(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
+        """Character probabilities for grayscale line images (any size). Images of similar
+        width are run together, so that narrow ones are not padded to the widest."""
         if not images:
             return []
+        widths = [_model_width(image) for image in images]
+        order = sorted(range(len(images)), key=widths.__getitem__)
+        results: dict[int, LineProbabilities] = {}
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and widths[order[end]] <= 1.3 * widths[order[start]] + 16:
+                end += 1
+            chunk = order[start:end]
+            for index, line in zip(chunk, self._run([images[i] for i in chunk]), strict=True):
+                results[index] = line
+            start = end
+        return [results[index] for index in range(len(images))]
+
+    def _run(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
         torch = self._torch
         batch = self._tensor(images)
         text_for_pred = torch.zeros((len(images), 1), dtype=torch.long)
@@ -89,6 +104,11 @@ class Recognizer:
             logits = self._model(batch, text_for_pred)
             probs = torch.softmax(logits, dim=2).numpy()
         return [LineProbabilities(p, self.alphabet) for p in probs]
+
+
+def _model_width(image: NDArray[Any]) -> int:
+    h, w = image.shape[:2]
+    return int(min(MAX_WIDTH, max(MODEL_HEIGHT // 2, math.ceil(MODEL_HEIGHT * w / h))))
 
 
 def get_recognizer() -> Recognizer:
@@ -148,15 +168,19 @@ class _Lattice:
     second_char: NDArray[np.int64]
 
 
-def _run_lattice(line: LineProbabilities, template: Sequence[str]) -> _Lattice:
+def _run_lattice(
+    line: LineProbabilities, template: Sequence[str], universe: str | None = None
+) -> _Lattice:
     """Viterbi over blank-interleaved labels where label k may be any character of
     ``template[k]``; a label keeps one character over all the frames it spans, and two equal
     neighbours need a blank between them, as in CTC. Vectorised over the characters."""
     union = "".join(template)
+    # Probabilities are renormalised over ``universe`` (default: the template's characters);
+    # only the template's characters become lattice columns.
     cols = np.array(
         [0] + [i for i, c in enumerate(line.alphabet) if i and c in union], dtype=np.int64
     )
-    logp = _masked_log_probs(line, union)[:, cols]
+    logp = _masked_log_probs(line, universe or union)[:, cols]
     steps, size = logp.shape
     n = len(template)
     allowed = np.full((n, size), -np.inf)
@@ -247,7 +271,50 @@ def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded
     return decoded[0] if decoded else None
 
 
+def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
+    """Log-probability of the best CTC alignment of exactly each text, with each frame's
+    probabilities renormalised over that text's own characters and the blank: a text that
+    leaves a clearly visible character unexplained, or adds one that is not there, scores
+    low, while doubt between look-alikes the text does not use costs nothing."""
+    probs = line.probs.astype(np.float64)
+    index = {char: i for i, char in enumerate(line.alphabet) if i}
+    scores = []
+    for text in texts:
+        labels = [index.get(c, -1) for c in text]
+        if -1 in labels:
+            scores.append(-math.inf)
+            continue
+        columns = [0, *sorted(set(labels))]
+        norm = np.log(np.maximum(probs[:, columns].sum(axis=1, keepdims=True), 1e-13))
+        logp = np.log(np.maximum(probs, 1e-13)) - norm
+        scores.append(_viterbi_text(logp, labels))
+    return scores
+
+
 def score_text(line: LineProbabilities, text: str) -> float:
-    """Log-probability of the best alignment of exactly ``text`` (e.g. one HIN code)."""
-    decoded = decode_template(line, tuple(text))
-    return decoded.path_logp if decoded is not None else -math.inf
+    return score_texts(line, [text])[0]
+
+
+def _viterbi_text(logp: NDArray[np.float64], labels: list[int]) -> float:
+    """Plain CTC Viterbi for one fixed label sequence (short: a plate or a code)."""
+    if -1 in labels or logp.shape[0] < len(labels):
+        return -math.inf
+    states = [0]
+    for label in labels:
+        states += [label, 0]
+    emit = logp[:, states].tolist()
+    size = len(states)
+    skip = [s >= 2 and states[s] != 0 and states[s] != states[s - 2] for s in range(size)]
+    prev = [-math.inf] * size
+    prev[0], prev[1] = emit[0][0], emit[0][1]
+    for row in emit[1:]:
+        current = [0.0] * size
+        for s in range(size):
+            best = prev[s]
+            if s >= 1 and prev[s - 1] > best:
+                best = prev[s - 1]
+            if skip[s] and prev[s - 2] > best:
+                best = prev[s - 2]
+            current[s] = best + row[s]
+        prev = current
+    return max(prev[-1], prev[-2])

@@ -14,12 +14,20 @@ import numpy as np
 from gatekeeper.vision import charnet
 from gatekeeper.vision.formats import PlateFormat
 from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
-from gatekeeper.vision.ocr import Decoded, LineProbabilities, Recognizer, decode_prefixes
+from gatekeeper.vision.ocr import (
+    Decoded,
+    LineProbabilities,
+    Recognizer,
+    decode_prefixes,
+    score_texts,
+)
 from gatekeeper.vision.types import Box, PlateCandidate
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 # The blob classifier's reading counts like this many line-recogniser variants.
 BLOB_VOTES = 2
+BLOB_WEIGHT = 2.0
+RESCORE = True
 
 
 @dataclass(frozen=True)
@@ -125,27 +133,72 @@ def _decode_blobs(logp: np.ndarray, template: Sequence[str]) -> Decoded | None:
     return Decoded("".join(chars), float(math.exp(sum(peaks) / n)), float(score[k, n]))
 
 
-def _classified(
-    rows: list[TextRow], formats: Sequence[PlateFormat]
-) -> list[list[tuple[Decoded, str]]]:
-    """Per row, the best reading from classifying its character blobs one by one."""
+def _blob_logps(rows: list[TextRow]) -> list[np.ndarray | None]:
+    """Per row, the character CNN's log-probabilities for each of its blobs."""
     if not charnet.available():
-        return [[] for _ in rows]
+        return [None for _ in rows]
     masks = [_blob_masks(row) for row in rows]
     logp = charnet.classify([m for row_masks in masks for m in row_masks])
-    results: list[list[tuple[Decoded, str]]] = []
+    results: list[np.ndarray | None] = []
     start = 0
     for row_masks in masks:
-        row_logp = logp[start : start + len(row_masks)]
+        results.append(logp[start : start + len(row_masks)])
         start += len(row_masks)
-        best: tuple[Decoded, str] | None = None
-        for plate_format in formats:
-            for template in plate_format.templates:
-                decoded = _decode_blobs(row_logp, template)
-                if decoded is not None and (best is None or decoded.path_logp > best[0].path_logp):
-                    best = (decoded, plate_format.code)
-        results.append([best] * BLOB_VOTES if best else [])
     return results
+
+
+def _blob_decode(
+    row_logp: np.ndarray | None, formats: Sequence[PlateFormat]
+) -> tuple[Decoded, str] | None:
+    """The best reading from classifying the row's character blobs one by one."""
+    if row_logp is None:
+        return None
+    best: tuple[Decoded, str] | None = None
+    for plate_format in formats:
+        for template in plate_format.templates:
+            decoded = _decode_blobs(row_logp, template)
+            if decoded is not None and (best is None or decoded.path_logp > best[0].path_logp):
+                best = (decoded, plate_format.code)
+    return best
+
+
+def _rescore(
+    lines: list[LineProbabilities],
+    blob_logp: np.ndarray | None,
+    reads: list[tuple[Decoded, str]],
+    weight: float,
+) -> list[PlateCandidate]:
+    """Rank every reading proposed for a row by how well it explains all the evidence: each
+    line rendering (log-likelihood of exactly that text, relative to the rendering's own
+    best) and the character blobs. Better than counting votes when the sources disagree."""
+    if not reads:
+        return []
+    codes: dict[str, str] = {}
+    for decoded, code in reads:
+        codes.setdefault(decoded.text, code)
+    texts = list(codes)
+    per_line = [score_texts(line, texts) for line in lines]
+    scores = {t: [line_scores[i] for line_scores in per_line] for i, t in enumerate(texts)}
+    best_line = [max(scores[t][i] for t in codes) for i in range(len(lines))]
+    blob_best = None
+    if blob_logp is not None:
+        blob_scores = {t: _decode_blobs(blob_logp, tuple(t)) for t in codes}
+        finite = [d.path_logp for d in blob_scores.values() if d is not None]
+        blob_best = max(finite) if finite else None
+    ranked = []
+    for text, code in codes.items():
+        total = sum(score - best for score, best in zip(scores[text], best_line, strict=True))
+        sources = float(len(lines))
+        if blob_best is not None:
+            blob = blob_scores[text]
+            total += BLOB_WEIGHT * ((blob.path_logp if blob else blob_best - 20.0) - blob_best)
+            sources += BLOB_WEIGHT
+        # Per source and character: how far below the best explanation this text lies.
+        closeness = math.exp(total / (sources * max(1, len(text))))
+        peak = max(d.confidence for d, _ in reads if d.text == text)
+        ranked.append(PlateCandidate(text, round(weight * closeness * peak, 4), code))
+    ranked.sort(key=lambda c: -c.confidence)
+    return ranked
 
 
 def _vote(reads: list[tuple[Decoded, str]], weight: float) -> list[PlateCandidate]:
@@ -174,15 +227,20 @@ def read_plates(
             images.append(variant)
             owners.append(index)
     lines = recognizer.probabilities(images)
-    per_row = _classified(rows, formats)
+    lines_by_row: list[list[LineProbabilities]] = [[] for _ in rows]
     for owner, line in zip(owners, lines, strict=True):
-        best = _best_decode(line, formats)
-        if best is not None:
-            per_row[owner].append(best)
-    results = [
-        RowRead(row, _vote(reads, 0.5 + 0.5 * row.score))
-        for row, reads in zip(rows, per_row, strict=True)
-    ]
+        lines_by_row[owner].append(line)
+    results = []
+    for row, row_lines, blob_logp in zip(rows, lines_by_row, _blob_logps(rows), strict=True):
+        reads = [best for line in row_lines if (best := _best_decode(line, formats))]
+        blob_read = _blob_decode(blob_logp, formats)
+        weight = 0.5 + 0.5 * row.score
+        if RESCORE:
+            proposals = reads + ([blob_read] if blob_read else [])
+            candidates = _rescore(row_lines, blob_logp, proposals, weight)
+        else:
+            candidates = _vote(reads + ([blob_read] * BLOB_VOTES if blob_read else []), weight)
+        results.append(RowRead(row, candidates))
     results = [r for r in results if r.candidates]
     results.sort(key=lambda r: -r.candidates[0].confidence)
     return results

@@ -24,6 +24,7 @@ from gatekeeper.vision.ocr import (
     decode_prefixes,
     decode_template,
     score_text,
+    score_texts,
 )
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from gatekeeper.vision.types import Box, HazardPlateRead
@@ -52,6 +53,8 @@ def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[O
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     orange = cv2.inRange(hsv, (3, 90, 60), (25, 255, 255))
     min_area = small.shape[0] * small.shape[1] * 0.00015
+    # A plate never fills a fifth of a gate camera's frame: larger is orange paint.
+    max_area = small.shape[0] * small.shape[1] * 0.2
     regions: list[OrangeRegion] = []
     # A small closing keeps a plate apart from orange things beside it; a tall one joins
     # the two fields across the black bar. Candidates from both, duplicates dropped.
@@ -61,7 +64,7 @@ def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[O
         for contour in contours:
             x, y, w, h = cv2.boundingRect(contour)
             area = cv2.contourArea(contour)
-            if area < min_area or h < 10:
+            if area < min_area or area > max_area or h < 10:
                 continue
             aspect, fill = w / h, area / (w * h)
             if not (0.8 <= aspect <= 2.2 and fill >= 0.5):
@@ -147,6 +150,23 @@ def _hin_readings(line: LineProbabilities) -> list[Decoded]:
     return [decoded for decoded in readings if decoded.text in valid_hins()]
 
 
+def _add_listed_hins(votes: dict[str, float], un: str, lines: list[LineProbabilities]) -> None:
+    """When no HIN read fits the UN number, weigh the codes the list gives that number too:
+    each gets the support of the best read, scaled by how much less likely its text is."""
+    allowed = hins_by_un().get(un, frozenset())
+    if not votes or not allowed or allowed & set(votes):
+        return
+    read, support = max(votes.items(), key=lambda item: item[1])
+    texts = [read, *sorted(allowed)]
+    totals = [
+        sum(scores) for scores in zip(*(score_texts(line, texts) for line in lines), strict=True)
+    ]
+    for code, total in zip(texts[1:], totals[1:], strict=True):
+        gap = (totals[0] - total) / max(1, len(lines))
+        if gap <= UN_MARGIN_PER_VARIANT:
+            votes[code] = support * math.exp(-gap)
+
+
 def _choose_hin(votes: dict[str, float], un: str) -> tuple[str, float] | None:
     """The most supported HIN; when it is impossible for this UN number and a code the list
     gives it is nearly as supported, that one (a misread digit is likelier than a wrong
@@ -207,6 +227,7 @@ def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlate
         return None
     un, un_support = max(un_votes.items(), key=lambda item: item[1])
     un = _plausible_un(un, lines[len(top_variants) :], set(hin_votes))
+    _add_listed_hins(hin_votes, un, lines[: len(top_variants)])
     chosen = _choose_hin(hin_votes, un)
     if chosen is None:
         return None

@@ -152,16 +152,20 @@ def snapshot_server() -> Iterator[str]:
     server.server_close()
 
 
-def test_snapshot_adapter_with_basic_auth(snapshot_server: str, monkeypatch: Any) -> None:
+def _basic_auth_snapshot(server: str, monkeypatch: Any, password: str) -> dict[str, str]:
     monkeypatch.setenv("SNAP_USER", "viewer")
-    monkeypatch.setenv("SNAP_PASS", "secret")
-    config = {
+    monkeypatch.setenv("SNAP_PASS", password)
+    return {
         "type": "snapshot",
-        "url": f"{snapshot_server}/snap.jpg",
+        "url": f"{server}/snap.jpg",
         "auth": "basic",
         "username_env": "SNAP_USER",
         "password_env": "SNAP_PASS",
     }
+
+
+def test_snapshot_adapter_with_basic_auth(snapshot_server: str, monkeypatch: Any) -> None:
+    config = _basic_auth_snapshot(snapshot_server, monkeypatch, "secret")
     with create_adapter(config) as camera:
         assert camera.grab(1)[0].shape == FRAME.shape
 
@@ -169,15 +173,7 @@ def test_snapshot_adapter_with_basic_auth(snapshot_server: str, monkeypatch: Any
 def test_snapshot_adapter_reports_wrong_password_and_non_images(
     snapshot_server: str, monkeypatch: Any
 ) -> None:
-    monkeypatch.setenv("SNAP_USER", "viewer")
-    monkeypatch.setenv("SNAP_PASS", "wrong")
-    config = {
-        "type": "snapshot",
-        "url": f"{snapshot_server}/snap.jpg",
-        "auth": "basic",
-        "username_env": "SNAP_USER",
-        "password_env": "SNAP_PASS",
-    }
+    config = _basic_auth_snapshot(snapshot_server, monkeypatch, "wrong")
     with create_adapter(config) as camera, pytest.raises(CameraError, match="401"):
         camera.grab(1)
     with create_adapter({"type": "snapshot", "url": f"{snapshot_server}/broken"}) as camera:

@@ -72,47 +72,39 @@ def test_overstay_is_alerted_once(session: Any) -> None:
     assert alert.vehicle_id == late.id
 
 
-def test_vehicle_not_seen_at_its_checkpoint_in_time_is_a_deviation(session: Any) -> None:
-    now = utcnow()
+def _inside_for_30_minutes_with_a_checkpoint_due_after_20(
+    session: Any, code: str
+) -> tuple[Any, Checkpoint]:
     booking = make_booking()
-    checkpoint = Checkpoint(code="CPX", name="Checkpoint X")
-    node = RoadNode(code="CPX", kind=NodeKind.CHECKPOINT, checkpoint=checkpoint)
+    checkpoint = Checkpoint(code=code, name=f"Checkpoint {code}")
+    node = RoadNode(code=code, kind=NodeKind.CHECKPOINT, checkpoint=checkpoint)
     booking.route.append(RouteStop(position=0, node=node, due_within_minutes=20))
+    entered = utcnow() - timedelta(minutes=30)
     session.add(
         Presence(
-            kind=PresenceKind.VEHICLE,
-            vehicle=booking.vehicle,
-            booking=booking,
-            entered_at=now - timedelta(minutes=30),
+            kind=PresenceKind.VEHICLE, vehicle=booking.vehicle, booking=booking, entered_at=entered
         )
     )
     session.flush()
+    return booking, checkpoint
+
+
+def test_vehicle_not_seen_at_its_checkpoint_in_time_is_a_deviation(session: Any) -> None:
+    _inside_for_30_minutes_with_a_checkpoint_due_after_20(session, "CPX")
     assert maintenance.check_route_deviations() == 1
     (alert,) = _alerts(session, AlertKind.ROUTE_DEVIATION)
     assert "CPX" in alert.message
 
 
 def test_vehicle_seen_at_its_checkpoint_is_no_deviation(session: Any) -> None:
-    now = utcnow()
-    booking = make_booking()
-    checkpoint = Checkpoint(code="CPY", name="Checkpoint Y")
-    node = RoadNode(code="CPY", kind=NodeKind.CHECKPOINT, checkpoint=checkpoint)
-    booking.route.append(RouteStop(position=0, node=node, due_within_minutes=20))
-    session.add_all(
-        [
-            Presence(
-                kind=PresenceKind.VEHICLE,
-                vehicle=booking.vehicle,
-                booking=booking,
-                entered_at=now - timedelta(minutes=30),
-            ),
-            Sighting(
-                checkpoint=checkpoint,
-                vehicle=booking.vehicle,
-                plate_read=booking.vehicle.plate,
-                occurred_at=now - timedelta(minutes=25),
-            ),
-        ]
+    booking, checkpoint = _inside_for_30_minutes_with_a_checkpoint_due_after_20(session, "CPY")
+    session.add(
+        Sighting(
+            checkpoint=checkpoint,
+            vehicle=booking.vehicle,
+            plate_read=booking.vehicle.plate,
+            occurred_at=utcnow() - timedelta(minutes=25),
+        )
     )
     session.flush()
     assert maintenance.check_route_deviations() == 0

@@ -27,6 +27,7 @@ _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 # The blob classifier's reading counts like this many line-recogniser variants.
 BLOB_VOTES = 2
 BLOB_WEIGHT = 2.0
+WIDEN_CROP = 0.6
 RESCORE = True
 
 
@@ -51,8 +52,11 @@ def _variants(gray: Gray, row: TextRow) -> list[Gray]:
         smooth = cv2.resize(row.mask, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
         smooth = cv2.GaussianBlur(smooth, (5, 5), 0)
         variants.append(cv2.copyMakeBorder(smooth, 12, 12, 20, 20, cv2.BORDER_CONSTANT, value=255))
-    y0, x0 = max(0, box.y - pad_y), max(0, box.x - pad_x)
-    crop = gray[y0 : box.y + box.h + pad_y, x0 : box.x + box.w + pad_x]
+    # The photo crops reach half a character further sideways: an end character that
+    # touches the plate frame is often missing from the blob chain.
+    wide = max(pad_x, int(WIDEN_CROP * box.h))
+    y0, x0 = max(0, box.y - pad_y), max(0, box.x - wide)
+    crop = gray[y0 : box.y + box.h + pad_y, x0 : box.x + box.w + wide]
     if row.inverted:
         crop = 255 - crop
     variants.append(crop)

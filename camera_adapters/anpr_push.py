@@ -17,9 +17,8 @@ from typing import Any, ClassVar, Literal
 import cv2
 import numpy as np
 
-from camera_adapters.base import AdapterConfig, CameraAdapter, CameraError, Frame
+from camera_adapters.base import EVENT_ID, AdapterConfig, CameraAdapter, CameraError, Frame
 
-EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff ·.\-]{2,16}$")
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
 

@@ -115,12 +115,13 @@ def _authenticate_station() -> bool:
     return True
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """API paths, and clients that ask for JSON, get JSON answers (errors included)."""
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _unauthorized() -> ResponseReturnValue:
-    if _wants_json():
+    if wants_json():
         response = jsonify(error="unauthorized", message="a valid station token or login is needed")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="gatekeeper"'

@@ -4,7 +4,6 @@ images, then read by the OCR job."""
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from camera_adapters.base import EVENT_ID
 from gatekeeper import jobs
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -28,7 +28,6 @@ from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
 from gatekeeper.vision.images import ImageError, decode_image
 
-EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 MAX_FRAMES = 8
 
 

@@ -23,7 +23,6 @@ from gatekeeper.vision.ocr import (
     Recognizer,
     decode_prefixes,
     decode_template,
-    score_text,
     score_texts,
 )
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
@@ -150,6 +149,12 @@ def _hin_readings(line: LineProbabilities) -> list[Decoded]:
     return [decoded for decoded in readings if decoded.text in valid_hins()]
 
 
+def _total_scores(lines: list[LineProbabilities], texts: list[str]) -> list[float]:
+    """Each text's log-likelihood summed over the renderings of one field."""
+    per_line = [score_texts(line, texts) for line in lines]
+    return [sum(scores) for scores in zip(*per_line, strict=True)]
+
+
 def _add_listed_hins(votes: dict[str, float], un: str, lines: list[LineProbabilities]) -> None:
     """When no HIN read fits the UN number, weigh the codes the list gives that number too:
     each gets the support of the best read, scaled by how much less likely its text is."""
@@ -158,9 +163,7 @@ def _add_listed_hins(votes: dict[str, float], un: str, lines: list[LineProbabili
         return
     read, support = max(votes.items(), key=lambda item: item[1])
     texts = [read, *sorted(allowed)]
-    totals = [
-        sum(scores) for scores in zip(*(score_texts(line, texts) for line in lines), strict=True)
-    ]
+    totals = _total_scores(lines, texts)
     for code, total in zip(texts[1:], totals[1:], strict=True):
         gap = (totals[0] - total) / max(1, len(lines))
         if gap <= UN_MARGIN_PER_VARIANT:
@@ -200,12 +203,11 @@ def _plausible_un(read: str, lines: list[LineProbabilities], hins: set[str]) -> 
     if not fitting:
         return read
 
-    def likelihood(text: str) -> float:
-        return sum(score_text(line, text) for line in lines)
-
-    best = max(fitting, key=likelihood)
-    if likelihood(read) - likelihood(best) <= UN_MARGIN_PER_VARIANT * len(lines):
-        return best
+    texts = [read, *fitting]
+    totals = _total_scores(lines, texts)
+    best = max(range(1, len(texts)), key=totals.__getitem__)
+    if totals[0] - totals[best] <= UN_MARGIN_PER_VARIANT * len(lines):
+        return texts[best]
     return read
 
 

@@ -291,10 +291,6 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
     return scores
 
 
-def score_text(line: LineProbabilities, text: str) -> float:
-    return score_texts(line, [text])[0]
-
-
 def _viterbi_text(logp: NDArray[np.float64], labels: list[int]) -> float:
     """Plain CTC Viterbi for one fixed label sequence (short: a plate or a code)."""
     if -1 in labels or logp.shape[0] < len(labels):

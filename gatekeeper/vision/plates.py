@@ -4,7 +4,6 @@ each with format-constrained decoding, vote."""
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,11 +23,8 @@ from gatekeeper.vision.ocr import (
 from gatekeeper.vision.types import Box, PlateCandidate
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
-# The blob classifier's reading counts like this many line-recogniser variants.
-BLOB_VOTES = 2
 BLOB_WEIGHT = 2.0
 WIDEN_CROP = 0.6
-RESCORE = True
 
 
 @dataclass(frozen=True)
@@ -205,19 +201,6 @@ def _rescore(
     return ranked
 
 
-def _vote(reads: list[tuple[Decoded, str]], weight: float) -> list[PlateCandidate]:
-    if not reads:
-        return []
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for decoded, code in reads:
-        totals[(decoded.text, code)] += decoded.confidence
-    ranked = sorted(totals.items(), key=lambda item: -item[1])
-    return [
-        PlateCandidate(text, round(weight * total / len(reads), 4), code)
-        for (text, code), total in ranked
-    ]
-
-
 def read_plates(
     gray: Gray, recognizer: Recognizer, formats: Sequence[PlateFormat], max_rows: int = 4
 ) -> list[RowRead]:
@@ -239,12 +222,8 @@ def read_plates(
         reads = [best for line in row_lines if (best := _best_decode(line, formats))]
         blob_read = _blob_decode(blob_logp, formats)
         weight = 0.5 + 0.5 * row.score
-        if RESCORE:
-            proposals = reads + ([blob_read] if blob_read else [])
-            candidates = _rescore(row_lines, blob_logp, proposals, weight)
-        else:
-            candidates = _vote(reads + ([blob_read] * BLOB_VOTES if blob_read else []), weight)
-        results.append(RowRead(row, candidates))
+        proposals = reads + ([blob_read] if blob_read else [])
+        results.append(RowRead(row, _rescore(row_lines, blob_logp, proposals, weight)))
     results = [r for r in results if r.candidates]
     results.sort(key=lambda r: -r.candidates[0].confidence)
     return results

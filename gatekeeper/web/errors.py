@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from gatekeeper.access import wants_json
 
 _TITLES = {
     400: _l("Bad request"),
@@ -19,7 +21,7 @@ _TITLES = {
 
 def _handle(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if wants_json():
         response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
         return response, code
     title = _TITLES.get(code, error.name)

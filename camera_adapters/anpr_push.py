@@ -34,6 +34,7 @@ class AnprEvent:
     confidence: float
     hin: str | None = None
     un: str | None = None
+    hazard_confidence: float | None = None
     image: bytes | None = None
 
 
@@ -46,9 +47,9 @@ def _confidence(value: Any) -> float:
     return number
 
 
-def _hazard(value: Any) -> tuple[str | None, str | None]:
+def _hazard(value: Any) -> tuple[str | None, str | None, float | None]:
     if value is None:
-        return None, None
+        return None, None, None
     if not isinstance(value, dict):
         raise AnprEventError("hazard: an object with hin and un")
     hin, un = value.get("hin"), value.get("un")
@@ -56,7 +57,13 @@ def _hazard(value: Any) -> tuple[str | None, str | None]:
         raise AnprEventError("hazard.hin: 2-3 digits, optionally after X")
     if not (isinstance(un, str) and re.fullmatch(r"\d{4}", un)):
         raise AnprEventError("hazard.un: 4 digits")
-    return hin, un
+    confidence = value.get("confidence")
+    if confidence is not None:
+        try:
+            confidence = _confidence(confidence)
+        except AnprEventError as exc:
+            raise AnprEventError(f"hazard.{exc}") from exc
+    return hin, un, confidence
 
 
 def _image(value: Any) -> bytes | None:
@@ -81,13 +88,14 @@ def parse_event(payload: Any) -> AnprEvent:
         raise AnprEventError("event_id: 1-100 letters, digits or . _ : -")
     if not (isinstance(plate, str) and PLATE.match(plate.strip())):
         raise AnprEventError("plate: 2-16 letters, digits, spaces or dashes")
-    hin, un = _hazard(payload.get("hazard"))
+    hin, un, hazard_confidence = _hazard(payload.get("hazard"))
     return AnprEvent(
         event_id=event_id,
         plate=plate.strip().upper(),
         confidence=_confidence(payload.get("confidence")),
         hin=hin,
         un=un,
+        hazard_confidence=hazard_confidence,
         image=_image(payload.get("image")),
     )
 

@@ -56,7 +56,9 @@ def test_a_capture_is_stored_read_and_reported(
     # Embedded mode runs the OCR job in-process, so the reading is there already.
     status = client.get(body["status_url"], headers={"Authorization": f"Bearer {token}"}).json
     assert status["status"] == "done"
-    assert status["decision"] is None
+    # Not a registered vehicle: the guard decides.
+    assert status["decision"] == "review"
+    assert "plate_match" in [r["code"] for r in status["reasons"]]
     passage = session.get(Passage, body["id"])
     assert passage.read_status is ReadStatus.DONE
     assert passage.plate_read == status["reads"]["plate"]

@@ -7,13 +7,16 @@ import logging
 
 from rq import get_current_job
 
+from gatekeeper.domain.gate import Decision
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Passage, ReadStatus
+from gatekeeper.services import gate
 from gatekeeper.services.captures import files_root
 from gatekeeper.services.park import park_settings
 from gatekeeper.vision.images import ImageError, decode_image
 from gatekeeper.vision.pipeline import PipelineConfig, read_vehicle
+from gatekeeper.vision.types import VisionResult
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,39 @@ def read_capture(passage_id: int) -> str:
         if _last_attempt():
             _fail(db.session.get(Passage, passage_id) or passage, f"reading failed: {exc}")
         raise
+    _store_reading(passage, result)
+    reads = passage.reads
+    try:
+        gate.decide(passage)  # same transaction as the reading
+        db.session.commit()
+    except Exception:
+        # A fault in deciding must not lose the reading: keep it and hand the vehicle to
+        # the guard.
+        log.exception("deciding capture %s failed", passage_id)
+        db.session.rollback()
+        passage = db.session.get(Passage, passage_id) or passage
+        _store_reading(passage, result)
+        passage.reads = reads
+        passage.decision = passage.system_decision = Decision.REVIEW
+        passage.reasons = [
+            {
+                "code": "decision_error",
+                "outcome": "fail",
+                "effect": "review",
+                "message": "The rules could not be run: the guard decides",
+                "template": "The rules could not be run: the guard decides",
+                "params": {},
+                "evidence": {},
+            }
+        ]
+        db.session.commit()
+        return "done"
+    log.info("capture %s read: %s -> %s", passage_id, result.plate, passage.decision)
+    gate.open_barrier(passage)
+    return "done"
+
+
+def _store_reading(passage: Passage, result: VisionResult) -> None:
     passage.reads = result.to_dict()
     passage.plate_read = result.plate
     passage.plate_confidence = result.confidence if result.plate else None
@@ -64,6 +100,3 @@ def read_capture(passage_id: int) -> str:
         passage.hazard_confidence = result.hazard.confidence
     passage.read_status = ReadStatus.DONE
     passage.read_error = None
-    db.session.commit()
-    log.info("capture %s read: %s", passage_id, result.plate)
-    return "done"

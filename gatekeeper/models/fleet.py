@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.domain.plates import normalize_plate, plate_skeleton
 from gatekeeper.extensions import db
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
@@ -78,6 +78,8 @@ class Vehicle(db.Model):
     plate: Mapped[str] = mapped_column(String(20))
     # Upper-case alphanumerics only: what plate matching compares.
     plate_normalized: Mapped[str] = mapped_column(String(20), index=True)
+    # The plate with OCR-confusable characters folded (tolerant lookup).
+    plate_skeleton: Mapped[str] = mapped_column(String(20), index=True)
     country: Mapped[str] = mapped_column(String(2))
     kind: Mapped[VehicleKind] = mapped_column(str_enum(VehicleKind))
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
@@ -104,6 +106,7 @@ class Vehicle(db.Model):
         if not normalized:
             raise ValueError("a plate needs at least one letter or digit")
         self.plate_normalized = normalized
+        self.plate_skeleton = plate_skeleton(normalized)
         return plate.strip().upper()
 
     @property

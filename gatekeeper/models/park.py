@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +68,14 @@ class Park(db.Model):
     escort_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
     small_load_points_threshold: Mapped[int] = mapped_column(default=1000)
     plate_confidence_threshold: Mapped[float] = mapped_column(default=0.8)
+    # Below this an orange-plate reading that contradicts the booking goes to the guard
+    # instead of refusing the vehicle.
+    hazard_confidence_threshold: Mapped[float] = mapped_column(default=0.6)
+    # Hazmat vehicles allowed inside the park at once (null: no limit).
+    hazmat_vehicle_capacity: Mapped[int | None] = mapped_column(default=20)
+    # The guard checks driver and escort IDs at the barrier before a hazmat vehicle enters.
+    crew_check_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
+    waybill_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
     expiry_warning_days: Mapped[int] = mapped_column(default=30)
     # Plate formats the vision pipeline tries, in order of likelihood.
     plate_formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["EU", "CN"])
@@ -78,6 +86,11 @@ class Park(db.Model):
             "plate_confidence_threshold >= 0 AND plate_confidence_threshold <= 1",
             name="plate_confidence_range",
         ),
+        CheckConstraint(
+            "hazard_confidence_threshold >= 0 AND hazard_confidence_threshold <= 1",
+            name="hazard_confidence_range",
+        ),
+        CheckConstraint("hazmat_vehicle_capacity >= 0", name="hazmat_capacity_nonneg"),
     )
 
     @classmethod
@@ -143,6 +156,9 @@ class Lane(db.Model):
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"))
     # Region of interest in the camera frame, as fractions [x, y, w, h]; null = whole frame.
     roi: Mapped[list[float] | None] = mapped_column(JSON)
+    # The barrier: {"type": "simulated"} (null means the same) or
+    # {"type": "http_relay", "url": ..., "token_env": ...}; see gatekeeper.barriers.
+    barrier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     gate: Mapped[Gate] = relationship(back_populates="lanes")
     zone: Mapped[Zone | None] = relationship()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gatekeeper.domain.gate import Decision
 from gatekeeper.extensions import db
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
@@ -17,13 +18,6 @@ if TYPE_CHECKING:
     from gatekeeper.models.booking import Booking
     from gatekeeper.models.fleet import Person, Vehicle
     from gatekeeper.models.park import Checkpoint, Lane, Zone
-
-
-class Decision(enum.StrEnum):
-    ALLOW = "allow"
-    DENY = "deny"
-    HOLD = "hold"  # wait in the holding lot
-    REVIEW = "review"  # the guard decides
 
 
 class PassageDirection(enum.StrEnum):
@@ -74,6 +68,17 @@ class Passage(db.Model):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     override_reason: Mapped[str | None] = mapped_column(String(500))
     persons_count: Mapped[int | None]
+    # Every check of the decision: [{"code", "outcome", "effect", "message", ...}, ...]
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The automatic decision before any guard action (decision holds the final one).
+    system_decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, 8))
+    # What the guard recorded: driver/escort present, ID checked, waybill scanned.
+    crew: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The guard typed or corrected the plate (plate_read then holds the guard's text).
+    plate_confirmed: Mapped[bool] = mapped_column(default=False)
+    # A held vehicle leaves the holding-lot queue: released into the park, or turned away.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    barrier_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lane: Mapped[Lane] = relationship()
     station: Mapped[Station | None] = relationship()

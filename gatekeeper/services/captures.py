@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from camera_adapters.anpr_push import AnprEvent
 from camera_adapters.base import EVENT_ID
 from gatekeeper import jobs
 from gatekeeper.extensions import db
@@ -25,7 +26,7 @@ from gatekeeper.models import (
     Station,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit
+from gatekeeper.services import audit, gate
 from gatekeeper.vision.images import ImageError, decode_image
 
 MAX_FRAMES = 8
@@ -174,3 +175,79 @@ def _remove(paths: list[str]) -> None:
     root = files_root()
     for path in paths:
         (root / path).unlink(missing_ok=True)
+
+
+def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutcome:
+    """A smart ANPR camera's own reading: stored as a passage (with its image, if sent)
+    and decided at once, in one transaction; the barrier opens after the commit when the
+    decision allows. The same event id again returns the first passage."""
+    if not station.serves(lane):
+        raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
+    existing = _existing(lane, event.event_id)
+    if existing is not None:
+        return CaptureOutcome(existing, created=False)
+    checked = _validated([Upload("image", event.image)]) if event.image else []
+    stored: list[str] = []
+    hazard = None
+    if event.un or event.hin:
+        confidence = event.hazard_confidence
+        hazard = {
+            "hin": event.hin,
+            "un": event.un,
+            "confidence": confidence if confidence is not None else event.confidence,
+        }
+    try:
+        passage = Passage(
+            lane=lane,
+            station=station,
+            direction=_direction(lane),
+            idempotency_key=event.event_id,
+            read_status=ReadStatus.NOT_NEEDED,
+            plate_read=event.plate[:20],
+            plate_confidence=event.confidence,
+            hin_read=event.hin,
+            un_read=event.un,
+            hazard_confidence=hazard["confidence"] if hazard else None,
+            reads={
+                "source": "anpr_camera",
+                "plate": event.plate,
+                "confidence": event.confidence,
+                "candidates": [{"text": event.plate, "confidence": event.confidence}],
+                "hazard": hazard,
+            },
+        )
+        for upload, width, height, kind in checked:
+            path = _store(upload.data, kind)
+            stored.append(path)
+            passage.images.append(
+                PassageImage(
+                    stored_path=path,
+                    content_type=kind,
+                    width=width,
+                    height=height,
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                )
+            )
+        db.session.add(passage)
+        db.session.flush()
+        audit.record(
+            "anpr.event_received",
+            entity_type="passage",
+            entity_id=passage.id,
+            details={"lane": lane.code, "event_id": event.event_id, "plate": event.plate},
+        )
+        gate.decide(passage)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _remove(stored)
+        again = _existing(lane, event.event_id)
+        if again is None:
+            raise
+        return CaptureOutcome(again, created=False)
+    except Exception:
+        db.session.rollback()
+        _remove(stored)
+        raise
+    gate.open_barrier(passage)
+    return CaptureOutcome(passage, created=True)

@@ -59,8 +59,24 @@ def openapi_document(version: str) -> dict[str, Any]:
                             "description": "plate, confidence, format, candidates, plate_box, "
                             "hazard (hin, un, confidence, box, consistent), timings_ms",
                         },
+                        "plate": {"type": ["string", "null"]},
+                        "match_quality": {"enum": ["exact", "confusable", "partial", "none", None]},
+                        "booking": {"type": ["string", "null"]},
                         "decision": {"enum": ["allow", "deny", "hold", "review", None]},
-                        "reasons": {"type": "array", "items": {"type": "object"}},
+                        "reasons": {
+                            "type": "array",
+                            "description": "failed checks, most severe first, then warnings",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "effect": {"enum": ["deny", "review", "hold", None]},
+                                    "message": {"type": "string"},
+                                    "evidence": {"type": "object"},
+                                },
+                            },
+                        },
+                        "barrier_opened": {"type": "boolean"},
                         "status_url": {"type": "string"},
                     },
                 },
@@ -147,6 +163,63 @@ def openapi_document(version: str) -> dict[str, Any]:
                         "202": _capture_response("Stored; reading queued"),
                         "200": _capture_response("This event_id was received before"),
                         "400": _error_response("Missing, empty, corrupt or non-image upload"),
+                        "401": _UNAUTHORIZED,
+                        "403": _error_response("The station does not serve this lane"),
+                        "404": _error_response("No such lane"),
+                        "413": _error_response("Image too large"),
+                    },
+                }
+            },
+            "/lanes/{lane_code}/events": {
+                "post": {
+                    "summary": "A smart ANPR camera's own reading; decided at once. The same "
+                    "event_id again returns the first passage.",
+                    "parameters": [
+                        {
+                            "name": "lane_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["event_id", "plate", "confidence"],
+                                    "properties": {
+                                        "event_id": {
+                                            "type": "string",
+                                            "pattern": "^[A-Za-z0-9._:\\-]{1,100}$",
+                                        },
+                                        "plate": {"type": "string"},
+                                        "confidence": {
+                                            "type": "number",
+                                            "description": "0-1 (or 0-100)",
+                                        },
+                                        "hazard": {
+                                            "type": "object",
+                                            "properties": {
+                                                "hin": {"type": "string"},
+                                                "un": {"type": "string"},
+                                                "confidence": {"type": "number"},
+                                            },
+                                        },
+                                        "image": {
+                                            "type": "string",
+                                            "contentEncoding": "base64",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _capture_response("Stored and decided"),
+                        "200": _capture_response("This event_id was received before"),
+                        "400": _error_response("Malformed event or image"),
                         "401": _UNAUTHORIZED,
                         "403": _error_response("The station does not serve this lane"),
                         "404": _error_response("No such lane"),

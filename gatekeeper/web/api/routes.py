@@ -6,10 +6,11 @@ from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from camera_adapters.anpr_push import AnprEventError, parse_event
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, station_or_roles, station_required
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Lane, Passage, Role
-from gatekeeper.services.captures import CaptureError, Upload, accept_capture
+from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.web.api.openapi import openapi_document
 
 API_VERSION = "1.0.0"
@@ -29,6 +30,7 @@ def root() -> ResponseReturnValue:
             "openapi": url_for(".openapi"),
             "station": url_for(".station"),
             "captures": "/api/v1/lanes/{lane}/captures",
+            "events": "/api/v1/lanes/{lane}/events",
         },
     )
 
@@ -74,8 +76,15 @@ def capture_json(passage: Passage) -> dict[str, object]:
         "error": passage.read_error,
         "frames": len(passage.images),
         "reads": passage.reads,
+        "plate": passage.plate_read,
+        "match_quality": passage.match_quality,
+        "booking": passage.booking.reference if passage.booking else None,
         "decision": passage.decision.value if passage.decision else None,
-        "reasons": passage.reasons or [],
+        "reasons": [
+            {k: r.get(k) for k in ("code", "effect", "message", "evidence")}
+            for r in passage.reasons or []
+        ],
+        "barrier_opened": passage.barrier_opened_at is not None,
         "status_url": url_for("api.capture", capture_id=passage.id),
     }
 
@@ -94,6 +103,26 @@ def post_capture(lane_code: str) -> ResponseReturnValue:
         return _error(str(exc), exc.status)
     body = capture_json(outcome.passage)
     return jsonify(body), 202 if outcome.created else 200
+
+
+@bp.route("/lanes/<lane_code>/events", methods=["POST"])
+@station_required
+def post_event(lane_code: str) -> ResponseReturnValue:
+    """A smart ANPR camera's reading: decided at once, the decision in the answer."""
+    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if lane is None:
+        return _error(f"no lane {lane_code}", 404)
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return _error("body: a JSON object (Content-Type: application/json)", 400)
+    try:
+        event = parse_event(payload)
+        outcome = accept_event(g.station, lane, event)
+    except AnprEventError as exc:
+        return _error(str(exc), 400)
+    except CaptureError as exc:
+        return _error(str(exc), exc.status)
+    return jsonify(capture_json(outcome.passage)), 201 if outcome.created else 200
 
 
 @bp.route("/captures/<int:capture_id>")

@@ -1,0 +1,726 @@
+"""Gate decisions on stored passages: gather the records, run the domain rules, store the
+decision with its checklist, and apply what it means (presence, booking status, barrier,
+alerts) in the same transaction as the passage. Guard actions live here too, each one
+audited with the guard's name.
+
+Transactions: the functions that change a passage flush but do not commit, so that the
+caller commits the passage, its decision, the presence rows and the audit entry together.
+The barrier is driven only after that commit (:func:`open_barrier`): a decision that was
+not stored never lifts a boom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from gatekeeper.barriers import BarrierConfigError, barrier_for
+from gatekeeper.domain import gate as rules
+from gatekeeper.domain.gate import Decision, GateDecision
+from gatekeeper.domain.plates import normalize_plate, plate_skeleton
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Alert,
+    AlertKind,
+    Booking,
+    BookingStatus,
+    Dock,
+    Lane,
+    LaneKind,
+    Park,
+    Passage,
+    PassageDirection,
+    Person,
+    Presence,
+    PresenceKind,
+    RoadEdge,
+    Severity,
+    User,
+    Vehicle,
+    Zone,
+    ZoneKind,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit
+from gatekeeper.services.park import park_settings
+
+
+class ActionError(ValueError):
+    """A guard action that cannot be done as asked (shown to the guard)."""
+
+
+# --- building the domain request ---------------------------------------------------------
+
+
+def park_day(now: datetime, park: Park) -> date:
+    return now.astimezone(ZoneInfo(park.timezone or "UTC")).date()
+
+
+def _day_bounds(day: date, park: Park) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(park.timezone or "UTC")
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def _rules(park: Park) -> rules.Rules:
+    return rules.Rules(
+        plate_confidence_threshold=park.plate_confidence_threshold,
+        hazard_confidence_threshold=park.hazard_confidence_threshold,
+        early_tolerance=timedelta(minutes=park.early_tolerance_minutes),
+        late_tolerance=timedelta(minutes=park.late_tolerance_minutes),
+        escort_required_for_hazmat=park.escort_required_for_hazmat,
+        crew_check_required_for_hazmat=park.crew_check_required_for_hazmat,
+        waybill_required_for_hazmat=park.waybill_required_for_hazmat,
+        small_load_points_threshold=park.small_load_points_threshold,
+        max_stay=timedelta(minutes=park.max_stay_minutes),
+    )
+
+
+def _reads(passage: Passage) -> rules.Reads:
+    candidates: tuple[tuple[str, float], ...] = ()
+    if passage.reads and not passage.plate_confirmed:
+        candidates = tuple(
+            (str(c.get("text", "")), float(c.get("confidence", 0.0)))
+            for c in (passage.reads.get("candidates") or [])[1:6]
+            if isinstance(c, dict)
+        )
+    return rules.Reads(
+        plate=passage.plate_read,
+        plate_confidence=passage.plate_confidence or 0.0,
+        candidates=candidates,
+        hin=passage.hin_read,
+        un=passage.un_read,
+        hazard_confidence=passage.hazard_confidence or 0.0,
+        confirmed_by_guard=passage.plate_confirmed,
+    )
+
+
+def _lane(lane: Lane) -> rules.LaneInfo:
+    return rules.LaneInfo(lane.code, lane.kind.value, lane.direction.value, lane.is_open)
+
+
+def _vehicle(v: Vehicle) -> rules.VehicleRecord:
+    return rules.VehicleRecord(
+        id=v.id,
+        plate=v.plate,
+        kind=v.kind.value,
+        is_trailer=v.is_trailer,
+        standing=v.standing.value,
+        standing_reason=v.standing_reason,
+        standing_until=v.standing_until,
+        adr_approval=v.adr_approval.value if v.adr_approval else None,
+        adr_certificate_expiry=v.adr_certificate_expiry,
+        dg_permit_expiry=v.dg_permit_expiry,
+        tank_inspection_expiry=v.tank_inspection_expiry,
+    )
+
+
+def _person(p: Person) -> rules.PersonRecord:
+    return rules.PersonRecord(
+        id=p.id,
+        name=p.full_name,
+        standing=p.standing.value,
+        qualifications=tuple(
+            rules.QualificationRecord(
+                q.kind.value, tuple(q.classes or ()), q.expires_on, q.valid_from
+            )
+            for q in p.qualifications
+        ),
+    )
+
+
+def _route(booking: Booking) -> tuple[rules.RouteEdgeRecord, ...]:
+    stops = [stop.node_id for stop in booking.route]
+    edges = []
+    for start, end in pairwise(stops):
+        edge = db.session.scalar(
+            select(RoadEdge).where(
+                or_(
+                    (RoadEdge.from_node_id == start) & (RoadEdge.to_node_id == end),
+                    (RoadEdge.from_node_id == end)
+                    & (RoadEdge.to_node_id == start)
+                    & RoadEdge.two_way,
+                )
+            )
+        )
+        if edge is not None:
+            edges.append(
+                rules.RouteEdgeRecord(
+                    name=f"{edge.from_node.code}-{edge.to_node.code}",
+                    tunnel_category=edge.tunnel_category.value if edge.tunnel_category else None,
+                    forbidden_hazard_classes=tuple(edge.forbidden_hazard_classes or ()),
+                )
+            )
+    return tuple(edges)
+
+
+def _booking(b: Booking) -> rules.BookingRecord:
+    cargo = tuple(
+        rules.CargoRecord(
+            un_number=line.un_number,
+            packaging=line.packaging.value,
+            quantity=float(line.quantity),
+            hazard_class=line.dangerous_good.hazard_class if line.dangerous_good else None,
+            classification_code=(
+                line.dangerous_good.classification_code if line.dangerous_good else None
+            ),
+            tunnel_code=line.dangerous_good.tunnel_code if line.dangerous_good else None,
+            hazard_id_numbers=tuple(line.dangerous_good.hazard_id_numbers or ())
+            if line.dangerous_good
+            else (),
+            transport_category=line.transport_category,
+        )
+        for line in b.cargo
+    )
+    return rules.BookingRecord(
+        id=b.id,
+        reference=b.reference,
+        status=b.status.value,
+        vehicle_id=b.vehicle_id,
+        trailer_id=b.trailer_id,
+        window_start=b.window_start,
+        window_end=b.window_end,
+        driver=_person(b.driver),
+        escort=_person(b.escort) if b.escort else None,
+        cargo=cargo,
+        waybill_number=b.waybill_number,
+        destination=b.dock.code,
+        route=_route(b),
+    )
+
+
+def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[Vehicle]:
+    """Registered vehicles whose plate may be one of the texts: the same skeleton (OCR
+    confusions folded), the skeleton without a leading province letter, and the vehicles
+    expected today or inside (``also``), against which one-character errors are judged."""
+    skeletons: set[str] = set()
+    for text in texts:
+        skeleton = plate_skeleton(text)
+        if skeleton:
+            skeletons.update({skeleton, skeleton[1:]})
+    conditions = [Vehicle.plate_skeleton.in_(skeletons)] if skeletons else []
+    if also:
+        conditions.append(Vehicle.id.in_(also))
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
+
+
+def _expected_vehicle_ids(day_start: datetime, day_end: datetime) -> list[int]:
+    rows = db.session.execute(
+        select(Booking.vehicle_id, Booking.trailer_id).where(
+            Booking.window_start >= day_start,
+            Booking.window_start < day_end,
+            Booking.status.in_(
+                [BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.REQUESTED]
+            ),
+        )
+    ).all()
+    return sorted({i for row in rows for i in row if i is not None})
+
+
+def holding_zone() -> Zone | None:
+    return db.session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id))
+
+
+def holding_queue(lanes: list[Lane] | None = None) -> list[Passage]:
+    """Vehicles sent to the holding lot and not yet released, oldest first."""
+    query = select(Passage).where(
+        Passage.decision == Decision.HOLD,
+        Passage.released_at.is_(None),
+        Passage.direction == PassageDirection.IN,
+    )
+    if lanes is not None:
+        query = query.where(Passage.lane_id.in_([lane.id for lane in lanes]))
+    return list(db.session.scalars(query.order_by(Passage.occurred_at, Passage.id)))
+
+
+def _inside_vehicles() -> Any:
+    """Vehicle presence outside the holding lot (what capacity counts)."""
+    return (
+        select(Presence)
+        .outerjoin(Zone, Presence.zone_id == Zone.id)
+        .where(
+            Presence.kind == PresenceKind.VEHICLE,
+            or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
+        )
+    )
+
+
+def _count(query: Any) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
+    inside = _inside_vehicles()
+    hazmat = inside.where(func.json_array_length(Presence.hazard_classes) > 0)
+    holding = holding_zone()
+    waiting = [p for p in holding_queue() if p.id != exclude_passage]
+    values: dict[str, Any] = {
+        "hazmat_inside": _count(hazmat),
+        "hazmat_capacity": park.hazmat_vehicle_capacity,
+        "holding_waiting": len(waiting),
+        "holding_capacity": holding.capacity_vehicles if holding else None,
+    }
+    if booking is not None:
+        dock: Dock = booking.dock
+        zone = dock.zone
+        in_zone = inside.where(Presence.zone_id == zone.id)
+        values.update(
+            zone_code=zone.code,
+            zone_vehicles=_count(in_zone),
+            zone_capacity=zone.capacity_vehicles,
+            zone_hazmat=_count(hazmat.where(Presence.zone_id == zone.id)),
+            zone_hazmat_capacity=zone.capacity_hazmat_vehicles,
+            zone_allowed_classes=tuple(zone.allowed_hazard_classes)
+            if zone.allowed_hazard_classes
+            else None,
+            dock_code=dock.code,
+            dock_in_use=_count(
+                inside.join(Booking, Presence.booking_id == Booking.id).where(
+                    Booking.dock_id == dock.id
+                )
+            ),
+            dock_slots=dock.slots_per_hour,
+        )
+    return rules.Occupancy(**values)
+
+
+def _crew(passage: Passage) -> rules.Crew | None:
+    crew = passage.crew or {}
+    if "driver_present" not in crew:
+        return None
+    return rules.Crew(
+        driver_present=bool(crew.get("driver_present")),
+        escort_present=bool(crew.get("escort_present")),
+        ids_checked=bool(crew.get("ids_checked")),
+        persons=int(crew.get("persons") or 1),
+    )
+
+
+def _waybill(passage: Passage) -> rules.Waybill | None:
+    number = (passage.crew or {}).get("waybill")
+    return rules.Waybill(number=str(number)) if number else None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    result: GateDecision
+    vehicles: dict[int, Vehicle]
+    booking: Booking | None
+
+
+def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
+    """Run the rules on a passage as it stands (nothing is changed)."""
+    park = park_settings()
+    now = now or utcnow()
+    day = park_day(now, park)
+    start, end = _day_bounds(day, park)
+    reads = _reads(passage)
+    texts = [t for t in [reads.plate, *(c[0] for c in reads.candidates)] if t]
+    if passage.direction is PassageDirection.OUT:
+        present = list(
+            db.session.scalars(select(Presence).where(Presence.kind == PresenceKind.VEHICLE))
+        )
+        found = candidate_vehicles(texts, [p.vehicle_id for p in present if p.vehicle_id])
+        result = rules.decide_exit(
+            rules.ExitRequest(
+                lane=_lane(passage.lane),
+                now=now,
+                reads=reads,
+                vehicles=tuple(_vehicle(v) for v in found),
+                presences=tuple(
+                    rules.PresenceRecord(p.vehicle_id, p.entered_at, p.booking_id)
+                    for p in present
+                    if p.vehicle_id is not None
+                ),
+                rules=_rules(park),
+            )
+        )
+        return Evaluation(result, {v.id: v for v in found}, None)
+    found = candidate_vehicles(texts, _expected_vehicle_ids(start, end))
+    ids = [v.id for v in found]
+    bookings = (
+        list(
+            db.session.scalars(
+                select(Booking).where(
+                    or_(Booking.vehicle_id.in_(ids), Booking.trailer_id.in_(ids)),
+                    Booking.window_start >= start,
+                    Booking.window_start < end,
+                )
+            )
+        )
+        if ids
+        else []
+    )
+    # Both units of a booked combination take part (documents, standing).
+    extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
+    if extra:
+        found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
+    first = rules.match_plate(reads, [_vehicle(v) for v in found])
+    chosen = None
+    if first.vehicle is not None:
+        chosen = rules.booking_for(first.vehicle, [_booking(b) for b in bookings])
+    booking = next((b for b in bookings if chosen and b.id == chosen.id), None)
+    result = rules.decide_entry(
+        rules.EntryRequest(
+            lane=_lane(passage.lane),
+            now=now,
+            today=day,
+            reads=reads,
+            vehicles=tuple(_vehicle(v) for v in found),
+            bookings=tuple(_booking(b) for b in bookings),
+            occupancy=_occupancy(booking, park, exclude_passage=passage.id),
+            rules=_rules(park),
+            crew=_crew(passage),
+            waybill=_waybill(passage),
+        )
+    )
+    return Evaluation(result, {v.id: v for v in found}, booking)
+
+
+# --- applying a decision -------------------------------------------------------------------
+
+
+def decide(passage: Passage, *, now: datetime | None = None) -> GateDecision:
+    """Decide a passage automatically and apply the decision (no commit)."""
+    now = now or utcnow()
+    evaluation = evaluate(passage, now)
+    result = evaluation.result
+    _store(passage, evaluation, now)
+    passage.system_decision = result.decision
+    passage.decision = result.decision
+    passage.operator_id = None
+    passage.override_reason = None
+    audit.record(
+        "gate.decision",
+        entity_type="passage",
+        entity_id=passage.id,
+        details={
+            "lane": passage.lane.code,
+            "decision": result.decision.value,
+            "plate": passage.plate_read,
+            "reasons": [c.code for c in result.reasons],
+        },
+        actor="system",
+    )
+    _apply(passage, result.decision, evaluation, now)
+    return result
+
+
+def _store(passage: Passage, evaluation: Evaluation, now: datetime) -> None:
+    result = evaluation.result
+    match = result.match
+    passage.checks = [c.to_dict() for c in result.checks]
+    passage.reasons = [c.to_dict() for c in result.reasons]
+    passage.match_quality = match.quality.value
+    passage.vehicle_id = None
+    passage.trailer_id = None
+    passage.booking_id = evaluation.booking.id if evaluation.booking else None
+    if evaluation.booking is not None:
+        passage.vehicle_id = evaluation.booking.vehicle_id
+        passage.trailer_id = evaluation.booking.trailer_id
+    elif match.vehicle is not None:
+        vehicle = evaluation.vehicles[match.vehicle.id]
+        if vehicle.is_trailer:
+            passage.trailer_id = vehicle.id
+        else:
+            passage.vehicle_id = vehicle.id
+    passage.decided_at = now
+    db.session.flush()
+
+
+def _apply(passage: Passage, decision: Decision, evaluation: Evaluation, now: datetime) -> None:
+    """What the decision means for the park's records."""
+    if passage.lane.kind is LaneKind.EMERGENCY and decision is Decision.ALLOW:
+        _alert(
+            AlertKind.EMERGENCY_LANE,
+            Severity.CRITICAL,
+            f"Emergency lane {passage.lane.code} used (passage {passage.id})",
+            f"emergency:{passage.id}",
+            passage,
+        )
+    if passage.direction is PassageDirection.OUT:
+        if decision is Decision.ALLOW:
+            _close_visit(passage, evaluation, now)
+        return
+    booking = evaluation.booking
+    if decision is Decision.ALLOW:
+        _admit(passage, booking, now)
+    elif (
+        decision is Decision.HOLD
+        and booking is not None
+        and booking.status is BookingStatus.APPROVED
+    ):
+        booking.status = BookingStatus.ARRIVED
+    db.session.flush()
+
+
+def _admit(passage: Passage, booking: Booking | None, now: datetime) -> None:
+    classes = []
+    zone = passage.lane.zone
+    if booking is not None:
+        classes = sorted(
+            {line.dangerous_good.hazard_class for line in booking.cargo if line.dangerous_good}
+        )
+        zone = booking.dock.zone
+        booking.status = BookingStatus.INSIDE
+    # The motor vehicle carries the load; a trailer is inside with it.
+    for vehicle_id, hazard_classes in (
+        (passage.vehicle_id, classes),
+        (passage.trailer_id, classes if passage.vehicle_id is None else []),
+    ):
+        if vehicle_id is None:
+            continue
+        _place(PresenceKind.VEHICLE, vehicle_id, zone, booking, passage, now, hazard_classes)
+    crew = passage.crew or {}
+    if booking is not None:
+        if crew.get("driver_present", True):
+            _place(PresenceKind.PERSON, booking.driver_id, zone, booking, passage, now, [])
+        if booking.escort_id and crew.get("escort_present", True):
+            _place(PresenceKind.PERSON, booking.escort_id, zone, booking, passage, now, [])
+
+
+def _place(
+    kind: PresenceKind,
+    subject_id: int,
+    zone: Zone | None,
+    booking: Booking | None,
+    passage: Passage,
+    now: datetime,
+    hazard_classes: list[str],
+) -> None:
+    column = Presence.vehicle_id if kind is PresenceKind.VEHICLE else Presence.person_id
+    presence = db.session.scalar(select(Presence).where(column == subject_id))
+    if presence is None:
+        presence = Presence(kind=kind, entered_at=now)
+        if kind is PresenceKind.VEHICLE:
+            presence.vehicle_id = subject_id
+        else:
+            presence.person_id = subject_id
+        db.session.add(presence)
+    presence.zone = zone
+    presence.booking_id = booking.id if booking else None
+    presence.entry_passage_id = passage.id
+    presence.hazard_classes = hazard_classes
+
+
+def _close_visit(passage: Passage, evaluation: Evaluation, now: datetime) -> None:
+    match = evaluation.result.match
+    if match.vehicle is None:
+        return
+    presence = db.session.scalar(select(Presence).where(Presence.vehicle_id == match.vehicle.id))
+    if presence is None:
+        return
+    passage.vehicle_id = match.vehicle.id
+    passage.booking_id = presence.booking_id
+    stay = [c for c in evaluation.result.checks if c.code == "stay"]
+    if stay and stay[0].outcome is rules.Outcome.WARN:
+        _alert(
+            AlertKind.OVERSTAY,
+            Severity.WARNING,
+            f"{match.vehicle.plate} left after an overstay: {stay[0].message}",
+            f"overstay-exit:{passage.id}",
+            passage,
+        )
+    booking = db.session.get(Booking, presence.booking_id) if presence.booking_id else None
+    gone = [presence]
+    if booking is not None:
+        booking.status = BookingStatus.COMPLETED
+        gone += list(
+            db.session.scalars(
+                select(Presence).where(
+                    Presence.booking_id == booking.id, Presence.id != presence.id
+                )
+            )
+        )
+    for row in gone:
+        db.session.delete(row)
+
+
+def _alert(kind: AlertKind, severity: Severity, message: str, key: str, passage: Passage) -> None:
+    if db.session.scalar(select(Alert).where(Alert.dedup_key == key)) is None:
+        db.session.add(
+            Alert(
+                kind=kind,
+                severity=severity,
+                message=message[:500],
+                dedup_key=key,
+                passage_id=passage.id,
+                vehicle_id=passage.vehicle_id,
+                booking_id=passage.booking_id,
+            )
+        )
+
+
+# --- guard actions -----------------------------------------------------------------------
+
+
+class Action:
+    OPEN = "open"
+    REFUSE = "refuse"
+    HOLD = "hold"
+
+    DECISION = {OPEN: Decision.ALLOW, REFUSE: Decision.DENY, HOLD: Decision.HOLD}
+
+
+def reason_required(passage: Passage, action: str) -> bool:
+    """Opening needs a written reason unless the rules allowed the vehicle; refusing or
+    holding needs one when it goes against an automatic allow, deny or hold (a review is
+    the guard's to decide)."""
+    chosen = Action.DECISION[action]
+    system = passage.system_decision
+    if chosen is Decision.ALLOW:
+        return system is not Decision.ALLOW
+    return system is not None and system is not Decision.REVIEW and system is not chosen
+
+
+def guard_decides(passage: Passage, action: str, user: User, reason: str | None) -> None:
+    """The guard's decision on a passage (no commit)."""
+    if action not in Action.DECISION:
+        raise ActionError(f"unknown action {action!r}")
+    if passage.released_at is not None:
+        raise ActionError("this vehicle has already left the holding-lot queue")
+    if passage.decision is Decision.ALLOW and passage.barrier_opened_at is not None:
+        raise ActionError("the barrier was already opened for this vehicle")
+    reason = (reason or "").strip()
+    if reason_required(passage, action) and not reason:
+        raise ActionError("a written reason is required to override the rules")
+    decision = Action.DECISION[action]
+    now = utcnow()
+    evaluation = evaluate(passage, now)
+    if not passage.checks:  # never decided (e.g. the reading failed): keep the checklist
+        _store(passage, evaluation, now)
+    was_held = passage.decision is Decision.HOLD
+    passage.decision = decision
+    passage.operator_id = user.id
+    passage.override_reason = reason[:500] or None
+    passage.decided_at = now
+    if was_held and decision is not Decision.HOLD:
+        passage.released_at = now  # left the holding-lot queue (let in or turned away)
+    audit.record(
+        "gate.override" if passage.override_reason else "gate.guard_decision",
+        entity_type="passage",
+        entity_id=passage.id,
+        details={
+            "lane": passage.lane.code,
+            "decision": decision.value,
+            "system_decision": passage.system_decision.value if passage.system_decision else None,
+            "reason": passage.override_reason,
+        },
+        actor_user_id=user.id,
+        actor=user.username,
+    )
+    _apply(passage, decision, evaluation, now)
+
+
+def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
+    """The guard types the plate (unreadable or misread): decide again on it."""
+    if not normalize_plate(text):
+        raise ActionError("enter the plate's letters and digits")
+    _editable(passage)
+    before = passage.plate_read
+    passage.plate_read = text.strip().upper()[:20]
+    passage.plate_confirmed = True
+    audit.record(
+        "gate.plate_corrected",
+        entity_type="passage",
+        entity_id=passage.id,
+        details={"from": before, "to": passage.plate_read},
+        actor_user_id=user.id,
+        actor=user.username,
+    )
+    return decide(passage)
+
+
+def record_crew(
+    passage: Passage,
+    user: User,
+    *,
+    driver_present: bool,
+    escort_present: bool,
+    ids_checked: bool,
+    persons: int,
+    waybill: str | None = None,
+) -> GateDecision:
+    if not 1 <= persons <= 9:
+        raise ActionError("persons on board: 1 to 9")
+    _editable(passage)
+    passage.crew = {
+        "driver_present": driver_present,
+        "escort_present": escort_present,
+        "ids_checked": ids_checked,
+        "persons": persons,
+        "waybill": (waybill or "").strip()[:64] or None,
+        "by": user.username,
+    }
+    passage.persons_count = persons
+    audit.record(
+        "gate.crew_recorded",
+        entity_type="passage",
+        entity_id=passage.id,
+        details=dict(passage.crew),
+        actor_user_id=user.id,
+        actor=user.username,
+    )
+    return decide(passage)
+
+
+def release(passage: Passage, user: User) -> GateDecision:
+    """A held vehicle is called from the holding lot: decide again with today's counts."""
+    if passage.decision is not Decision.HOLD or passage.released_at is not None:
+        raise ActionError("this vehicle is not waiting in the holding lot")
+    audit.record(
+        "gate.release_requested",
+        entity_type="passage",
+        entity_id=passage.id,
+        details={"lane": passage.lane.code},
+        actor_user_id=user.id,
+        actor=user.username,
+    )
+    result = decide(passage)
+    if result.decision is not Decision.HOLD and passage.released_at is None:
+        passage.released_at = utcnow()
+    return result
+
+
+def _editable(passage: Passage) -> None:
+    if passage.barrier_opened_at is not None:
+        raise ActionError("the barrier was already opened for this vehicle")
+
+
+# --- the barrier ---------------------------------------------------------------------------
+
+
+def should_open(passage: Passage) -> bool:
+    return passage.decision is Decision.ALLOW and passage.barrier_opened_at is None
+
+
+def open_barrier(passage: Passage, user: User | None = None) -> bool:
+    """Lift the lane's barrier for an allowed passage (after its decision is committed)
+    and log the attempt; commits. Returns whether it opened."""
+    if not should_open(passage):
+        return False
+    lane = passage.lane
+    try:
+        outcome = barrier_for(lane.barrier).open(lane.code, passage.id)
+        opened, adapter, detail = outcome.opened, outcome.adapter, outcome.detail
+    except BarrierConfigError as exc:
+        opened, adapter, detail = False, "misconfigured", str(exc)
+    if opened:
+        passage.barrier_opened_at = utcnow()
+    audit.record(
+        "barrier.open" if opened else "barrier.failed",
+        entity_type="passage",
+        entity_id=passage.id,
+        details={"lane": lane.code, "adapter": adapter, "detail": detail},
+        actor_user_id=user.id if user else None,
+        actor=user.username if user else "system",
+    )
+    db.session.commit()
+    return opened

@@ -486,6 +486,16 @@ def decide_entry(request: EntryRequest) -> GateDecision:
     hazmat = (bool(dangerous) and not small_load) or request.reads.orange_plate_seen
     context = _Context(request, match, booking, dangerous, small_load, points, hazmat)
     checks = [rule(context) for rule in ENTRY_RULES]
+    crew_at = next(i for i, check in enumerate(checks) if check.code == "crew")
+    if (
+        checks[crew_at].failed
+        and combine(checks[:crew_at] + checks[crew_at + 1 :]) is Decision.HOLD
+    ):
+        # The vehicle waits in the holding lot anyway: the crew is checked when it is
+        # called to the barrier, not now.
+        checks[crew_at] = _na(
+            "crew", N_("Crew is checked when the vehicle is called from the holding lot")
+        )
     decision = combine(checks)
     if decision is Decision.HOLD:
         occupancy = request.occupancy

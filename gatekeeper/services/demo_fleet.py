@@ -25,6 +25,7 @@ from gatekeeper.models import (
     Vehicle,
     VehicleKind,
 )
+from gatekeeper.models.types import utcnow
 
 if TYPE_CHECKING:
     from gatekeeper.services.demo import _Seeder
@@ -324,6 +325,19 @@ def _person(
     return person
 
 
+def _window_start(s: _Seeder, hour: int, hours: int) -> datetime:
+    """Windows around the time of seeding (the first bookings are due now, later ones in
+    the coming hours), kept within the day: the demo works at whatever hour it is run.
+    Outside seeding for today (tests with a fixed day) the hour is taken as it stands."""
+    day_start = datetime.combine(s.today, time(0), tzinfo=UTC)
+    now = utcnow()
+    if now.date() != s.today:
+        return day_start + timedelta(hours=hour)
+    wanted = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=hour - 9)
+    latest = day_start + timedelta(hours=24 - hours)
+    return max(day_start, min(wanted, latest))
+
+
 def seed_bookings(
     s: _Seeder,
     carriers: dict[str, Carrier],
@@ -356,7 +370,7 @@ def seed_bookings(
         route,
     ) in BOOKINGS:
         reference = f"BK-{s.today:%Y%m%d}-{number:03d}"
-        start = datetime.combine(s.today, time(hour), tzinfo=UTC)
+        start = _window_start(s, hour, hours)
         booking = s.get_or_create(
             Booking,
             {"reference": reference},

@@ -214,7 +214,7 @@ def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[
 def _expected_vehicle_ids(day_start: datetime, day_end: datetime) -> list[int]:
     rows = db.session.execute(
         select(Booking.vehicle_id, Booking.trailer_id).where(
-            Booking.window_start >= day_start,
+            Booking.window_end > day_start,
             Booking.window_start < day_end,
             Booking.status.in_(
                 [BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.REQUESTED]
@@ -350,7 +350,7 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             db.session.scalars(
                 select(Booking).where(
                     or_(Booking.vehicle_id.in_(ids), Booking.trailer_id.in_(ids)),
-                    Booking.window_start >= start,
+                    Booking.window_end > start,
                     Booking.window_start < end,
                 )
             )

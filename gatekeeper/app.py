@@ -22,7 +22,7 @@ from gatekeeper.extensions import (
     talisman,
 )
 
-SUPPORTED_LOCALES = ("en",)
+SUPPORTED_LOCALES = ("en", "zh_CN")
 
 # Same-origin only: every script, style and image is served by this app (no CDNs).
 CONTENT_SECURITY_POLICY = {

@@ -23,7 +23,7 @@ from gatekeeper.extensions import db, limiter
 from gatekeeper.models import User
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
-from gatekeeper.web.auth.forms import LoginForm
+from gatekeeper.web.auth.forms import LocaleForm, LoginForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -74,3 +74,22 @@ def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/locale", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def locale() -> ResponseReturnValue:
+    """The signed-in user's language, kept on the account (each guard has their own)."""
+    form = LocaleForm()
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        audit.record(
+            "user.locale",
+            entity_type="user",
+            entity_id=current_user.id,
+            details={"locale": form.locale.data},
+        )
+        db.session.commit()
+    else:
+        flash(_("Unknown language."), "error")
+    return redirect(_safe_next(request.form.get("next")))

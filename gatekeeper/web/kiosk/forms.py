@@ -1,0 +1,34 @@
+"""The guard's forms at the kiosk (Flask-WTF: each carries its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class DecideForm(FlaskForm):
+    action = SelectField(
+        _l("Action"),
+        choices=[("open", _l("Open")), ("refuse", _l("Refuse")), ("hold", _l("Holding lot"))],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class PlateForm(FlaskForm):
+    plate = StringField(_l("Plate"), validators=[DataRequired(), Length(max=20)])
+
+
+class CrewForm(FlaskForm):
+    driver_present = BooleanField(_l("Driver present"))
+    escort_present = BooleanField(_l("Escort present"))
+    ids_checked = BooleanField(_l("Photo IDs checked"))
+    persons = IntegerField(
+        _l("Persons on board"), default=1, validators=[DataRequired(), NumberRange(1, 9)]
+    )
+    waybill = StringField(_l("Waybill number (scan)"), validators=[Optional(), Length(max=64)])
+
+
+class EmptyForm(FlaskForm):
+    """A button: nothing but the CSRF token."""

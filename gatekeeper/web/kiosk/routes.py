@@ -1,0 +1,342 @@
+"""The guard's kiosk: one screen per lane, a gate overview, the holding-lot queue and the
+guard's actions. The screen polls a fragment of itself (with an ETag, so an unchanged lane
+costs one small query and a 304) and swaps it in: new events show within a second, behind
+any number of gunicorn processes, without a reload."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from gatekeeper.access import STAFF_ROLES, roles_required
+from gatekeeper.domain.gate import Decision
+from gatekeeper.extensions import db
+from gatekeeper.models import Gate, Lane, Passage, Role
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import gate as gate_service
+from gatekeeper.services.captures import files_root
+from gatekeeper.services.park import park_settings
+from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
+GUARDS = (Role.GUARD, *STAFF_ROLES)
+RECENT = 8
+
+
+def _lane(code: str) -> Lane:
+    lane = db.session.scalar(select(Lane).where(Lane.code == code))
+    if lane is None:
+        abort(404)
+    return lane
+
+
+def _gate(code: str) -> Gate:
+    found = db.session.scalar(select(Gate).where(Gate.code == code))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _recent(lanes: list[Lane], limit: int = RECENT) -> list[Passage]:
+    return list(
+        db.session.scalars(
+            select(Passage)
+            .where(Passage.lane_id.in_([lane.id for lane in lanes]))
+            .order_by(Passage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _version(lanes: list[Lane], extra: str = "") -> str:
+    """What the screen shows changes exactly when this changes."""
+    rows = db.session.execute(
+        select(
+            Passage.id,
+            Passage.read_status,
+            Passage.decision,
+            Passage.decided_at,
+            Passage.barrier_opened_at,
+            Passage.released_at,
+        )
+        .where(Passage.lane_id.in_([lane.id for lane in lanes]))
+        .order_by(Passage.id.desc())
+        .limit(RECENT)
+    ).all()
+    queue = [p.id for p in gate_service.holding_queue(lanes)]
+    state = [lane.is_open for lane in lanes]
+    raw = repr((rows, queue, state, extra, str(current_user.get_id()), _locale()))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _lane_context(lane: Lane) -> dict[str, Any]:
+    selected_id = request.args.get("passage", type=int)
+    recent = _recent([lane])
+    selected = None
+    if selected_id is not None:
+        selected = db.session.get(Passage, selected_id)
+        if selected is None or selected.lane_id != lane.id:
+            selected = None
+    if selected is None and recent:
+        selected = recent[0]
+    crew_form = CrewForm(prefix="crew")
+    if selected is not None and selected.crew:
+        crew_form.process(data={k: v for k, v in selected.crew.items() if k != "by"})
+    return {
+        "lane": lane,
+        "passage": selected,
+        "recent": recent,
+        "queue": gate_service.holding_queue(lane.gate.lanes),
+        "decide_form": DecideForm(prefix="decide"),
+        "plate_form": PlateForm(prefix="plate"),
+        "crew_form": crew_form,
+        "button_form": EmptyForm(),
+        "reason_required": (
+            {a: gate_service.reason_required(selected, a) for a in ("open", "refuse", "hold")}
+            if selected is not None
+            else {}
+        ),
+    }
+
+
+def _fragment(
+    template: str, version: str, context: Callable[[], dict[str, Any]]
+) -> ResponseReturnValue:
+    """The fragment, or 304 when the screen already shows this version (the context is
+    then never built)."""
+    etag = f'"{version}"'
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    response = Response(render_template(template, **context()))
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/lanes/<code>")
+@roles_required(*GUARDS)
+def lane(code: str) -> ResponseReturnValue:
+    found = _lane(code)
+    return render_template(
+        "kiosk/lane.html",
+        panel_url=url_for(".lane_panel", code=code, passage=request.args.get("passage")),
+        **_lane_context(found),
+    )
+
+
+@bp.route("/lanes/<code>/panel")
+@roles_required(*GUARDS)
+def lane_panel(code: str) -> ResponseReturnValue:
+    found = _lane(code)
+    version = _version(found.gate.lanes, request.args.get("passage", ""))
+    return _fragment("kiosk/_lane_panel.html", version, lambda: _lane_context(found))
+
+
+@bp.route("/gates/<code>")
+@roles_required(*GUARDS)
+def gate_overview(code: str) -> ResponseReturnValue:
+    found = _gate(code)
+    return render_template(
+        "kiosk/gate.html", panel_url=url_for(".gate_panel", code=code), **_gate_context(found)
+    )
+
+
+def _gate_context(found: Gate) -> dict[str, Any]:
+    latest = {lane.id: (_recent([lane], 1) or [None])[0] for lane in found.lanes}
+    return {
+        "gate": found,
+        "latest": latest,
+        "queue": gate_service.holding_queue(found.lanes),
+        "button_form": EmptyForm(),
+    }
+
+
+@bp.route("/gates/<code>/panel")
+@roles_required(*GUARDS)
+def gate_panel(code: str) -> ResponseReturnValue:
+    found = _gate(code)
+    return _fragment("kiosk/_gate_panel.html", _version(found.lanes), lambda: _gate_context(found))
+
+
+@bp.route("/passages/<int:passage_id>/images/<int:number>")
+@roles_required(*GUARDS)
+def image(passage_id: int, number: int) -> ResponseReturnValue:
+    passage = db.session.get(Passage, passage_id)
+    if passage is None or not 0 <= number < len(passage.images):
+        abort(404)
+    stored = passage.images[number]
+    path = files_root() / stored.stored_path
+    if not Path(path).is_file():
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+def _passage(passage_id: int) -> Passage:
+    passage = db.session.get(Passage, passage_id)
+    if passage is None:
+        abort(404)
+    return passage
+
+
+def _back(passage: Passage) -> ResponseReturnValue:
+    return redirect(url_for(".lane", code=passage.lane.code, passage=passage.id))
+
+
+def _finish(passage: Passage, done: str) -> ResponseReturnValue:
+    """Commit the action, then drive the barrier if the passage is now allowed."""
+    db.session.commit()
+    if gate_service.should_open(passage):
+        if gate_service.open_barrier(passage, current_user):
+            flash(gettext("Barrier opened for %(plate)s", plate=passage.plate_read or "?"), "ok")
+        else:
+            flash(gettext("The barrier did not open: see the audit log"), "error")
+    flash(done, "ok")
+    return _back(passage)
+
+
+def _invalid(form: Any, passage: Passage) -> ResponseReturnValue:
+    for field, errors in form.errors.items():
+        label = getattr(form, field).label.text if hasattr(form, field) else field
+        for error in errors:
+            flash(f"{label}: {error}", "error")
+    return _back(passage)
+
+
+@bp.route("/passages/<int:passage_id>/decide", methods=["POST"])
+@roles_required(*GUARDS)
+def decide(passage_id: int) -> ResponseReturnValue:
+    passage = _passage(passage_id)
+    form = DecideForm(prefix="decide")
+    if not form.validate_on_submit():
+        return _invalid(form, passage)
+    try:
+        gate_service.guard_decides(passage, form.action.data, current_user, form.reason.data)
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _back(passage)
+    return _finish(passage, gettext("Decision recorded"))
+
+
+@bp.route("/passages/<int:passage_id>/plate", methods=["POST"])
+@roles_required(*GUARDS)
+def plate(passage_id: int) -> ResponseReturnValue:
+    passage = _passage(passage_id)
+    form = PlateForm(prefix="plate")
+    if not form.validate_on_submit():
+        return _invalid(form, passage)
+    try:
+        gate_service.correct_plate(passage, form.plate.data, current_user)
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _back(passage)
+    return _finish(passage, gettext("Plate corrected; the rules ran again"))
+
+
+@bp.route("/passages/<int:passage_id>/crew", methods=["POST"])
+@roles_required(*GUARDS)
+def crew(passage_id: int) -> ResponseReturnValue:
+    passage = _passage(passage_id)
+    form = CrewForm(prefix="crew")
+    if not form.validate_on_submit():
+        return _invalid(form, passage)
+    try:
+        gate_service.record_crew(
+            passage,
+            current_user,
+            driver_present=form.driver_present.data,
+            escort_present=form.escort_present.data,
+            ids_checked=form.ids_checked.data,
+            persons=form.persons.data,
+            waybill=form.waybill.data,
+        )
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _back(passage)
+    return _finish(passage, gettext("Crew recorded; the rules ran again"))
+
+
+@bp.route("/passages/<int:passage_id>/release", methods=["POST"])
+@roles_required(*GUARDS)
+def release(passage_id: int) -> ResponseReturnValue:
+    passage = _passage(passage_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = gate_service.release(passage, current_user)
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _back(passage)
+    if result.decision is Decision.HOLD:
+        return _finish(passage, gettext("Still no room: the vehicle keeps waiting"))
+    return _finish(passage, gettext("Called from the holding lot"))
+
+
+# --- template helpers ----------------------------------------------------------------------
+
+
+@bp.app_template_filter("check_message")
+def check_message(check: dict[str, Any]) -> str:
+    """A stored check's message in the guard's language (the rules store the English
+    template and its parameters)."""
+    template = check.get("template") or check.get("message") or ""
+    params = check.get("params") or {}
+    try:
+        return gettext(template, **params) if params else gettext(template)
+    except (KeyError, ValueError, TypeError):
+        return str(check.get("message", ""))
+
+
+def _park_zone() -> ZoneInfo:
+    if "park_zone" not in g:
+        g.park_zone = ZoneInfo(park_settings().timezone or "UTC")
+    return g.park_zone  # type: ignore[no-any-return]
+
+
+@bp.app_template_filter("localtime")
+def localtime(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(_park_zone())
+    today = utcnow().astimezone(_park_zone()).date()
+    return f"{local:%H:%M:%S}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+
+
+@bp.app_template_filter("minutes_ago")
+def minutes_ago(moment: datetime) -> int:
+    return max(0, int((utcnow() - moment).total_seconds() // 60))

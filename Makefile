@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-compile clean bench bench-plates bench-hazard train-chars
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-plates bench-hazard train-chars
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,7 +72,10 @@ lock: ## Re-pin requirements.txt from requirements.in (fresh virtualenv)
 	mv requirements.lock.tmp requirements.txt && rm -rf .lockenv
 
 i18n-extract: install ## Extract translatable text into gatekeeper/translations/messages.pot
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o gatekeeper/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o gatekeeper/translations/messages.pot .
+
+i18n-update: i18n-extract ## Merge new messages into the catalogues (then translate them)
+	$(BIN)/pybabel update -i gatekeeper/translations/messages.pot -d gatekeeper/translations --no-fuzzy-matching -w 100
 
 i18n-compile: install ## Compile the translation catalogues
 	$(BIN)/pybabel compile -d gatekeeper/translations

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 ocr_cli = AppGroup("ocr", help="Licence-plate and hazard-plate reading.")
 
@@ -23,7 +24,17 @@ def _config(formats: str | None, hazard: bool = True) -> object:
     from gatekeeper.vision.pipeline import PipelineConfig
 
     codes = tuple(f.strip().upper() for f in formats.split(",")) if formats else None
-    codes = codes or tuple(park_settings().plate_formats)
+    if not codes:
+        try:
+            codes = tuple(park_settings().plate_formats)
+        except SQLAlchemyError:
+            # Reading images needs no database: before `flask db upgrade`, use the
+            # default formats.
+            from gatekeeper.extensions import db
+            from gatekeeper.models import Park
+
+            db.session.rollback()
+            codes = tuple(Park.with_defaults().plate_formats)
     try:
         formats_for(codes)
     except ValueError as exc:

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 
 from gatekeeper.barriers import BarrierConfigError, barrier_for
 from gatekeeper.domain import gate as rules
-from gatekeeper.domain.gate import Decision, GateDecision
+from gatekeeper.domain.gate import N_, Decision, GateDecision
 from gatekeeper.domain.plates import normalize_plate, plate_skeleton
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -585,12 +585,12 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
     if action not in Action.DECISION:
         raise ActionError(f"unknown action {action!r}")
     if passage.released_at is not None:
-        raise ActionError("this vehicle has already left the holding-lot queue")
+        raise ActionError(N_("this vehicle has already left the holding-lot queue"))
     if passage.decision is Decision.ALLOW and passage.barrier_opened_at is not None:
-        raise ActionError("the barrier was already opened for this vehicle")
+        raise ActionError(N_("the barrier was already opened for this vehicle"))
     reason = (reason or "").strip()
     if reason_required(passage, action) and not reason:
-        raise ActionError("a written reason is required to override the rules")
+        raise ActionError(N_("a written reason is required to override the rules"))
     decision = Action.DECISION[action]
     now = utcnow()
     evaluation = evaluate(passage, now)
@@ -622,7 +622,7 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
 def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
     """The guard types the plate (unreadable or misread): decide again on it."""
     if not normalize_plate(text):
-        raise ActionError("enter the plate's letters and digits")
+        raise ActionError(N_("enter the plate's letters and digits"))
     _editable(passage)
     before = passage.plate_read
     passage.plate_read = text.strip().upper()[:20]
@@ -649,7 +649,7 @@ def record_crew(
     waybill: str | None = None,
 ) -> GateDecision:
     if not 1 <= persons <= 9:
-        raise ActionError("persons on board: 1 to 9")
+        raise ActionError(N_("persons on board: 1 to 9"))
     _editable(passage)
     passage.crew = {
         "driver_present": driver_present,
@@ -674,7 +674,7 @@ def record_crew(
 def release(passage: Passage, user: User) -> GateDecision:
     """A held vehicle is called from the holding lot: decide again with today's counts."""
     if passage.decision is not Decision.HOLD or passage.released_at is not None:
-        raise ActionError("this vehicle is not waiting in the holding lot")
+        raise ActionError(N_("this vehicle is not waiting in the holding lot"))
     audit.record(
         "gate.release_requested",
         entity_type="passage",
@@ -691,7 +691,7 @@ def release(passage: Passage, user: User) -> GateDecision:
 
 def _editable(passage: Passage) -> None:
     if passage.barrier_opened_at is not None:
-        raise ActionError("the barrier was already opened for this vehicle")
+        raise ActionError(N_("the barrier was already opened for this vehicle"))
 
 
 # --- the barrier ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import base64
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import BytesIO
@@ -25,7 +24,6 @@ from gatekeeper.models import (
     Alert,
     AlertKind,
     AuditEntry,
-    Booking,
     BookingStatus,
     Lane,
     Park,
@@ -34,52 +32,16 @@ from gatekeeper.models import (
     Presence,
     PresenceKind,
     Qualification,
-    Role,
     Vehicle,
     Zone,
     ZoneKind,
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import gate
-from gatekeeper.services.demo import seed_demo_park
 from tests.conftest import SHARED_DATA
-from tests.factories import make_user
+from tests.gate_samples import LOX_PLATE, Demo
 
 TANKER_PHOTO = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
-
-
-@dataclass
-class Demo:
-    token: str  # station ST-G1: G1-IN, G1-HAZ, G1-OUT
-    other_token: str  # station ST-G2
-    lox: Booking
-    guard: Any
-
-    def post_event(self, client: Any, lane: str, **body: Any) -> Any:
-        body.setdefault("confidence", 0.97)
-        response = client.post(
-            f"/api/v1/lanes/{lane}/events",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        db.session.expire_all()  # see what the request's own session wrote
-        return response
-
-
-@pytest.fixture
-def demo(session: Any) -> Demo:
-    summary = seed_demo_park()
-    lox = session.scalar(select(Booking).where(Booking.reference.like("BK-%-001")))
-    now = utcnow()
-    lox.window_start, lox.window_end = now - timedelta(hours=1), now + timedelta(hours=2)
-    session.flush()
-    SimulatedBarrier.opened.clear()
-    return Demo(
-        summary.station_tokens["ST-G1"],
-        summary.station_tokens["ST-G2"],
-        lox,
-        make_user(Role.GUARD),
-    )
 
 
 def _passage(body: dict[str, Any]) -> Passage:
@@ -100,9 +62,6 @@ def _actions(passage: Passage) -> list[str]:
             .order_by(AuditEntry.seq)
         )
     )
-
-
-LOX_PLATE = {"hin": "225", "un": "1073", "confidence": 0.95}
 
 
 def test_booked_tanker_waits_for_the_crew_check_then_enters(client: Any, demo: Demo) -> None:

@@ -6,7 +6,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from gatekeeper.extensions import db
 from gatekeeper.models.types import str_enum
@@ -162,6 +162,18 @@ class Lane(db.Model):
 
     gate: Mapped[Gate] = relationship(back_populates="lanes")
     zone: Mapped[Zone | None] = relationship()
+
+    @validates("barrier")
+    def _check_barrier(self, _key: str, config: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A barrier setting that names no usable adapter is refused when saved, not
+        found out when a vehicle waits at the boom."""
+        from gatekeeper.barriers import barrier_for
+
+        if config is not None:
+            if not isinstance(config, dict):
+                raise ValueError("barrier: a JSON object such as {\"type\": \"simulated\"}")
+            barrier_for(config)
+        return config
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -171,7 +171,7 @@ class Lane(db.Model):
 
         if config is not None:
             if not isinstance(config, dict):
-                raise ValueError("barrier: a JSON object such as {\"type\": \"simulated\"}")
+                raise ValueError('barrier: a JSON object such as {"type": "simulated"}')
             barrier_for(config)
         return config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,21 +104,44 @@ def accept_capture(
     returns the passage made the first time. Nothing is stored when anything is wrong."""
     if not EVENT_ID.match(event_id or ""):
         raise CaptureError("event_id: 1-100 letters, digits or . _ : -")
-    if not station.serves(lane):
-        raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
-    existing = _existing(lane, event_id)
+    existing = _received_before(station, lane, event_id)
     if existing is not None:
         return CaptureOutcome(existing, created=False)
     checked = _validated(uploads)
+    passage = Passage(
+        lane=lane,
+        station=station,
+        direction=_direction(lane),
+        idempotency_key=event_id,
+        read_status=ReadStatus.PENDING,
+    )
+    details = {"lane": lane.code, "event_id": event_id, "frames": len(checked)}
+    outcome = _save_new(passage, checked, "capture.received", details)
+    if outcome.created:
+        _queue_reading(passage)
+    return outcome
+
+
+def _received_before(station: Station, lane: Lane, event_id: str) -> Passage | None:
+    """The passage this station event made before, once the station may use the lane."""
+    if not station.serves(lane):
+        raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
+    return _existing(lane, event_id)
+
+
+def _save_new(
+    passage: Passage,
+    checked: list[tuple[Upload, int, int, str]],
+    action: str,
+    details: dict[str, object],
+    before_commit: Callable[[Passage], object] | None = None,
+) -> CaptureOutcome:
+    """Store the frames with a new passage, audit its arrival and commit, running
+    ``before_commit`` in the same transaction. If the same event was stored meanwhile by
+    a concurrent request, that passage is returned; a failure leaves no files behind."""
+    lane, event_id = passage.lane, passage.idempotency_key or ""
     stored: list[str] = []
     try:
-        passage = Passage(
-            lane=lane,
-            station=station,
-            direction=_direction(lane),
-            idempotency_key=event_id,
-            read_status=ReadStatus.PENDING,
-        )
         for upload, width, height, kind in checked:
             path = _store(upload.data, kind)
             stored.append(path)
@@ -132,12 +156,9 @@ def accept_capture(
             )
         db.session.add(passage)
         db.session.flush()
-        audit.record(
-            "capture.received",
-            entity_type="passage",
-            entity_id=passage.id,
-            details={"lane": lane.code, "event_id": event_id, "frames": len(checked)},
-        )
+        audit.record(action, entity_type="passage", entity_id=passage.id, details=details)
+        if before_commit is not None:
+            before_commit(passage)
         db.session.commit()
     except IntegrityError:
         # The same event arrived twice at once: the other request stored it.
@@ -151,7 +172,6 @@ def accept_capture(
         db.session.rollback()
         _remove(stored)
         raise
-    _queue_reading(passage)
     return CaptureOutcome(passage, created=True)
 
 
@@ -181,13 +201,10 @@ def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutco
     """A smart ANPR camera's own reading: stored as a passage (with its image, if sent)
     and decided at once, in one transaction; the barrier opens after the commit when the
     decision allows. The same event id again returns the first passage."""
-    if not station.serves(lane):
-        raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
-    existing = _existing(lane, event.event_id)
+    existing = _received_before(station, lane, event.event_id)
     if existing is not None:
         return CaptureOutcome(existing, created=False)
     checked = _validated([Upload("image", event.image)]) if event.image else []
-    stored: list[str] = []
     hazard = None
     if event.un or event.hin:
         confidence = event.hazard_confidence
@@ -196,58 +213,27 @@ def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutco
             "un": event.un,
             "confidence": confidence if confidence is not None else event.confidence,
         }
-    try:
-        passage = Passage(
-            lane=lane,
-            station=station,
-            direction=_direction(lane),
-            idempotency_key=event.event_id,
-            read_status=ReadStatus.NOT_NEEDED,
-            plate_read=event.plate[:20],
-            plate_confidence=event.confidence,
-            hin_read=event.hin,
-            un_read=event.un,
-            hazard_confidence=hazard["confidence"] if hazard else None,
-            reads={
-                "source": "anpr_camera",
-                "plate": event.plate,
-                "confidence": event.confidence,
-                "candidates": [{"text": event.plate, "confidence": event.confidence}],
-                "hazard": hazard,
-            },
-        )
-        for upload, width, height, kind in checked:
-            path = _store(upload.data, kind)
-            stored.append(path)
-            passage.images.append(
-                PassageImage(
-                    stored_path=path,
-                    content_type=kind,
-                    width=width,
-                    height=height,
-                    sha256=hashlib.sha256(upload.data).hexdigest(),
-                )
-            )
-        db.session.add(passage)
-        db.session.flush()
-        audit.record(
-            "anpr.event_received",
-            entity_type="passage",
-            entity_id=passage.id,
-            details={"lane": lane.code, "event_id": event.event_id, "plate": event.plate},
-        )
-        gate.decide(passage)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        _remove(stored)
-        again = _existing(lane, event.event_id)
-        if again is None:
-            raise
-        return CaptureOutcome(again, created=False)
-    except Exception:
-        db.session.rollback()
-        _remove(stored)
-        raise
-    gate.open_barrier(passage)
-    return CaptureOutcome(passage, created=True)
+    passage = Passage(
+        lane=lane,
+        station=station,
+        direction=_direction(lane),
+        idempotency_key=event.event_id,
+        read_status=ReadStatus.NOT_NEEDED,
+        plate_read=event.plate[:20],
+        plate_confidence=event.confidence,
+        hin_read=event.hin,
+        un_read=event.un,
+        hazard_confidence=hazard["confidence"] if hazard else None,
+        reads={
+            "source": "anpr_camera",
+            "plate": event.plate,
+            "confidence": event.confidence,
+            "candidates": [{"text": event.plate, "confidence": event.confidence}],
+            "hazard": hazard,
+        },
+    )
+    details = {"lane": lane.code, "event_id": event.event_id, "plate": event.plate}
+    outcome = _save_new(passage, checked, "anpr.event_received", details, gate.decide)
+    if outcome.created:
+        gate.open_barrier(passage)
+    return outcome

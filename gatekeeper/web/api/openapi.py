@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from camera_adapters.base import EVENT_ID
+
 _ERROR = {
     "type": "object",
     "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
     "required": ["error"],
 }
+_LANE_PARAMETER = {
+    "name": "lane_code",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_EVENT_ID = {"type": "string", "pattern": EVENT_ID.pattern}
 _UNAUTHORIZED = {
     "description": "No valid station token (or login)",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -129,14 +138,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "post": {
                     "summary": "Send the frames of one vehicle; they are stored and read in "
                     "the background. The same event_id again returns the first capture.",
-                    "parameters": [
-                        {
-                            "name": "lane_code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_LANE_PARAMETER],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -145,10 +147,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["event_id", "image"],
                                     "properties": {
-                                        "event_id": {
-                                            "type": "string",
-                                            "pattern": "^[A-Za-z0-9._:\\-]{1,100}$",
-                                        },
+                                        "event_id": _EVENT_ID,
                                         "image": {
                                             "type": "array",
                                             "items": {"type": "string", "format": "binary"},
@@ -174,14 +173,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "post": {
                     "summary": "A smart ANPR camera's own reading; decided at once. The same "
                     "event_id again returns the first passage.",
-                    "parameters": [
-                        {
-                            "name": "lane_code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_LANE_PARAMETER],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -190,10 +182,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["event_id", "plate", "confidence"],
                                     "properties": {
-                                        "event_id": {
-                                            "type": "string",
-                                            "pattern": "^[A-Za-z0-9._:\\-]{1,100}$",
-                                        },
+                                        "event_id": _EVENT_ID,
                                         "plate": {"type": "string"},
                                         "confidence": {
                                             "type": "number",

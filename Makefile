@@ -75,7 +75,7 @@ i18n-extract: install ## Extract translatable text into gatekeeper/translations/
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o gatekeeper/translations/messages.pot .
 
 i18n-update: i18n-extract ## Merge new messages into the catalogues (then translate them)
-	$(BIN)/pybabel update -i gatekeeper/translations/messages.pot -d gatekeeper/translations --no-fuzzy-matching -w 100
+	$(BIN)/pybabel update -i gatekeeper/translations/messages.pot -d gatekeeper/translations --no-fuzzy-matching --ignore-obsolete -w 100
 
 i18n-compile: install ## Compile the translation catalogues
 	$(BIN)/pybabel compile -d gatekeeper/translations

@@ -14,6 +14,7 @@ So a vehicle is allowed only when no check failed.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -583,18 +584,18 @@ def _rule_lane(c: _Context) -> Check:
     return _pass("lane", N_("Lane %(lane)s suits the vehicle"), lane=lane.code)
 
 
-def _rule_plate_read(c: _Context) -> Check:
-    reads = c.request.reads
+def _plate_read(reads: Reads, threshold: float) -> Check:
+    """Was the plate read well enough to go on without the guard (entry and exit)?"""
     if not reads.plate:
         return _fail("plate_read", Decision.REVIEW, N_("No plate read: the guard enters it"))
     if reads.confirmed_by_guard:
         return _pass("plate_read", N_("Plate %(plate)s entered by the guard"), plate=reads.plate)
-    if reads.plate_confidence < c.rules.plate_confidence_threshold:
+    if reads.plate_confidence < threshold:
         return _fail(
             "plate_read",
             Decision.REVIEW,
             LOW_CONFIDENCE,
-            {"threshold": c.rules.plate_confidence_threshold},
+            {"threshold": threshold},
             plate=reads.plate,
             confidence=f"{reads.plate_confidence:.2f}",
         )
@@ -604,6 +605,10 @@ def _rule_plate_read(c: _Context) -> Check:
         plate=reads.plate,
         confidence=f"{reads.plate_confidence:.2f}",
     )
+
+
+def _rule_plate_read(c: _Context) -> Check:
+    return _plate_read(c.request.reads, c.rules.plate_confidence_threshold)
 
 
 def _rule_plate_match(c: _Context) -> Check:
@@ -733,6 +738,7 @@ def _hazmat_only(code: str) -> Callable[[Callable[[_Context], Check]], Callable[
     threshold, as booked."""
 
     def wrap(rule: Callable[[_Context], Check]) -> Callable[[_Context], Check]:
+        @functools.wraps(rule)
         def checked(c: _Context) -> Check:
             if c.booking is None or not c.dangerous:
                 return _na(code, N_("No dangerous goods booked"))
@@ -740,7 +746,6 @@ def _hazmat_only(code: str) -> Callable[[Callable[[_Context], Check]], Callable[
                 return _na(code, N_("Small load under the ADR 1.1.3.6 threshold"))
             return rule(c)
 
-        checked.__name__ = rule.__name__
         return checked
 
     return wrap
@@ -1122,25 +1127,7 @@ def decide_exit(request: ExitRequest) -> GateDecision:
         checks.append(_fail("lane", Decision.REVIEW, N_("Lane %(lane)s is closed"), lane=lane.code))
     else:
         checks.append(_pass("lane", N_("Exit lane %(lane)s"), lane=lane.code))
-    if not reads.plate:
-        checks.append(
-            _fail("plate_read", Decision.REVIEW, N_("No plate read: the guard enters it"))
-        )
-    elif (
-        reads.confirmed_by_guard
-        or reads.plate_confidence >= request.rules.plate_confidence_threshold
-    ):
-        checks.append(_pass("plate_read", N_("Plate %(plate)s read"), plate=reads.plate))
-    else:
-        checks.append(
-            _fail(
-                "plate_read",
-                Decision.REVIEW,
-                LOW_CONFIDENCE,
-                plate=reads.plate,
-                confidence=f"{reads.plate_confidence:.2f}",
-            )
-        )
+    checks.append(_plate_read(reads, request.rules.plate_confidence_threshold))
     presence = inside.get(match.vehicle.id) if match.vehicle else None
     if match.vehicle is None:
         checks.append(

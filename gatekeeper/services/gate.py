@@ -362,10 +362,11 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
     extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
     if extra:
         found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
-    first = rules.match_plate(reads, [_vehicle(v) for v in found])
-    chosen = None
-    if first.vehicle is not None:
-        chosen = rules.booking_for(first.vehicle, [_booking(b) for b in bookings])
+    vehicle_records = tuple(_vehicle(v) for v in found)
+    booking_records = tuple(_booking(b) for b in bookings)
+    # The booking is needed before deciding: its dock and zone give the capacity counts.
+    first = rules.match_plate(reads, vehicle_records)
+    chosen = rules.booking_for(first.vehicle, booking_records)
     booking = next((b for b in bookings if chosen and b.id == chosen.id), None)
     result = rules.decide_entry(
         rules.EntryRequest(
@@ -373,8 +374,8 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             now=now,
             today=day,
             reads=reads,
-            vehicles=tuple(_vehicle(v) for v in found),
-            bookings=tuple(_booking(b) for b in bookings),
+            vehicles=vehicle_records,
+            bookings=booking_records,
             occupancy=_occupancy(booking, park, exclude_passage=passage.id),
             rules=_rules(park),
             crew=_crew(passage),
@@ -586,8 +587,7 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
         raise ActionError(f"unknown action {action!r}")
     if passage.released_at is not None:
         raise ActionError(N_("this vehicle has already left the holding-lot queue"))
-    if passage.decision is Decision.ALLOW and passage.barrier_opened_at is not None:
-        raise ActionError(N_("the barrier was already opened for this vehicle"))
+    _editable(passage)
     reason = (reason or "").strip()
     if reason_required(passage, action) and not reason:
         raise ActionError(N_("a written reason is required to override the rules"))
@@ -603,18 +603,16 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
     passage.decided_at = now
     if was_held and decision is not Decision.HOLD:
         passage.released_at = now  # left the holding-lot queue (let in or turned away)
-    audit.record(
+    _record(
+        passage,
+        user,
         "gate.override" if passage.override_reason else "gate.guard_decision",
-        entity_type="passage",
-        entity_id=passage.id,
-        details={
+        {
             "lane": passage.lane.code,
             "decision": decision.value,
             "system_decision": passage.system_decision.value if passage.system_decision else None,
             "reason": passage.override_reason,
         },
-        actor_user_id=user.id,
-        actor=user.username,
     )
     _apply(passage, decision, evaluation, now)
 
@@ -627,14 +625,7 @@ def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
     before = passage.plate_read
     passage.plate_read = text.strip().upper()[:20]
     passage.plate_confirmed = True
-    audit.record(
-        "gate.plate_corrected",
-        entity_type="passage",
-        entity_id=passage.id,
-        details={"from": before, "to": passage.plate_read},
-        actor_user_id=user.id,
-        actor=user.username,
-    )
+    _record(passage, user, "gate.plate_corrected", {"from": before, "to": passage.plate_read})
     return decide(passage)
 
 
@@ -660,14 +651,7 @@ def record_crew(
         "by": user.username,
     }
     passage.persons_count = persons
-    audit.record(
-        "gate.crew_recorded",
-        entity_type="passage",
-        entity_id=passage.id,
-        details=dict(passage.crew),
-        actor_user_id=user.id,
-        actor=user.username,
-    )
+    _record(passage, user, "gate.crew_recorded", dict(passage.crew))
     return decide(passage)
 
 
@@ -675,18 +659,23 @@ def release(passage: Passage, user: User) -> GateDecision:
     """A held vehicle is called from the holding lot: decide again with today's counts."""
     if passage.decision is not Decision.HOLD or passage.released_at is not None:
         raise ActionError(N_("this vehicle is not waiting in the holding lot"))
-    audit.record(
-        "gate.release_requested",
-        entity_type="passage",
-        entity_id=passage.id,
-        details={"lane": passage.lane.code},
-        actor_user_id=user.id,
-        actor=user.username,
-    )
+    _record(passage, user, "gate.release_requested", {"lane": passage.lane.code})
     result = decide(passage)
     if result.decision is not Decision.HOLD and passage.released_at is None:
         passage.released_at = utcnow()
     return result
+
+
+def _record(passage: Passage, user: User, action: str, details: dict[str, Any]) -> None:
+    """A guard's action on a passage, in the audit chain under the guard's name."""
+    audit.record(
+        action,
+        entity_type="passage",
+        entity_id=passage.id,
+        details=details,
+        actor_user_id=user.id,
+        actor=user.username,
+    )
 
 
 def _editable(passage: Passage) -> None:

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -42,6 +42,7 @@ from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateFor
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 GUARDS = (Role.GUARD, *STAFF_ROLES)
 RECENT = 8
+T = TypeVar("T")
 
 
 def _lane(code: str) -> Lane:
@@ -226,6 +227,20 @@ def _finish(passage: Passage, done: str) -> ResponseReturnValue:
     return _back(passage)
 
 
+def _act(
+    passage: Passage, action: Callable[[], T], done: Callable[[T], str]
+) -> ResponseReturnValue:
+    """Run a guard action: a refused one rolls back and says why; a done one is committed
+    and may lift the barrier."""
+    try:
+        outcome = action()
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _back(passage)
+    return _finish(passage, done(outcome))
+
+
 def _invalid(form: Any, passage: Passage) -> ResponseReturnValue:
     for field, errors in form.errors.items():
         label = getattr(form, field).label.text if hasattr(form, field) else field
@@ -241,13 +256,13 @@ def decide(passage_id: int) -> ResponseReturnValue:
     form = DecideForm(prefix="decide")
     if not form.validate_on_submit():
         return _invalid(form, passage)
-    try:
-        gate_service.guard_decides(passage, form.action.data, current_user, form.reason.data)
-    except gate_service.ActionError as exc:
-        db.session.rollback()
-        flash(gettext(str(exc)), "error")
-        return _back(passage)
-    return _finish(passage, gettext("Decision recorded"))
+    return _act(
+        passage,
+        lambda: gate_service.guard_decides(
+            passage, form.action.data, current_user, form.reason.data
+        ),
+        lambda _: gettext("Decision recorded"),
+    )
 
 
 @bp.route("/passages/<int:passage_id>/plate", methods=["POST"])
@@ -257,13 +272,11 @@ def plate(passage_id: int) -> ResponseReturnValue:
     form = PlateForm(prefix="plate")
     if not form.validate_on_submit():
         return _invalid(form, passage)
-    try:
-        gate_service.correct_plate(passage, form.plate.data, current_user)
-    except gate_service.ActionError as exc:
-        db.session.rollback()
-        flash(gettext(str(exc)), "error")
-        return _back(passage)
-    return _finish(passage, gettext("Plate corrected; the rules ran again"))
+    return _act(
+        passage,
+        lambda: gate_service.correct_plate(passage, form.plate.data, current_user),
+        lambda _: gettext("Plate corrected; the rules ran again"),
+    )
 
 
 @bp.route("/passages/<int:passage_id>/crew", methods=["POST"])
@@ -273,8 +286,9 @@ def crew(passage_id: int) -> ResponseReturnValue:
     form = CrewForm(prefix="crew")
     if not form.validate_on_submit():
         return _invalid(form, passage)
-    try:
-        gate_service.record_crew(
+    return _act(
+        passage,
+        lambda: gate_service.record_crew(
             passage,
             current_user,
             driver_present=form.driver_present.data,
@@ -282,12 +296,9 @@ def crew(passage_id: int) -> ResponseReturnValue:
             ids_checked=form.ids_checked.data,
             persons=form.persons.data,
             waybill=form.waybill.data,
-        )
-    except gate_service.ActionError as exc:
-        db.session.rollback()
-        flash(gettext(str(exc)), "error")
-        return _back(passage)
-    return _finish(passage, gettext("Crew recorded; the rules ran again"))
+        ),
+        lambda _: gettext("Crew recorded; the rules ran again"),
+    )
 
 
 @bp.route("/passages/<int:passage_id>/release", methods=["POST"])
@@ -296,15 +307,15 @@ def release(passage_id: int) -> ResponseReturnValue:
     passage = _passage(passage_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        result = gate_service.release(passage, current_user)
-    except gate_service.ActionError as exc:
-        db.session.rollback()
-        flash(gettext(str(exc)), "error")
-        return _back(passage)
-    if result.decision is Decision.HOLD:
-        return _finish(passage, gettext("Still no room: the vehicle keeps waiting"))
-    return _finish(passage, gettext("Called from the holding lot"))
+    return _act(
+        passage,
+        lambda: gate_service.release(passage, current_user),
+        lambda result: (
+            gettext("Still no room: the vehicle keeps waiting")
+            if result.decision is Decision.HOLD
+            else gettext("Called from the holding lot")
+        ),
+    )
 
 
 # --- template helpers ----------------------------------------------------------------------

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
-from gatekeeper.vision.hazard import _choose_hin, find_orange_plates, read_hazard_plate
-from gatekeeper.vision.ocr import get_recognizer
+from gatekeeper.vision.hazard import (
+    _choose_hin,
+    _stacked_fields,
+    find_orange_plates,
+    read_hazard_plate,
+)
+from gatekeeper.vision.ocr import get_line_recognizer, get_recognizer
 from gatekeeper.vision.synthetic import draw_plate, hazard_samples, real_pairs
 from gatekeeper.vision.types import Box
 from tests.conftest import SHARED_DATA
@@ -37,30 +43,62 @@ def _covered(found: Box, truth: Box) -> float:
 
 
 def test_orange_plates_are_found_where_they_were_placed() -> None:
-    """Among the (at most three) regions the reader tries, one covers most of the plate in
-    at least 9 of 10 photos. (Known weakness: a plate beside other orange paint can be found
-    as one field only when its black bar is not bridged.)"""
+    """The first region the reader tries covers most of the plate in at least 9 of 10
+    photos."""
     found = 0
     for sample in hazard_samples(PHOTOS, 10, seed=11):
         regions = find_orange_plates(sample.image)
-        found += max((_covered(r.box, sample.box) for r in regions), default=0.0) >= 0.45
+        found += bool(regions) and _covered(regions[0].box, sample.box) >= 0.8
     assert found >= 9
+
+
+def _on_background(colour: tuple[int, int, int], size: int = 160) -> tuple[np.ndarray, Box]:
+    scene = np.empty((480, 640, 3), np.uint8)
+    scene[:] = colour
+    plate = cv2.resize(draw_plate("33", "1203", np.random.default_rng(2)), (size, size * 3 // 4))
+    x, y = 240, 180
+    scene[y : y + plate.shape[0], x : x + plate.shape[1]] = plate
+    return scene, Box(x, y, plate.shape[1], plate.shape[0])
+
+
+def test_a_plate_on_yellow_paint_is_found_by_its_own_orange() -> None:
+    # A yellow truck body (hue 27) falls in the loose orange range and swallows the plate;
+    # the strict range keeps the plate apart, its black border being the gap.
+    scene, truth = _on_background((0, 190, 250))
+    regions = find_orange_plates(scene)
+    assert regions and regions[0].box.iou(truth) > 0.8
+
+
+def test_a_plate_on_grey_is_the_whole_plate_not_a_field_or_a_digit_hole() -> None:
+    scene, truth = _on_background((128, 128, 128))
+    regions = find_orange_plates(scene)
+    assert regions and regions[0].box.iou(truth) > 0.8
+
+
+def test_two_orange_fields_stacked_make_one_plate() -> None:
+    top, bottom = Box(100, 50, 120, 42), Box(102, 97, 118, 43)
+    points = [np.array([[b.x, b.y], [b.x + b.w, b.y + b.h]]) for b in (top, bottom)]
+    joined = list(_stacked_fields([(top, points[0]), (bottom, points[1])]))
+    assert [c.box for c in joined] == [Box(100, 50, 120, 90)]
+    # Side by side, or far apart vertically: not one plate.
+    beside = Box(300, 50, 120, 42)
+    assert not list(_stacked_fields([(top, points[0]), (beside, points[0])]))
+    far = Box(100, 150, 120, 42)
+    assert not list(_stacked_fields([(top, points[0]), (far, points[1])]))
 
 
 def test_generated_plates_are_read_exactly_at_least_95_percent() -> None:
     """The benchmark (make bench-hazard) runs 200; CI checks a fixed sample of 40."""
-    recognizer = get_recognizer()
+    recognizer, row_recognizer = get_recognizer(), get_line_recognizer()
     samples = list(hazard_samples(PHOTOS, 40, seed=5))
     exact = 0
     for sample in samples:
-        read = read_hazard_plate(sample.image, recognizer)
+        read = read_hazard_plate(sample.image, recognizer, row_recognizer)
         exact += read is not None and (read.hin, read.un) == (sample.hin, sample.un)
     assert exact >= math.ceil(0.95 * len(samples)), f"{exact}/{len(samples)}"
 
 
 def test_a_photo_without_orange_plate_gives_none() -> None:
-    import cv2
-
     photo = cv2.imread(str(SHARED_DATA / "plates" / "br" / "AYO9034.jpg"))
     assert read_hazard_plate(photo, get_recognizer()) is None
 

@@ -41,48 +41,100 @@ class OrangeRegion:
     corners: NDArray[Any] | None = None
 
 
-def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 3) -> list[OrangeRegion]:
-    """Orange, filled, roughly 4:3 rectangles (the plate is 400 x 300 mm)."""
-    scale = min(1.0, DETECT_WIDTH / frame.shape[1])
-    small = (
-        cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        if scale < 1
-        else frame
-    )
+# Orange in OpenCV's hue units (0-180): a loose range for plates under warm or dim light,
+# and a strict one that keeps a plate apart from yellow paint around it (its black border
+# is then the gap between the two).
+ORANGE_RANGES = (((3, 90, 60), (25, 255, 255)), ((3, 110, 70), (19, 255, 255)))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    box: Box  # in detection-scale pixels
+    points: NDArray[Any]  # outline points, detection scale
+    score: float
+
+
+def _shape_score(box: Box, area: float) -> float | None:
+    aspect, fill = box.w / box.h, area / (box.w * box.h)
+    if not (0.8 <= aspect <= 2.2 and fill >= 0.5):
+        return None
+    return 0.5 * fill + 0.5 * (1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9))
+
+
+def _stacked_fields(fields: list[tuple[Box, NDArray[Any]]]) -> Iterator[_Candidate]:
+    """Two orange fields of one width, one above the other with a thin dark bar between:
+    a plate whose halves the colour mask did not join."""
+    for top, top_points in fields:
+        for bottom, bottom_points in fields:
+            gap = bottom.y - (top.y + top.h)
+            if not -0.1 * top.h <= gap <= 0.45 * top.h:
+                continue
+            overlap = min(top.x + top.w, bottom.x + bottom.w) - max(top.x, bottom.x)
+            if overlap < 0.75 * max(top.w, bottom.w) or not 0.6 <= top.h / bottom.h <= 1.6:
+                continue
+            x0, y0 = min(top.x, bottom.x), top.y
+            box = Box(
+                x0, y0, max(top.x + top.w, bottom.x + bottom.w) - x0, bottom.y + bottom.h - y0
+            )
+            points = np.concatenate([top_points, bottom_points])
+            score = _shape_score(box, 0.9 * box.w * box.h)
+            if score is not None:
+                yield _Candidate(box, cv2.convexHull(points).reshape(-1, 2), score)
+
+
+def _candidates(small: NDArray[np.uint8]) -> list[_Candidate]:
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    orange = cv2.inRange(hsv, (3, 90, 60), (25, 255, 255))
     min_area = small.shape[0] * small.shape[1] * 0.00015
     # A plate never fills a fifth of a gate camera's frame: larger is orange paint.
     max_area = small.shape[0] * small.shape[1] * 0.2
+    found: list[_Candidate] = []
+    for low, high in ORANGE_RANGES:
+        orange = cv2.inRange(hsv, low, high)
+        # A small closing keeps a plate apart from orange things beside it; a tall one
+        # joins the two fields across the black bar.
+        for kernel in ((3, 3), (13, 5)):
+            mask = cv2.morphologyEx(orange, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8))
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            fields = []
+            for contour in contours:
+                box = Box(*cv2.boundingRect(contour))
+                area = cv2.contourArea(contour)
+                if box.h < 5 or area > max_area:
+                    continue
+                if 1.8 <= box.w / box.h <= 3.8 and area >= 0.5 * box.w * box.h:
+                    fields.append((box, contour.reshape(-1, 2)))
+                score = _shape_score(box, area)
+                if score is not None and area >= min_area and box.h >= 10:
+                    found.append(_Candidate(box, contour.reshape(-1, 2), score))
+            found.extend(c for c in _stacked_fields(fields) if c.box.w * c.box.h >= min_area)
+    return found
+
+
+def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 4) -> list[OrangeRegion]:
+    """Orange, filled, roughly 4:3 rectangles (the plate is 400 x 300 mm) with a dark bar
+    across the middle, best first; orange paint and lamps come after the plates."""
+    scale = min(1.0, DETECT_WIDTH / frame.shape[1])
+    small: NDArray[np.uint8] = frame
+    if scale < 1:
+        small = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    ranked = []
+    for candidate in _candidates(small):
+        b = candidate.box
+        barred = _has_dividing_bar(gray[b.y : b.y + b.h, b.x : b.x + b.w])
+        ranked.append((barred, candidate.score, b.w * b.h, candidate))
+    ranked.sort(key=lambda item: (not item[0], -item[1] * item[2]))
     regions: list[OrangeRegion] = []
-    # A small closing keeps a plate apart from orange things beside it; a tall one joins
-    # the two fields across the black bar. Candidates from both, duplicates dropped.
-    for kernel in ((3, 3), (13, 5)):
-        mask = cv2.morphologyEx(orange, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            x, y, w, h = cv2.boundingRect(contour)
-            area = cv2.contourArea(contour)
-            if area < min_area or area > max_area or h < 10:
-                continue
-            aspect, fill = w / h, area / (w * h)
-            if not (0.8 <= aspect <= 2.2 and fill >= 0.5):
-                continue
-            box = Box(x, y, w, h).scaled(1 / scale)
-            if any(_overlap(box, known.box) > 0.6 for known in regions):
-                continue
-            shape_fit = 1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9)
-            corners = _corners(contour) / scale
-            regions.append(OrangeRegion(box, 0.5 * fill + 0.5 * shape_fit, corners))
-    regions.sort(key=lambda r: -r.score * r.box.w * r.box.h)
-    return regions[:max_regions]
-
-
-def _overlap(a: Box, b: Box) -> float:
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / min(a.w * a.h, b.w * b.h) if inter else 0.0
+    kept: list[Box] = []
+    for _barred, score, _area, candidate in ranked:
+        if any(candidate.box.iou(known) > 0.5 for known in kept):
+            continue
+        kept.append(candidate.box)
+        corners = _corners(candidate.points.astype(np.float32)) / scale
+        regions.append(OrangeRegion(candidate.box.scaled(1 / scale), score, corners))
+        if len(regions) == max_regions:
+            break
+    return regions
 
 
 def _corners(contour: NDArray[Any]) -> NDArray[Any]:
@@ -211,31 +263,46 @@ def _plausible_un(read: str, lines: list[LineProbabilities], hins: set[str]) -> 
     return read
 
 
-def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlateRead | None:
+def _field_lines(
+    top: Gray, bottom: Gray, recognizer: Recognizer, row_recognizer: Recognizer | None
+) -> tuple[list[LineProbabilities], list[LineProbabilities]]:
+    """Character probabilities of each field's renderings, from EasyOCR's network and,
+    where given, the network fine-tuned on plate rows (the two err differently)."""
     top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
     lines = recognizer.probabilities(top_variants + bottom_variants)
+    top_lines, bottom_lines = lines[: len(top_variants)], lines[len(top_variants) :]
+    if row_recognizer is not None:
+        extra = row_recognizer.probabilities([top_variants[0], bottom_variants[0]])
+        top_lines, bottom_lines = [*top_lines, extra[0]], [*bottom_lines, extra[1]]
+    return top_lines, bottom_lines
+
+
+def _read_fields(
+    top: Gray, bottom: Gray, recognizer: Recognizer, row_recognizer: Recognizer | None = None
+) -> HazardPlateRead | None:
+    top_lines, bottom_lines = _field_lines(top, bottom, recognizer, row_recognizer)
     hin_votes: dict[str, float] = defaultdict(float)
-    for line in lines[: len(top_variants)]:
+    for line in top_lines:
         for decoded in _hin_readings(line):
             hin_votes[decoded.text] += decoded.confidence * math.exp(
                 decoded.path_logp / max(1, line.probs.shape[0])
             )
     un_votes: dict[str, float] = defaultdict(float)
-    for line in lines[len(top_variants) :]:
+    for line in bottom_lines:
         un_read = decode_template(line, (DIGITS,) * 4)
         if un_read is not None:
             un_votes[un_read.text] += un_read.confidence
     if not un_votes:
         return None
     un, un_support = max(un_votes.items(), key=lambda item: item[1])
-    un = _plausible_un(un, lines[len(top_variants) :], set(hin_votes))
-    _add_listed_hins(hin_votes, un, lines[: len(top_variants)])
+    un = _plausible_un(un, bottom_lines, set(hin_votes))
+    _add_listed_hins(hin_votes, un, top_lines)
     chosen = _choose_hin(hin_votes, un)
     if chosen is None:
         return None
     hin, hin_share = chosen
     consistent = is_consistent(hin, un)
-    confidence = hin_share * un_support / len(bottom_variants) * (1.0 if consistent else 0.5)
+    confidence = hin_share * un_support / len(bottom_lines) * (1.0 if consistent else 0.5)
     return HazardPlateRead(
         hin=hin,
         un=un,
@@ -247,7 +314,9 @@ def _read_fields(top: Gray, bottom: Gray, recognizer: Recognizer) -> HazardPlate
     )
 
 
-def read_hazard_plate(frame: NDArray[np.uint8], recognizer: Recognizer) -> HazardPlateRead | None:
+def read_hazard_plate(
+    frame: NDArray[np.uint8], recognizer: Recognizer, row_recognizer: Recognizer | None = None
+) -> HazardPlateRead | None:
     """The best-read orange plate with numbers in the frame, or None."""
     best: HazardPlateRead | None = None
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -257,7 +326,7 @@ def read_hazard_plate(frame: NDArray[np.uint8], recognizer: Recognizer) -> Hazar
         if not _has_dividing_bar(crop):
             continue  # orange paint, or a plain plate without numbers
         for fields in _field_attempts(gray, region, crop):
-            read = _read_fields(*fields, recognizer)
+            read = _read_fields(*fields, recognizer, row_recognizer)
             if read is None or not _plausible(read):
                 continue
             if best is None or read.confidence > best.confidence:
@@ -284,7 +353,9 @@ def _has_dividing_bar(crop: Gray) -> bool:
         return False
     rows = crop[:, int(0.2 * w) : int(0.8 * w)].mean(axis=1)
     middle = rows[int(0.3 * h) : int(0.7 * h) + 1]
-    return bool(middle.min() < 0.75 * float(np.median(rows)))
+    # On a small plate the bar is 1-3 px and blur greys it: ask less contrast of it.
+    limit = 0.75 if h >= 60 else 0.87
+    return bool(middle.min() < limit * float(np.median(rows)))
 
 
 def _plausible(read: HazardPlateRead) -> bool:

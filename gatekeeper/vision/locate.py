@@ -208,17 +208,9 @@ def find_text_rows(gray: Gray, max_rows: int = 6) -> list[TextRow]:
     return _non_overlapping(rows)[:max_rows]
 
 
-def _iou(a: Box, b: Box) -> float:
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    union = a.w * a.h + b.w * b.h - inter
-    return inter / union if union else 0.0
-
-
 def _non_overlapping(rows: list[TextRow]) -> list[TextRow]:
     kept: list[TextRow] = []
     for row in rows:
-        if all(_iou(row.box, k.box) < 0.5 for k in kept):
+        if all(row.box.iou(k.box) < 0.5 for k in kept):
             kept.append(row)
     return kept

@@ -26,6 +26,15 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
 
+    def iou(self, other: Box) -> float:
+        """Intersection over union: 1 for the same box, 0 for disjoint ones."""
+        x0, y0 = max(self.x, other.x), max(self.y, other.y)
+        x1 = min(self.x + self.w, other.x + other.w)
+        y1 = min(self.y + self.h, other.y + other.h)
+        inter = max(0, x1 - x0) * max(0, y1 - y0)
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union else 0.0
+
 
 @dataclass(frozen=True)
 class PlateCandidate:

@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-plates bench-hazard train-chars
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-plates bench-hazard train-chars train-lines
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-hazard: install
 
 train-chars: install ## Retrain the plate-character classifier on generated characters
 	$(BIN)/python -m gatekeeper.vision.training.train_chars
+
+train-lines: install ## Fine-tune EasyOCR's recogniser on generated plate rows (about 30 min on 2 cores)
+	$(BIN)/python -m gatekeeper.vision.training.train_lines
 
 lint: install ## ruff check, ruff format --check, mypy on domain and adapters
 	$(BIN)/ruff check .

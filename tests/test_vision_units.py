@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gatekeeper.vision.formats import FORMATS, formats_for
+from gatekeeper.vision.formats import ALNUM, FORMATS, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
 from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template
@@ -186,3 +186,30 @@ def test_normalized_character_is_centred_and_scaled() -> None:
     assert out.shape == (32, 32) and out.max() == 1.0
     rows = np.nonzero(out.max(axis=1))[0]
     assert rows[0] >= 1 and rows[-1] <= 30 and rows[-1] - rows[0] >= 26
+
+
+# --- generated plate rows (training material for the row network) --------------------
+
+
+def test_generated_plate_rows_are_repeatable_and_camera_sized() -> None:
+    from gatekeeper.vision.training.plate_lines import make_line
+
+    first = make_line(np.random.default_rng(7))
+    again = make_line(np.random.default_rng(7))
+    assert first.text == again.text and np.array_equal(first.image, again.image)
+    rng = np.random.default_rng(8)
+    for _ in range(40):
+        line = make_line(rng)
+        assert line.image.dtype == np.uint8 and line.image.ndim == 2
+        assert 8 <= line.image.shape[0] <= 80  # 9-30 px characters, margins, a tilt
+        assert line.image.shape[1] > line.image.shape[0]  # a row, wider than high
+        assert 2 <= len(line.text) <= 9 and set(line.text) <= set(ALNUM)
+
+
+def test_box_iou() -> None:
+    from gatekeeper.vision.types import Box
+
+    a = Box(0, 0, 10, 10)
+    assert a.iou(a) == 1.0
+    assert a.iou(Box(20, 20, 5, 5)) == 0.0
+    assert a.iou(Box(5, 0, 10, 10)) == pytest.approx(50 / 150)

@@ -10,7 +10,7 @@ from typing import Any
 
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.vision.images import ImageError, decode_image
-from gatekeeper.vision.ocr import get_recognizer
+from gatekeeper.vision.ocr import get_line_recognizer, get_recognizer
 from gatekeeper.vision.pipeline import PipelineConfig, read_frame
 
 
@@ -67,13 +67,13 @@ def run_hazard_benchmark(backgrounds: list[Path], count: int, seed: int = 1) -> 
     from gatekeeper.vision.hazard import read_hazard_plate
     from gatekeeper.vision.synthetic import hazard_samples
 
-    recognizer = get_recognizer()
+    recognizer, row_recognizer = get_recognizer(), get_line_recognizer()
     exact = 0
     millis: list[float] = []
     failures = []
     for index, sample in enumerate(hazard_samples(backgrounds, count, seed)):
         started = time.perf_counter()
-        read = read_hazard_plate(sample.image, recognizer)
+        read = read_hazard_plate(sample.image, recognizer, row_recognizer)
         millis.append((time.perf_counter() - started) * 1000)
         got = (read.hin, read.un) if read else (None, None)
         if got == (sample.hin, sample.un):

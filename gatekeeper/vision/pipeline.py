@@ -12,7 +12,7 @@ import cv2
 from gatekeeper.vision.formats import formats_for
 from gatekeeper.vision.hazard import read_hazard_plate
 from gatekeeper.vision.images import Frame, crop_roi, decode_image
-from gatekeeper.vision.ocr import Recognizer, get_recognizer
+from gatekeeper.vision.ocr import Recognizer, get_line_recognizer, get_recognizer
 from gatekeeper.vision.plates import merge_candidates, plate_box, read_plates
 from gatekeeper.vision.types import Box, HazardPlateRead, PlateCandidate, VisionResult
 
@@ -25,6 +25,7 @@ class PipelineConfig:
     roi: tuple[float, float, float, float] | None = None  # [x, y, w, h] as fractions
     max_rows: int = 4
     read_hazard: bool = True
+    row_network: bool = True  # the recogniser fine-tuned on plate rows, where installed
 
 
 def _ms(start: float) -> float:
@@ -50,13 +51,14 @@ def read_frame(
     if scale < 1.0:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     timings["prepare"] = _ms(started)
+    row_recognizer = get_line_recognizer() if config.row_network else None
     hazard = None
     if config.read_hazard:
         step = time.perf_counter()
-        hazard = read_hazard_plate(region, recognizer)
+        hazard = read_hazard_plate(region, recognizer, row_recognizer)
         timings["hazard"] = _ms(step)
     step = time.perf_counter()
-    rows = read_plates(gray, recognizer, formats, max_rows=config.max_rows)
+    rows = read_plates(gray, recognizer, formats, config.max_rows, row_recognizer)
     if hazard is not None and hazard.box is not None:
         # The orange plate's numbers are text too: they are not the licence plate.
         orange = hazard.box.scaled(scale)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gatekeeper.vision.formats import DIGITS
+from gatekeeper.vision.images import equalize_contrast
 from gatekeeper.vision.locate import Gray
 from gatekeeper.vision.ocr import (
     Decoded,
@@ -30,7 +31,6 @@ from gatekeeper.vision.types import Box, HazardPlateRead
 
 DETECT_WIDTH = 1200
 MIN_UNKNOWN_CONFIDENCE = 0.3
-_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _field_variants(field: Gray) -> list[Gray]:
     margin_y, margin_x = max(4, field.shape[0] // 6), max(6, field.shape[0] // 4)
     padded = cv2.copyMakeBorder(field, margin_y, margin_y, margin_x, margin_x, cv2.BORDER_REPLICATE)
     _, otsu = cv2.threshold(padded, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return [padded, _CLAHE.apply(padded), otsu]
+    return [padded, equalize_contrast(padded), otsu]
 
 
 @functools.cache

@@ -17,6 +17,24 @@ MAX_BYTES = 32 * 1024 * 1024
 MIN_SIDE = 16
 
 
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+
+def equalize_contrast(gray: Frame) -> Frame:
+    """Local contrast equalised (CLAHE on 4 x 4 tiles): one rendering the readers vote over,
+    and the same one the training material shows them."""
+    return _CLAHE.apply(gray)
+
+
+def jpeg_roundtrip(image: Frame, quality: int) -> Frame:
+    """The image after JPEG compression at ``quality``, as a camera or encoder leaves it
+    (grayscale stays grayscale); the image itself if OpenCV cannot decode the result."""
+    flags = cv2.IMREAD_GRAYSCALE if image.ndim == 2 else cv2.IMREAD_COLOR
+    encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+    decoded = cv2.imdecode(encoded, flags)
+    return image if decoded is None else decoded
+
+
 class ImageError(ValueError):
     """The input is not an image the pipeline can read; the message says why."""
 

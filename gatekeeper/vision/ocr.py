@@ -88,8 +88,10 @@ class Recognizer:
 
         with warnings.catch_warnings():
             # The dynamic quantisation API warns about its future removal; it is correct.
-            warnings.filterwarnings("ignore", category=UserWarning)
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", message=".*quantize_per_tensor", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message="torch.ao.quantization is deprecated", category=DeprecationWarning
+            )
             torch.quantization.quantize_dynamic(  # type: ignore[attr-defined]
                 model, dtype=torch.qint8, inplace=True
             )

@@ -12,6 +12,7 @@ import numpy as np
 
 from gatekeeper.vision import charnet
 from gatekeeper.vision.formats import PlateFormat
+from gatekeeper.vision.images import equalize_contrast
 from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
 from gatekeeper.vision.ocr import (
     Decoded,
@@ -22,7 +23,6 @@ from gatekeeper.vision.ocr import (
 )
 from gatekeeper.vision.types import Box, PlateCandidate
 
-_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 BLOB_WEIGHT = 2.0
 WIDEN_CROP = 0.6
 WIDEN_ROW = 1.3
@@ -53,14 +53,20 @@ def _variants(gray: Gray, row: TextRow) -> list[Gray]:
         variants.append(cv2.copyMakeBorder(smooth, 12, 12, 20, 20, cv2.BORDER_CONSTANT, value=255))
     # The photo crops reach half a character further sideways: an end character that
     # touches the plate frame is often missing from the blob chain.
-    wide = max(pad_x, int(WIDEN_CROP * box.h))
+    crop = _photo_crop(gray, row, WIDEN_CROP)
+    variants.append(crop)
+    variants.append(equalize_contrast(crop))
+    return variants
+
+
+def _photo_crop(gray: Gray, row: TextRow, widen: float) -> Gray:
+    """The row cut from the frame with a fifth of its height above and below and ``widen``
+    times its height on each side, dark characters on light."""
+    box = row.box
+    pad_y, wide = max(2, box.h // 5), max(3, box.h // 3, int(widen * box.h))
     y0, x0 = max(0, box.y - pad_y), max(0, box.x - wide)
     crop = gray[y0 : box.y + box.h + pad_y, x0 : box.x + box.w + wide]
-    if row.inverted:
-        crop = 255 - crop
-    variants.append(crop)
-    variants.append(_CLAHE.apply(crop))
-    return variants
+    return 255 - crop if row.inverted else crop
 
 
 def _prefix_groups(plate_format: PlateFormat) -> list[tuple[tuple[str, ...], list[int]]]:
@@ -213,15 +219,7 @@ def _row_crops(gray: Gray, row: TextRow) -> list[Gray]:
     """Photo crops of a row for the plate-row network, which was trained on rows cut with
     loose margins: the locator's crop, and a wider one that takes back an end character the
     blob chain lost to the plate frame or a picture beside it."""
-    box = row.box
-    pad_y = max(2, box.h // 5)
-    crops = []
-    for widen in (WIDEN_CROP, WIDEN_ROW):
-        wide = max(3, int(widen * box.h))
-        y0, x0 = max(0, box.y - pad_y), max(0, box.x - wide)
-        crop = gray[y0 : box.y + box.h + pad_y, x0 : box.x + box.w + wide]
-        crops.append(255 - crop if row.inverted else crop)
-    return crops
+    return [_photo_crop(gray, row, widen) for widen in (WIDEN_CROP, WIDEN_ROW)]
 
 
 def read_plates(

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from gatekeeper.vision.images import jpeg_roundtrip
 from gatekeeper.vision.reference import DATA_DIR
 from gatekeeper.vision.types import Box
 
@@ -138,11 +139,7 @@ def _weather(image: NDArray[Any], box: Box, rng: np.random.Generator) -> NDArray
     sigma = rng.uniform(0, 1.4)
     if sigma > 0.3:
         out = cv2.GaussianBlur(out, (0, 0), sigma)
-    out = np.clip(out, 0, 255).astype(np.uint8)
-    quality = int(rng.integers(55, 95))
-    encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
-    degraded = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
-    return out if degraded is None else degraded
+    return jpeg_roundtrip(np.clip(out, 0, 255).astype(np.uint8), int(rng.integers(55, 95)))
 
 
 def hazard_samples(

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from gatekeeper.vision.formats import DIGITS, LETTERS
+from gatekeeper.vision.images import equalize_contrast, jpeg_roundtrip
 
 PLATE_FONTS = (
     "truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
@@ -241,15 +242,8 @@ def _camera(gray: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     small += rng.normal(0, rng.uniform(0, 9), small.shape)
     out: NDArray[Any] = np.clip(small, 0, 255).astype(np.uint8)
     if rng.random() < 0.7:
-        quality = int(rng.integers(25, 90))
-        encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
-        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
-        if decoded is not None:
-            out = decoded
+        out = jpeg_roundtrip(out, int(rng.integers(25, 90)))
     return out
-
-
-_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 
 
 def make_line(rng: np.random.Generator) -> PlateLine:
@@ -268,5 +262,5 @@ def make_line(rng: np.random.Generator) -> PlateLine:
     if dark_plate and rng.random() < 0.85:
         crop = 255 - crop  # the pipeline inverts rows of light characters
     if rng.random() < 0.3:
-        crop = _CLAHE.apply(crop)
+        crop = equalize_contrast(crop)
     return PlateLine(crop, "".join(groups))

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from gatekeeper.vision.charnet import CLASSES, WEIGHTS, build_model, normalize_char
+from gatekeeper.vision.images import jpeg_roundtrip
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,7 @@ def _camera(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     small += rng.normal(0, rng.uniform(0, 10), small.shape)
     small = np.clip(small, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
-        quality = int(rng.integers(30, 90))
-        encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
-        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
-        if decoded is not None:
-            small = decoded
+        small = jpeg_roundtrip(small, int(rng.integers(30, 90)))
     return small
 
 

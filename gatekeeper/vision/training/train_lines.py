@@ -22,6 +22,7 @@ import argparse
 import logging
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,24 @@ from gatekeeper.vision.training.plate_lines import make_line
 log = logging.getLogger(__name__)
 
 
-def _batch(rng: np.random.Generator, size: int, index: dict[str, int]) -> tuple[Any, Any, Any]:
+@dataclass(frozen=True)
+class _Batch:
+    images: Any  # (N, 1, LINE_HEIGHT, W) tensor
+    targets: Any  # every text's alphabet indices, concatenated (CTC's flat form)
+    lengths: Any
+    texts: list[str]
+
+
+def _batch(rng: np.random.Generator, size: int, index: dict[str, int]) -> _Batch:
     import torch
 
     lines = [make_line(rng) for _ in range(size)]
-    images = line_batch([line.image for line in lines], LINE_HEIGHT)
-    targets = torch.tensor([index[c] for line in lines for c in line.text], dtype=torch.long)
-    lengths = torch.tensor([len(line.text) for line in lines], dtype=torch.long)
-    return images, targets, (lengths, [line.text for line in lines])
+    return _Batch(
+        line_batch([line.image for line in lines], LINE_HEIGHT),
+        torch.tensor([index[c] for line in lines for c in line.text], dtype=torch.long),
+        torch.tensor([len(line.text) for line in lines], dtype=torch.long),
+        [line.text for line in lines],
+    )
 
 
 def _greedy(logits: Any, alphabet: tuple[str, ...]) -> list[str]:
@@ -83,11 +94,10 @@ def train(
     losses: list[float] = []
     for step in range(1, steps + 1):
         model.train()
-        images, targets, (lengths, _texts) = _batch(rng, batch, index)
-        logits = model(images, None)
-        logp = logits.log_softmax(2).permute(1, 0, 2)
-        frames = torch.full((len(lengths),), logp.shape[0], dtype=torch.long)
-        loss = ctc(logp, targets, frames, lengths)
+        sample = _batch(rng, batch, index)
+        logp = model(sample.images, None).log_softmax(2).permute(1, 0, 2)
+        frames = torch.full((len(sample.texts),), logp.shape[0], dtype=torch.long)
+        loss = ctc(logp, sample.targets, frames, sample.lengths)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -107,16 +117,15 @@ def train(
     return {"steps": steps, "validation_exact": accuracy, "seconds": round(time.time() - started)}
 
 
-def _validate(
-    model: Any, validation: list[tuple[Any, Any, Any]], alphabet: tuple[str, ...]
-) -> float:
+def _validate(model: Any, validation: list[_Batch], alphabet: tuple[str, ...]) -> float:
     import torch
 
     model.eval()
     right = total = 0
     with torch.no_grad():
-        for images, _targets, (_lengths, texts) in validation:
-            for read, truth in zip(_greedy(model(images, None), alphabet), texts, strict=True):
+        for sample in validation:
+            reads = _greedy(model(sample.images, None), alphabet)
+            for read, truth in zip(reads, sample.texts, strict=True):
                 right += read == truth
                 total += 1
     return right / total

@@ -13,7 +13,12 @@ from gatekeeper.vision.hazard import (
     find_orange_plates,
     read_hazard_plate,
 )
-from gatekeeper.vision.ocr import get_line_recognizer, get_recognizer
+from gatekeeper.vision.ocr import (
+    LineProbabilities,
+    Recognizer,
+    get_line_recognizer,
+    get_recognizer,
+)
 from gatekeeper.vision.synthetic import draw_plate, hazard_samples, real_pairs
 from gatekeeper.vision.types import Box
 from tests.conftest import SHARED_DATA
@@ -96,6 +101,35 @@ def test_generated_plates_are_read_exactly_at_least_95_percent() -> None:
         read = read_hazard_plate(sample.image, recognizer, row_recognizer)
         exact += read is not None and (read.hin, read.un) == (sample.hin, sample.un)
     assert exact >= math.ceil(0.95 * len(samples)), f"{exact}/{len(samples)}"
+
+
+class _Counting:
+    """A recogniser that counts the images it is asked to read."""
+
+    def __init__(self, inner: Recognizer) -> None:
+        self.inner, self.images = inner, 0
+
+    def probabilities(self, images: list[np.ndarray]) -> list[LineProbabilities]:
+        self.images += len(images)
+        return self.inner.probabilities(images)
+
+
+def test_a_plain_orange_plate_is_screened_out_before_easyocr_reads_it() -> None:
+    # ADR's plain plate (no numbers) has the border and the bar but nothing to read.
+    scene, truth = _on_background((128, 128, 128))
+    plain = scene[truth.y : truth.y + truth.h, truth.x : truth.x + truth.w]
+    plain[5:-5, 5:-5] = scene[truth.y + 20, truth.x + 20]
+    plain[truth.h // 2 - 3 : truth.h // 2 + 3] = 15
+    easyocr, row_network = _Counting(get_recognizer()), _Counting(get_line_recognizer())
+    assert find_orange_plates(scene), "the plain plate is still an orange region"
+    assert read_hazard_plate(scene, easyocr, row_network) is None
+    assert row_network.images > 0 and easyocr.images == 0
+    # With numbers on it, the plate passes the screen and both networks read it.
+    scene, _ = _on_background((128, 128, 128))
+    easyocr, row_network = _Counting(get_recognizer()), _Counting(get_line_recognizer())
+    read = read_hazard_plate(scene, easyocr, row_network)
+    assert read is not None and (read.hin, read.un) == ("33", "1203")
+    assert easyocr.images > 0
 
 
 def test_a_photo_without_orange_plate_gives_none() -> None:

@@ -11,7 +11,7 @@ import pytest
 from gatekeeper.vision.formats import ALNUM, FORMATS, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
-from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template
+from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template, score_texts
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from tests.vision_samples import encode, plate_scene
 
@@ -119,6 +119,22 @@ def test_template_fixes_the_length() -> None:
 
 def test_template_longer_than_the_line_gives_nothing() -> None:
     assert decode_template(_line({"A": 1.0}), ("A", "B")) is None
+
+
+def test_scoring_a_reading_that_drops_a_visible_character_costs_that_character() -> None:
+    # "KC4Z3X", every character clear; "C4Z3X" leaves the K unexplained.
+    line = _line({"K": 0.9}, {"": 0.9}, {"C": 0.9}, {"4": 0.9}, {"Z": 0.9}, {"3": 0.9}, {"X": 0.9})
+    full, dropped = score_texts(line, ["KC4Z3X", "C4Z3X"])
+    # The best alignment of the full text: each frame's 0.9 (K, blank, C, 4, Z, 3, X).
+    assert full == pytest.approx(7 * math.log(float(line.probs[0].max())), abs=1e-6)
+    # Without the K its frame must be a blank, which the network gave almost nothing.
+    assert full - dropped > math.log(0.9 / float(line.probs[0, 0])) - 1e-6
+    assert full - dropped > 5.0
+
+
+def test_scoring_a_text_that_cannot_be_aligned_gives_minus_infinity() -> None:
+    line = _line({"A": 0.9}, {"B": 0.9})
+    assert score_texts(line, ["ABC", "", "A?"]) == [-math.inf, -math.inf, -math.inf]
 
 
 def test_unknown_format_is_refused() -> None:

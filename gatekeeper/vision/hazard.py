@@ -263,24 +263,10 @@ def _plausible_un(read: str, lines: list[LineProbabilities], hins: set[str]) -> 
     return read
 
 
-def _field_lines(
-    top: Gray, bottom: Gray, recognizer: Recognizer, row_recognizer: Recognizer | None
-) -> tuple[list[LineProbabilities], list[LineProbabilities]]:
-    """Character probabilities of each field's renderings, from EasyOCR's network and,
-    where given, the network fine-tuned on plate rows (the two err differently)."""
-    top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
-    lines = recognizer.probabilities(top_variants + bottom_variants)
-    top_lines, bottom_lines = lines[: len(top_variants)], lines[len(top_variants) :]
-    if row_recognizer is not None:
-        extra = row_recognizer.probabilities([top_variants[0], bottom_variants[0]])
-        top_lines, bottom_lines = [*top_lines, extra[0]], [*bottom_lines, extra[1]]
-    return top_lines, bottom_lines
-
-
 def _read_fields(
-    top: Gray, bottom: Gray, recognizer: Recognizer, row_recognizer: Recognizer | None = None
+    top_lines: list[LineProbabilities], bottom_lines: list[LineProbabilities]
 ) -> HazardPlateRead | None:
-    top_lines, bottom_lines = _field_lines(top, bottom, recognizer, row_recognizer)
+    """The HIN and UN number from the character probabilities of each field's renderings."""
     hin_votes: dict[str, float] = defaultdict(float)
     for line in top_lines:
         for decoded in _hin_readings(line):
@@ -314,10 +300,18 @@ def _read_fields(
     )
 
 
+# A plate's fields read by the plate-row network alone come out at 0.17 or more on 200
+# generated plates; orange regions without numbers (car paint, lamps, the Brazilian set's
+# 44 frames with such regions) at 0.03 at most. Below this, EasyOCR is not asked to read.
+SCREEN_CONFIDENCE = 0.08
+
+
 def read_hazard_plate(
     frame: NDArray[np.uint8], recognizer: Recognizer, row_recognizer: Recognizer | None = None
 ) -> HazardPlateRead | None:
-    """The best-read orange plate with numbers in the frame, or None."""
+    """The best-read orange plate with numbers in the frame, or None. Where the plate-row
+    network is given, it reads every region first (four times cheaper than EasyOCR) and
+    regions whose fields it cannot read as an orange plate are not read further."""
     best: HazardPlateRead | None = None
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     for region in find_orange_plates(frame):
@@ -326,7 +320,7 @@ def read_hazard_plate(
         if not _has_dividing_bar(crop):
             continue  # orange paint, or a plain plate without numbers
         for fields in _field_attempts(gray, region, crop):
-            read = _read_fields(*fields, recognizer, row_recognizer)
+            read = _read_attempt(*fields, recognizer, row_recognizer)
             if read is None or not _plausible(read):
                 continue
             if best is None or read.confidence > best.confidence:
@@ -334,6 +328,25 @@ def read_hazard_plate(
             if read.consistent:
                 break  # the rectified reading makes an ADR pair: no second try needed
     return best
+
+
+def _read_attempt(
+    top: Gray, bottom: Gray, recognizer: Recognizer, row_recognizer: Recognizer | None
+) -> HazardPlateRead | None:
+    """Read one cut of the two fields: screened by the plate-row network where given, then
+    EasyOCR's renderings together with the row network's reading of the padded field (the
+    two networks err differently)."""
+    top_variants, bottom_variants = _field_variants(top), _field_variants(bottom)
+    count = len(top_variants)
+    extra: tuple[list[LineProbabilities], list[LineProbabilities]] = ([], [])
+    if row_recognizer is not None:
+        screen = row_recognizer.probabilities(top_variants + bottom_variants)
+        first = _read_fields(screen[:count], screen[count:])
+        if first is None or first.confidence < SCREEN_CONFIDENCE:
+            return None
+        extra = ([screen[0]], [screen[count]])
+    lines = recognizer.probabilities(top_variants + bottom_variants)
+    return _read_fields(lines[:count] + extra[0], lines[count:] + extra[1])
 
 
 def _field_attempts(gray: Gray, region: OrangeRegion, crop: Gray) -> Iterator[tuple[Gray, Gray]]:

@@ -330,15 +330,13 @@ def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded
 
 
 def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
-    """Log-probability of the best CTC alignment of exactly each text, with each frame's
-    probabilities renormalised over that text's own characters and the blank: a text that
-    leaves a clearly visible character unexplained, or adds one that is not there, scores
-    low, while doubt between look-alikes the text does not use costs nothing.
-
-    The renormalisation adds the same amount to every path of a text at a frame, so it is
-    subtracted once per text after one Viterbi pass run for all texts together."""
-    probs = np.maximum(line.probs.astype(np.float64), 1e-13)
-    logp = np.log(probs)
+    """Log-probability of the best CTC alignment of exactly each text, every text scored
+    against the same full distribution, so a text that leaves out a clearly visible
+    character, or adds one that is not there, scores low whichever character it is.
+    (Renormalising each frame over the text's own characters, as this once did, made a
+    frame showing a character the text does not use look like a blank: readings that
+    dropped a character won.) One Viterbi pass serves all texts."""
+    logp = np.log(np.maximum(line.probs.astype(np.float64), 1e-13))
     index = {char: i for i, char in enumerate(line.alphabet) if i}
     steps = logp.shape[0]
     scores = [-math.inf] * len(texts)
@@ -353,7 +351,6 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
     states = np.zeros((len(runnable), size), dtype=np.int64)  # alphabet column per state
     valid = np.zeros((len(runnable), size), dtype=bool)
     skip = np.zeros((len(runnable), size), dtype=bool)
-    offsets = np.zeros(len(runnable))
     for row, k in enumerate(runnable):
         labels = [index[c] for c in texts[k]]
         n = 2 * len(labels) + 1
@@ -361,8 +358,6 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
         valid[row, :n] = True
         for s in range(3, n, 2):
             skip[row, s] = labels[s // 2] != labels[s // 2 - 1]
-        columns = [0, *sorted(set(labels))]
-        offsets[row] = np.log(probs[:, columns].sum(axis=1)).sum()
     emit = np.where(valid[None], logp[:, states], -np.inf)  # (T, K, S)
     prev = np.full((len(runnable), size), -np.inf)
     prev[:, :2] = emit[0, :, :2]
@@ -373,5 +368,5 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
         prev = best + emit[t]
     for row, k in enumerate(runnable):
         last = 2 * len(texts[k])
-        scores[k] = float(max(prev[row, last], prev[row, last - 1]) - offsets[row])
+        scores[k] = float(max(prev[row, last], prev[row, last - 1]))
     return scores

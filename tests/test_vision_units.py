@@ -12,6 +12,7 @@ from gatekeeper.vision.formats import ALNUM, FORMATS, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
 from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template, score_texts
+from gatekeeper.vision.plates import _best_decode
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from tests.vision_samples import encode, plate_scene
 
@@ -115,6 +116,17 @@ def test_template_fixes_the_length() -> None:
     assert six is not None and seven is not None
     assert six.text == "KC4Z3X" and seven.text == "KC4IZ3X"
     assert math.isfinite(six.path_logp)
+
+
+def test_a_californian_plate_keeps_its_letter_i() -> None:
+    # US plates in general leave out I, O and Q, but California's 1ABC234 uses them.
+    frames = [{c: 0.9} for c in "6XIU641"]
+    best = _best_decode(_line(*frames), formats_for(["US"]))
+    assert best is not None and best[0].text == "6XIU641"
+    # Elsewhere on a US plate an upright stroke is a 1.
+    frames = [{"X": 0.9}, {"I": 0.6, "1": 0.3}, {"7": 0.9}, {"K": 0.9}, {"2": 0.9}]
+    best = _best_decode(_line(*frames), formats_for(["US"]))
+    assert best is not None and best[0].text == "X17K2"
 
 
 def test_template_longer_than_the_line_gives_nothing() -> None:

@@ -34,8 +34,9 @@ def _t(pattern: str) -> tuple[str, ...]:
 FORMATS: dict[str, PlateFormat] = {
     # Brazil: old grey plates LLL-NNNN and Mercosur LLLNLNN.
     "BR": PlateFormat("BR", (_t("LLLNNNN"), _t("LLLNLNN"))),
-    # USA: 5 to 7 letters and digits, state-specific layouts.
-    "US": PlateFormat("US", (_t("UUUUU"), _t("UUUUUU"), _t("UUUUUUU"))),
+    # USA: 5 to 7 letters and digits, state-specific layouts; California's 1ABC234 uses
+    # every letter, I, O and Q included, in its three letter places.
+    "US": PlateFormat("US", (_t("UUUUU"), _t("UUUUUU"), _t("UUUUUUU"), _t("NLLLNNN"))),
     # EU one-line and two-line plates: 4 to 8 letters and digits after the country band.
     "EU": PlateFormat("EU", tuple(_t("A" * n) for n in range(4, 9))),
     # China: province character (not readable with Latin weights) + letter + 5 (or 6 for

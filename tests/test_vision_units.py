@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from gatekeeper.vision.formats import ALNUM, FORMATS, formats_for
+from gatekeeper.vision.formats import ALNUM, FORMATS, L, N, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
 from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template, score_texts
-from gatekeeper.vision.plates import _best_decode
+from gatekeeper.vision.plates import _best_decode, _merged_templates
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from tests.vision_samples import encode, plate_scene
 
@@ -127,6 +127,18 @@ def test_a_californian_plate_keeps_its_letter_i() -> None:
     frames = [{"X": 0.9}, {"I": 0.6, "1": 0.3}, {"7": 0.9}, {"K": 0.9}, {"2": 0.9}]
     best = _best_decode(_line(*frames), formats_for(["US"]))
     assert best is not None and best[0].text == "X17K2"
+
+
+def test_templates_differing_in_one_place_are_decoded_as_one() -> None:
+    old, mercosur = FORMATS["BR"].templates
+    assert _merged_templates([old, mercosur]) == [(*old[:4], "".join(sorted(L + N)), *old[5:])]
+    # Two places apart: merging would accept texts neither template does.
+    assert len(_merged_templates([("A", "1"), ("1", "A")])) == 2
+    # The merged template reads both kinds of Brazilian plate.
+    brazil = formats_for(["BR"])
+    for plate in ("ABC1234", "ABC1D23"):
+        best = _best_decode(_line(*({c: 0.9} for c in plate)), brazil)
+        assert best is not None and best[0].text == plate
 
 
 def test_template_longer_than_the_line_gives_nothing() -> None:

@@ -15,14 +15,14 @@ TANKER = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
 
 
 def test_reads_a_brazilian_plate_exactly() -> None:
-    frame = decode_image((BR / "AYO9034.jpg").read_bytes())
+    frame = decode_image((BR / "PJU2853.jpg").read_bytes())
     result = read_frame(frame, PipelineConfig(formats=("BR",)))
-    assert result.plate == "AYO9034"
+    assert result.plate == "PJU2853"
     assert result.format == "BR"
     assert result.confidence > 0.5
-    assert result.candidates[0].text == "AYO9034"
+    assert result.candidates[0].text == "PJU2853"
     box = result.plate_box
-    assert box is not None and abs(box.x - 528) < 40 and abs(box.y - 412) < 40  # labels.csv
+    assert box is not None and abs(box.x - 434) < 40 and abs(box.y - 721) < 40  # labels.csv
     assert set(result.timings_ms) >= {"plate", "hazard", "total"}
 
 
@@ -44,10 +44,10 @@ def test_bad_frames_are_reported_not_raised() -> None:
 
 
 def test_several_frames_are_fused_and_bad_ones_ignored() -> None:
-    data = (BR / "AYO9034.jpg").read_bytes()
+    data = (BR / "PJU2853.jpg").read_bytes()
     result = read_vehicle([data, b"", data], PipelineConfig(formats=("BR",), read_hazard=False))
     assert result.frames == 3
-    assert result.plate == "AYO9034"
+    assert result.plate == "PJU2853"
 
 
 def test_fusion_votes_by_confidence() -> None:

@@ -4,6 +4,7 @@ each with format-constrained decoding, vote."""
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,28 +70,29 @@ def _photo_crop(gray: Gray, row: TextRow, widen: float) -> Gray:
     return 255 - crop if row.inverted else crop
 
 
+def _union_of(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``a`` and ``b`` as one template, when they have one length and differ in one place:
+    there the class is the union of theirs."""
+    differ = [k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    if len(a) != len(b) or len(differ) != 1:
+        return None
+    k = differ[0]
+    return (*a[:k], "".join(sorted(set(a[k]) | set(b[k]))), *a[k + 1 :])
+
+
 def _merged_templates(templates: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Templates of one length that differ in one place only, made one template whose class
-    there is the union of theirs: it accepts exactly the texts either accepts (Brazil's
-    LLLNNNN and LLLNLNN are LLLN(L|N)NN), and is decoded in one pass instead of two."""
-    merged = [tuple(t) for t in templates]
-    changed = True
-    while changed:
-        changed = False
-        for i, a in enumerate(merged):
-            for j in range(i + 1, len(merged)):
-                b = merged[j]
-                differ = [k for k in range(len(a)) if a[k] != b[k]] if len(a) == len(b) else []
-                if len(differ) == 1:
-                    k = differ[0]
-                    union = "".join(sorted(set(a[k]) | set(b[k])))
-                    merged[i] = (*a[:k], union, *a[k + 1 :])
-                    del merged[j]
-                    changed = True
-                    break
-            if changed:
-                break
-    return merged
+    """Templates of one length that differ in one place only, made one template: it accepts
+    exactly the texts either accepts (Brazil's LLLNNNN and LLLNLNN are LLLN(L|N)NN), and is
+    decoded in one pass instead of two."""
+    merged = list(templates)
+    while True:
+        pairs = itertools.combinations(range(len(merged)), 2)
+        found = next(((i, j, u) for i, j in pairs if (u := _union_of(merged[i], merged[j]))), None)
+        if found is None:
+            return merged
+        i, j, union = found
+        merged[i] = union
+        del merged[j]
 
 
 @functools.cache

@@ -192,6 +192,20 @@ def test_plate_text_row_is_found_in_a_scene() -> None:
     assert rows[0].mask is not None and rows[0].mask.shape == (best.h, best.w)
 
 
+def test_characters_touching_the_plate_frame_are_still_found() -> None:
+    # Characters 20 px high, as gate cameras see them in a 720-line frame.
+    scene = plate_scene("KC4 Z3X", at=(500, 300), scale=1.0)
+    (tw, th), _ = cv2.getTextSize("KC4 Z3X", cv2.FONT_HERSHEY_DUPLEX, 1.0, 5)
+    # A dealer frame's bars across the plate, touching the tops and feet of the characters:
+    # each bar and the characters it touches are one connected blob, too wide to be one.
+    for y in (300 - th - 2, 301):
+        cv2.line(scene, (492, y), (508 + tw, y), (20, 20, 20), 3)
+    rows = find_text_rows(cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY))
+    assert rows, "no candidate row"
+    assert 495 <= rows[0].box.x <= 510 and 265 <= rows[0].box.y <= 290
+    assert len(rows[0].blobs) == 6
+
+
 def test_an_empty_scene_has_no_rows() -> None:
     gray = np.full((480, 640), 128, np.uint8)
     assert find_text_rows(gray) == []

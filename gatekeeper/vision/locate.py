@@ -3,7 +3,9 @@
 A plate shows itself as a row of 4-9 character-shaped blobs of the same height, side by
 side. We binarise the frame (dark-on-light and light-on-dark), keep connected components
 shaped like characters, and chain neighbours of similar height on one line. Each chain is a
-candidate; the recogniser decides which candidate holds a plate.
+candidate; the recogniser decides which candidate holds a plate. Characters that touch the
+plate's frame merge with it into one large blob, so each binary image is searched a second
+time with its long horizontal strokes taken out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from numpy.typing import NDArray
 from gatekeeper.vision.types import Box
 
 Gray = NDArray[Any]  # a single-channel uint8 image
+# Horizontal strokes longer than the frame's height over this are rules, not characters
+# (20 px in a 720-line frame: longer than a character's bar at gate-camera sizes).
+RULE_FRACTION = 36
 
 
 @dataclass(frozen=True)
@@ -189,22 +194,32 @@ def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[Any]) -> 
     return TextRow(box, tuple(chain), inverted, score, _render_mask(labels, chain, box))
 
 
+def _without_rules(binary: Gray, length: int) -> Gray:
+    """``binary`` with its horizontal strokes of ``length`` pixels or more taken out: the
+    plate's frame or a dealer frame's border that characters touch, which joins them into
+    one blob too large to be a character."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel))
+
+
 def find_text_rows(gray: Gray, max_rows: int = 6) -> list[TextRow]:
     """Candidate plate text lines in a grayscale frame, best first."""
     height = gray.shape[0]
     min_h, max_h = max(8, height // 150), max(20, height // 4)
     rows: list[TextRow] = []
     block = max(15, (height // 40) | 1)
+    rule = max(15, round(height / RULE_FRACTION))
     for inverted in (False, True):
         source = 255 - gray if inverted else gray
         binary = cv2.adaptiveThreshold(
             source, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 10
         )
-        blobs, labels = _char_blobs(binary, min_h, max_h)
-        for chain in _merge_split_rows(_chains(blobs)):
-            row = _row_from_chain(chain, inverted, labels)
-            if row is not None:
-                rows.append(row)
+        for image in (binary, _without_rules(binary, rule)):
+            blobs, labels = _char_blobs(image, min_h, max_h)
+            for chain in _merge_split_rows(_chains(blobs)):
+                row = _row_from_chain(chain, inverted, labels)
+                if row is not None:
+                    rows.append(row)
     rows.sort(key=lambda r: -r.score)
     return _non_overlapping(rows)[:max_rows]
 

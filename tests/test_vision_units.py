@@ -11,8 +11,14 @@ import pytest
 from gatekeeper.vision.formats import ALNUM, FORMATS, L, N, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
-from gatekeeper.vision.ocr import LineProbabilities, decode_greedy, decode_template, score_texts
-from gatekeeper.vision.plates import _best_decode, _merged_templates
+from gatekeeper.vision.ocr import (
+    LineProbabilities,
+    character_peaks,
+    decode_greedy,
+    decode_template,
+    score_texts,
+)
+from gatekeeper.vision.plates import _best_decode, _layout_readings, _merged_templates, _rescore
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
 from tests.vision_samples import encode, plate_scene
 
@@ -139,6 +145,74 @@ def test_templates_differing_in_one_place_are_decoded_as_one() -> None:
     for plate in ("ABC1234", "ABC1D23"):
         best = _best_decode(_line(*({c: 0.9} for c in plate)), brazil)
         assert best is not None and best[0].text == plate
+
+
+def test_us_layouts_make_a_reading_that_fits_no_issued_layout_less_likely() -> None:
+    us = FORMATS["US"]
+    assert us.prior("6MMD595") == 1.0  # California 1ABC234
+    assert us.prior("HH9G5W") == 1.0  # Missouri AB1C2D
+    assert us.prior("CWW2245") == 1.0  # Texas ABC1234
+    assert us.prior("GHMD595") == pytest.approx(0.3)  # ABCD123: no state issues it
+    assert us.prior("1234567") == pytest.approx(0.3)  # digits alone: more often a time stamp
+    # Formats without a list of layouts take every reading their templates accept alike.
+    assert FORMATS["EU"].prior("GHMD595") == FORMATS["BR"].prior("ABC1234") == 1.0
+
+
+def test_character_peaks_say_what_else_each_place_could_be() -> None:
+    line = _line({"G": 0.6, "6": 0.35}, {"": 0.9}, {"H": 0.9}, {"H": 0.9}, {"M": 0.8})
+    peaks = character_peaks(line, "GHM")
+    assert peaks is not None and peaks.shape == (3, len(ALPHABET))
+    first = [ALPHABET[i] for i in np.argsort(-peaks[0])[:2]]
+    assert first == ["G", "6"]
+    h = ALPHABET.index("H")
+    assert peaks[1, h] == pytest.approx(math.log(line.probs[2:4, h].max()))
+    assert character_peaks(line, "GHMXYZ") is None  # longer than the line
+
+
+def _californian(first: dict[str, float]) -> LineProbabilities:
+    """A California plate 6HMD595 whose first character is ``first``."""
+    return _line(first, *({c: 0.9} for c in "HMD595"))
+
+
+def test_a_reading_is_re_read_under_the_issued_layouts_and_the_layout_wins() -> None:
+    # The network leans to G for California's first place, which holds a digit.
+    line = _californian({"G": 0.6, "6": 0.35})
+    us = formats_for(["US"])
+    best = _best_decode(line, us)
+    assert best is not None and best[0].text == "GHMD595"  # the loose templates allow it
+    layouts = {d.text for d, _ in _layout_readings([line], [best], us)}
+    assert "6HMD595" in layouts
+    ranked = _rescore([line], None, [best, *_layout_readings([line], [best], us)], 1.0, None, us)
+    assert ranked[0].text == "6HMD595"
+    # Without the park's US layouts the network's own reading stands.
+    eu = formats_for(["EU"])
+    eu_best = _best_decode(line, eu)
+    assert eu_best is not None and _layout_readings([line], [eu_best], eu) == []
+    assert _rescore([line], None, [eu_best], 1.0, None, eu)[0].text == "GHMD595"
+
+
+def test_a_clear_vanity_plate_outweighs_the_layout_prior() -> None:
+    line = _californian({"G": 0.999, "6": 0.0001})
+    us = formats_for(["US"])
+    best = _best_decode(line, us)
+    assert best is not None
+    layouts = _layout_readings([line], [best], us)
+    assert layouts
+    ranked = _rescore([line], None, [best, *layouts], 1.0, None, us)
+    assert ranked[0].text == "GHMD595"
+    assert ranked[0].confidence > 2 * ranked[1].confidence
+
+
+def test_a_reading_another_park_format_accepts_keeps_its_full_likelihood() -> None:
+    # A park that takes US and European plates: ABCD123 is no US layout but a fine EU plate.
+    line = _californian({"G": 0.999, "6": 0.0001})
+    best = _best_decode(line, formats_for(["US"]))
+    assert best is not None
+    for park in (["US", "EU"], ["EU", "US"]):
+        ranked = _rescore([line], None, [best], 1.0, None, formats_for(park))
+        assert (ranked[0].text, ranked[0].format) == ("GHMD595", "EU")
+        assert ranked[0].confidence > 0.9
+    assert FORMATS["US"].accepts("GHMD595") and not FORMATS["BR"].accepts("GHMD595")
 
 
 def test_template_longer_than_the_line_gives_nothing() -> None:

@@ -19,24 +19,76 @@ L, N, A = LETTERS, DIGITS, ALNUM
 # Standard US plates leave out the letters I, O and Q, which cannot be told from 1 and 0:
 # a round character on a US plate is read as 0 and an upright stroke as 1.
 US_CHARS = "".join(c for c in ALNUM if c not in "IOQ")
+US_LETTERS = "".join(c for c in LETTERS if c not in "IOQ")
 
 
 @dataclass(frozen=True)
 class PlateFormat:
     code: str
-    templates: tuple[tuple[str, ...], ...]
+    templates: tuple[tuple[str, ...], ...]  # what a reading may be (decoding constraints)
+    # The layouts actually issued, where a country has many and its templates must stay
+    # loose (US states): a reading that fits none of them, a vanity plate or a misread, is
+    # ``other_layouts`` times as likely as one that fits.
+    layouts: tuple[tuple[str, ...], ...] = ()
+    other_layouts: float = 1.0
+
+    def accepts(self, text: str) -> bool:
+        return any(_fits(text, template) for template in self.templates)
+
+    def prior(self, text: str) -> float:
+        """How likely a reading's layout is, relative to an issued layout (1.0)."""
+        if not self.layouts or any(_fits(text, layout) for layout in self.layouts):
+            return 1.0
+        return self.other_layouts
+
+
+def _fits(text: str, layout: tuple[str, ...]) -> bool:
+    return len(text) == len(layout) and all(c in cls for c, cls in zip(text, layout, strict=True))
 
 
 def _t(pattern: str) -> tuple[str, ...]:
-    return tuple({"L": L, "N": N, "A": A, "U": US_CHARS}[symbol] for symbol in pattern)
+    return tuple(
+        {"L": L, "N": N, "A": A, "U": US_CHARS, "l": US_LETTERS}[symbol] for symbol in pattern
+    )
+
+
+# Passenger-plate layouts issued by US states (l: a letter other than I, O and Q; N: a
+# digit). Runs of digits alone (New Hampshire's 1234567, Delaware's) are left out on
+# purpose: in a gate camera's frame a row of digits is more often a time stamp or a phone
+# number on a trailer than a plate, and the loose templates still read them.
+US_LAYOUTS = (
+    _t("NLLLNNN"),  # California 1ABC234 (I, O and Q too)
+    _t("lllNNNN"),  # Texas, New York, Pennsylvania, Ohio, Michigan, Georgia, Virginia, ...
+    _t("llNlNNN"),  # Texas AB1C234
+    _t("llNlNl"),  # Missouri AB1C2D
+    _t("lllNNN"),  # Alaska, Iowa, Louisiana, Nebraska, South Carolina, Vermont, ...
+    _t("NNNlll"),  # Arkansas, Kansas, Kentucky, Minnesota, Nevada, Oregon, ...
+    _t("NllNNN"),  # Maryland, Massachusetts, West Virginia
+    _t("NllNNNN"),  # Maryland 1AB2345
+    _t("llllNN"),  # Florida, Colorado
+    _t("lNNNll"),  # Florida, Utah
+    _t("NNNllN"),  # Massachusetts
+    _t("NlllNN"),  # Massachusetts, Michigan
+    _t("lNNlll"),  # New Jersey A12BCD
+    _t("lllNNl"),  # New Jersey, Arkansas
+    _t("NNlNNN"),  # Nevada
+    _t("llNNNNN"),  # Illinois AB12345
+    _t("lNNNNl"),  # Tennessee
+)
 
 
 FORMATS: dict[str, PlateFormat] = {
     # Brazil: old grey plates LLL-NNNN and Mercosur LLLNLNN.
     "BR": PlateFormat("BR", (_t("LLLNNNN"), _t("LLLNLNN"))),
     # USA: 5 to 7 letters and digits, state-specific layouts; California's 1ABC234 uses
-    # every letter, I, O and Q included, in its three letter places.
-    "US": PlateFormat("US", (_t("UUUUU"), _t("UUUUUU"), _t("UUUUUUU"), _t("NLLLNNN"))),
+    # every letter, I, O and Q included, in its three letter places. A vanity plate or an
+    # unlisted layout is taken as 0.3 times as likely as an issued layout.
+    "US": PlateFormat(
+        "US",
+        (_t("UUUUU"), _t("UUUUUU"), _t("UUUUUUU"), _t("NLLLNNN")),
+        US_LAYOUTS,
+        other_layouts=0.3,
+    ),
     # EU one-line and two-line plates: 4 to 8 letters and digits after the country band.
     "EU": PlateFormat("EU", tuple(_t("A" * n) for n in range(4, 9))),
     # China: province character (not readable with Latin weights) + letter + 5 (or 6 for

@@ -370,3 +370,39 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
         last = 2 * len(texts[k])
         scores[k] = float(max(prev[row, last], prev[row, last - 1]))
     return scores
+
+
+def character_peaks(line: LineProbabilities, text: str) -> NDArray[np.float64] | None:
+    """What else each character of ``text`` could be: for each character, the best
+    log-probability of every alphabet entry (columns) over the frames that the best CTC
+    alignment of ``text`` gives to it. None where ``text`` cannot be aligned to the line."""
+    index = {char: i for i, char in enumerate(line.alphabet) if i}
+    steps = line.probs.shape[0]
+    if not text or steps < len(text) or any(c not in index for c in text):
+        return None
+    logp = np.log(np.maximum(line.probs.astype(np.float64), 1e-13))
+    labels = [index[c] for c in text]
+    size = 2 * len(labels) + 1
+    states = np.zeros(size, dtype=np.int64)  # blank, c1, blank, c2, ..., blank
+    states[1::2] = labels
+    skip = np.zeros(size, dtype=bool)  # may jump over the blank between two labels
+    skip[3::2] = [a != b for a, b in zip(labels[1:], labels[:-1], strict=True)]
+    score = np.full(size, -np.inf)
+    score[:2] = logp[0, states[:2]]
+    moves = np.zeros((steps, size), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    for t in range(1, steps):
+        options = np.full((3, size), -np.inf)
+        options[0] = score
+        options[1, 1:] = score[:-1]
+        options[2, 2:] = np.where(skip[2:], score[:-2], -np.inf)
+        moves[t] = options.argmax(axis=0)
+        score = options[moves[t], np.arange(size)] + logp[t, states]
+    state = size - 1 if score[-1] >= score[-2] else size - 2
+    if not math.isfinite(score[state]):
+        return None
+    peaks = np.full((len(labels), logp.shape[1]), -np.inf)
+    for t in range(steps - 1, -1, -1):
+        if state % 2:
+            np.maximum(peaks[state // 2], logp[t], out=peaks[state // 2])
+        state -= int(moves[t, state])
+    return peaks

@@ -20,6 +20,7 @@ from gatekeeper.vision.ocr import (
     Decoded,
     LineProbabilities,
     Recognizer,
+    character_peaks,
     decode_prefixes,
     score_texts,
 )
@@ -198,16 +199,57 @@ def _blob_decode(
     return best
 
 
+@functools.cache
+def _columns(alphabet: tuple[str, ...], cls: str) -> np.ndarray:
+    return np.array([i for i, c in enumerate(alphabet) if i and c in cls], dtype=np.int64)
+
+
+def _layout_readings(
+    lines: list[LineProbabilities], reads: list[tuple[Decoded, str]], formats: Sequence[PlateFormat]
+) -> list[tuple[Decoded, str]]:
+    """Each reading re-read under every issued layout of its length, on every rendering:
+    where the loose templates let a place be a letter (G, L, B) the layout may want the digit
+    the network ranked second (6, 4, 8). These are proposals; ranking decides."""
+    results: list[tuple[Decoded, str]] = []
+    for plate_format in formats:
+        texts = {d.text for d, code in reads if code == plate_format.code}
+        lengths = {len(layout) for layout in plate_format.layouts}
+        for line, text in itertools.product(lines, sorted(t for t in texts if len(t) in lengths)):
+            peaks = character_peaks(line, text)
+            if peaks is None:
+                continue
+            for layout in plate_format.layouts:
+                if len(layout) != len(text):
+                    continue
+                chosen = [_columns(line.alphabet, cls) for cls in layout]
+                best = [int(cols[peaks[k, cols].argmax()]) for k, cols in enumerate(chosen)]
+                mean = float(np.mean([peaks[k, j] for k, j in enumerate(best)]))
+                reading = Decoded(
+                    "".join(line.alphabet[j] for j in best), math.exp(mean), mean * len(best)
+                )
+                results.append((reading, plate_format.code))
+    return results
+
+
+def _layout_prior(formats: Sequence[PlateFormat], text: str, code: str) -> tuple[float, str]:
+    """The prior of a reading's layout and its format: the likeliest among the park's
+    formats that accept it (the first listed on a tie), else ``code``'s at 1.0."""
+    options = [(f.prior(text), f.code) for f in formats if f.accepts(text)]
+    return max(options, key=lambda option: option[0]) if options else (1.0, code)
+
+
 def _rescore(
     lines: list[LineProbabilities],
     blob_logp: np.ndarray | None,
     reads: list[tuple[Decoded, str]],
     weight: float,
     weights: list[float] | None = None,
+    formats: Sequence[PlateFormat] = (),
 ) -> list[PlateCandidate]:
     """Rank every reading proposed for a row by how well it explains all the evidence: each
     line rendering (log-likelihood of exactly that text, relative to the rendering's own
-    best) and the character blobs. Better than counting votes when the sources disagree."""
+    best) and the character blobs, times the prior of its layout. Better than counting
+    votes when the sources disagree."""
     if not reads:
         return []
     codes: dict[str, str] = {}
@@ -237,7 +279,9 @@ def _rescore(
         # Per source and character: how far below the best explanation this text lies.
         closeness = math.exp(total / (sources * max(1, len(text))))
         peak = max(d.confidence for d, _ in reads if d.text == text)
-        ranked.append(PlateCandidate(text, round(weight * closeness * peak, 4), code))
+        prior, code = _layout_prior(formats, text, code)
+        confidence = weight * closeness * peak * prior
+        ranked.append(PlateCandidate(text, round(confidence, 4), code))
     ranked.sort(key=lambda c: -c.confidence)
     return ranked
 
@@ -274,7 +318,10 @@ def read_plates(
         blob_read = _blob_decode(blob_logp, formats)
         weight = 0.5 + 0.5 * row.score
         proposals = reads + ([blob_read] if blob_read else [])
-        results.append(RowRead(row, _rescore(row_lines, blob_logp, proposals, weight, weights)))
+        proposals += _layout_readings(row_lines, proposals, formats)
+        results.append(
+            RowRead(row, _rescore(row_lines, blob_logp, proposals, weight, weights, formats))
+        )
     results = [r for r in results if r.candidates]
     results.sort(key=lambda r: -r.candidates[0].confidence)
     return results

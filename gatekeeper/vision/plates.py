@@ -138,9 +138,16 @@ def _blob_masks(row: TextRow) -> list[Gray]:
 
 
 def _classes_logp(logp: np.ndarray, cls: str) -> tuple[np.ndarray, np.ndarray]:
-    columns = [charnet.CLASSES.index(c) for c in cls]
+    columns = _class_columns(cls)
+    if len(columns) == 1:  # a text being scored: no choice to make
+        return logp[:, columns[0]], np.full(logp.shape[0], columns[0])
     sub = logp[:, columns]
-    return sub.max(axis=1), np.array(columns)[sub.argmax(axis=1)]
+    return sub.max(axis=1), columns[sub.argmax(axis=1)]
+
+
+@functools.cache
+def _class_columns(cls: str) -> np.ndarray:
+    return np.array([charnet.CLASSES.index(c) for c in cls], dtype=np.int64)
 
 
 def _decode_blobs(logp: np.ndarray, template: Sequence[str]) -> Decoded | None:
@@ -150,20 +157,18 @@ def _decode_blobs(logp: np.ndarray, template: Sequence[str]) -> Decoded | None:
     if k < n:
         return None
     best = [_classes_logp(logp, cls) for cls in template]
+    gain = np.stack([b[0] for b in best], axis=1)  # (k, n): blob i as template place j
     score = np.full((k + 1, n + 1), -np.inf)
     score[0, 0] = 0.0
-    for i in range(1, k + 1):
+    for i in range(1, k + 1):  # one blob at a time, all template places at once
         score[i, 0] = score[i - 1, 0] + SKIP_LOGP
-        for j in range(1, n + 1):
-            score[i, j] = max(
-                score[i - 1, j] + SKIP_LOGP, score[i - 1, j - 1] + best[j - 1][0][i - 1]
-            )
+        score[i, 1:] = np.maximum(score[i - 1, 1:] + SKIP_LOGP, score[i - 1, :-1] + gain[i - 1])
     chars, peaks, i, j = [], [], k, n
     while j > 0:
-        take = score[i - 1, j - 1] + best[j - 1][0][i - 1]
-        if np.isclose(score[i, j], take):
+        take = float(score[i - 1, j - 1] + gain[i - 1, j - 1])
+        if math.isclose(float(score[i, j]), take, rel_tol=1e-5, abs_tol=1e-8):
             chars.append(charnet.CLASSES[best[j - 1][1][i - 1]])
-            peaks.append(best[j - 1][0][i - 1])
+            peaks.append(gain[i - 1, j - 1])
             j -= 1
         i -= 1
     chars.reverse()

@@ -2,7 +2,8 @@
 
 A sample is a whole plate drawn from scratch (light or dark background, picture elements,
 state or country name above, slogan below, frame, stickers, dashes or logos between the
-character groups, condensed and regular sans-serif faces), warped slightly, placed on a
+character groups, condensed and regular sans-serif faces, half of them monospaced as US
+plate faces are, which squeezes M and W hard), warped slightly, placed on a
 car-coloured surround, then cut around its character row with the margins the locator
 leaves (sometimes with part of the frame or a neighbouring graphic) and shrunk to the
 9-30 px a plate character has in a gate camera frame, blurred, noised and JPEG-compressed.
@@ -129,7 +130,10 @@ def _draw_plate(
     dark = rng.random() < 0.15
     paper = _colour(rng, 20, 90) if dark else _colour(rng, 170, 256)
     ink = _colour(rng, 200, 256) if dark else _colour(rng, 0, 110)
-    # Characters drawn one by one, each squeezed to the face's condensed width.
+    # Characters drawn one by one, each squeezed to the face's condensed width. Half the
+    # plates are monospaced, as most US plate faces are: every character gets one narrow
+    # cell, so M and W come out far more condensed than the other letters.
+    cell = int(h * rng.uniform(0.42, 0.6)) if rng.random() < 0.5 else 0
     glyphs: list[Image.Image | None] = []
     for index, group in enumerate(groups):
         if index:
@@ -138,7 +142,14 @@ def _draw_plate(
             left, upper, right, lower = (int(v) for v in face.getbbox(char))
             drawn = Image.new("L", (right - left + 4, lower - upper + 4), 0)
             ImageDraw.Draw(drawn).text((2 - left, 2 - upper), char, font=face, fill=255)
-            glyphs.append(drawn.resize((max(4, int(drawn.width * squeeze)), h)))
+            width = max(4, int(drawn.width * squeeze))
+            if not cell:
+                glyphs.append(drawn.resize((width, h)))
+                continue
+            width = min(width, cell)
+            boxed = Image.new("L", (cell, h), 0)
+            boxed.paste(drawn.resize((width, h)), ((cell - width) // 2, 0))
+            glyphs.append(boxed)
     gap = {"space": 0.45, "dash": 0.55, "dot": 0.4, "sticker": 0.7, "logo": 0.8, "none": 0.1}
     sep_w = int(gap[separator] * h * rng.uniform(0.7, 1.3))
     row_w = int(sum(g.width + spacing if g else sep_w for g in glyphs))

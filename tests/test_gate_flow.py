@@ -7,10 +7,11 @@ import base64
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -38,6 +39,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import gate
+from gatekeeper.services.park import park_settings
 from tests.conftest import SHARED_DATA
 from tests.gate_samples import LOX_PLATE, Demo
 
@@ -215,6 +217,26 @@ def test_full_holding_lot_sends_the_early_vehicle_to_the_guard(client: Any, demo
     ).json
     assert body["decision"] == "review"
     assert _codes(body)[0] == "holding_lot" and "window" in _codes(body)
+
+
+def test_a_night_booking_after_midnight_is_found_the_evening_before(
+    client: Any, demo: Demo
+) -> None:
+    zone = ZoneInfo(park_settings().timezone or "UTC")
+    # Tomorrow evening, so that the event posted now finds the booking far ahead whatever
+    # the hour of the test run.
+    evening = datetime.combine(datetime.now(zone).date() + timedelta(days=1), time(22, 30), zone)
+    demo.lox.window_start = evening + timedelta(hours=3)  # 01:30 the day after
+    demo.lox.window_end = evening + timedelta(hours=5)
+    db.session.flush()
+    body = demo.post_event(
+        client, "G1-HAZ", event_id="e-night", plate="QAKX769", hazard=LOX_PLATE
+    ).json
+    result = gate.evaluate(_passage(body), now=evening.astimezone(UTC)).result
+    # Early, not unbooked: the tanker waits in the holding lot for its window.
+    assert result.booking is not None and result.booking.id == demo.lox.id
+    assert result.decision is Decision.HOLD
+    assert "window" in [c.code for c in result.reasons]
 
 
 def test_full_park_holds_hazmat_vehicles(client: Any, demo: Demo) -> None:

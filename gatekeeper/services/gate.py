@@ -67,6 +67,18 @@ def _day_bounds(day: date, park: Park) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+# How far from now a vehicle's booking may lie and still be its booking (early or late):
+# a night shift's window that opens after midnight is found the evening before.
+BOOKING_REACH = timedelta(hours=12)
+
+
+def _booking_span(now: datetime, day: date, park: Park) -> tuple[datetime, datetime]:
+    """The windows a vehicle at the gate now may be booked for: the park's whole local day,
+    and twelve hours either side of now."""
+    start, end = _day_bounds(day, park)
+    return min(start, now - BOOKING_REACH), max(end, now + BOOKING_REACH)
+
+
 def _rules(park: Park) -> rules.Rules:
     return rules.Rules(
         plate_confidence_threshold=park.plate_confidence_threshold,
@@ -320,7 +332,7 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
     park = park_settings()
     now = now or utcnow()
     day = park_day(now, park)
-    start, end = _day_bounds(day, park)
+    start, end = _booking_span(now, day, park)
     reads = _reads(passage)
     texts = [t for t in [reads.plate, *(c[0] for c in reads.candidates)] if t]
     if passage.direction is PassageDirection.OUT:

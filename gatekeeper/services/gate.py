@@ -223,11 +223,12 @@ def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[
     return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
 
 
-def _expected_vehicle_ids(day_start: datetime, day_end: datetime) -> list[int]:
+def _expected_vehicle_ids(start: datetime, end: datetime) -> list[int]:
+    """Vehicles and trailers booked with a window between ``start`` and ``end``."""
     rows = db.session.execute(
         select(Booking.vehicle_id, Booking.trailer_id).where(
-            Booking.window_end > day_start,
-            Booking.window_start < day_end,
+            Booking.window_end > start,
+            Booking.window_start < end,
             Booking.status.in_(
                 [BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.REQUESTED]
             ),

@@ -329,6 +329,17 @@ def decode_template(line: LineProbabilities, template: Sequence[str]) -> Decoded
     return decoded[0] if decoded else None
 
 
+def _ctc_states(labels: Sequence[int]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """CTC's chain of states for a label sequence (blank, l1, blank, l2, ..., blank: the
+    alphabet column of each) and where a state may be entered from two back, jumping the
+    blank between two different labels."""
+    states = np.zeros(2 * len(labels) + 1, dtype=np.int64)
+    states[1::2] = labels
+    skip = np.zeros(len(states), dtype=bool)
+    skip[3::2] = [a != b for a, b in zip(labels[1:], labels[:-1], strict=True)]
+    return states, skip
+
+
 def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
     """Log-probability of the best CTC alignment of exactly each text, every text scored
     against the same full distribution, so a text that leaves out a clearly visible
@@ -352,12 +363,9 @@ def score_texts(line: LineProbabilities, texts: Sequence[str]) -> list[float]:
     valid = np.zeros((len(runnable), size), dtype=bool)
     skip = np.zeros((len(runnable), size), dtype=bool)
     for row, k in enumerate(runnable):
-        labels = [index[c] for c in texts[k]]
-        n = 2 * len(labels) + 1
-        states[row, 1:n:2] = labels
-        valid[row, :n] = True
-        for s in range(3, n, 2):
-            skip[row, s] = labels[s // 2] != labels[s // 2 - 1]
+        text_states, text_skip = _ctc_states([index[c] for c in texts[k]])
+        n = len(text_states)
+        states[row, :n], skip[row, :n], valid[row, :n] = text_states, text_skip, True
     emit = np.where(valid[None], logp[:, states], -np.inf)  # (T, K, S)
     prev = np.full((len(runnable), size), -np.inf)
     prev[:, :2] = emit[0, :, :2]
@@ -382,11 +390,8 @@ def character_peaks(line: LineProbabilities, text: str) -> NDArray[np.float64] |
         return None
     logp = np.log(np.maximum(line.probs.astype(np.float64), 1e-13))
     labels = [index[c] for c in text]
-    size = 2 * len(labels) + 1
-    states = np.zeros(size, dtype=np.int64)  # blank, c1, blank, c2, ..., blank
-    states[1::2] = labels
-    skip = np.zeros(size, dtype=bool)  # may jump over the blank between two labels
-    skip[3::2] = [a != b for a, b in zip(labels[1:], labels[:-1], strict=True)]
+    states, skip = _ctc_states(labels)
+    size = len(states)
     score = np.full(size, -np.inf)
     score[:2] = logp[0, states[:2]]
     moves = np.zeros((steps, size), dtype=np.int8)  # 0 stay, 1 from s-1, 2 from s-2

@@ -17,6 +17,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from gatekeeper.extensions import db, login_manager
 from gatekeeper.models.auth import Role, Station, User, hash_token
@@ -111,7 +112,12 @@ def _authenticate_station() -> bool:
     now = utcnow()
     if station.last_seen_at is None or now - station.last_seen_at > timedelta(minutes=1):
         station.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:
+            # A reading request's transaction cannot always become a writing one on
+            # SQLite (see app._may_write): "last seen" waits for the station's next call.
+            db.session.rollback()
     return True
 
 

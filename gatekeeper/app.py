@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Engine, event
 
@@ -135,7 +135,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether this transaction may write. SQLite cannot upgrade a reading transaction to
+    a writing one while another connection writes ("database is locked" at once, without
+    waiting for the busy timeout), so a transaction that may write takes the write lock up
+    front and waits its turn. Reading requests (GET, HEAD) start plain transactions, so
+    that the kiosk's polling never blocks a gate decision; they do not write."""
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True  # jobs, commands, tests
 
 
 def _select_locale() -> str | None:

@@ -12,100 +12,32 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.conftest import SHARED_DATA
+from tests.live import BIN, ROOT, Server, run_server, server_database
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 TANKER_PHOTO = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
-BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Server:
-    url: str
-    database: Path
-    token: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)  # polling a server that is starting, not synchronising a test
-    raise RuntimeError("server did not become healthy")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    instance = tmp_path_factory.mktemp("e2e")
-    database = instance / "gatekeeper.db"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
-        "GATEKEEPER_DATABASE_URL": f"sqlite:///{database}",
-        "GATEKEEPER_INSTANCE_PATH": str(instance),
-        "FLASK_APP": "wsgi.py",
-    }
-    flask = [str(BIN / "flask")]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    seeded = subprocess.run(
-        [*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    token = re.search(r"station ST-G1 token \(shown once\): (\S+)", seeded.stdout)
-    assert token, seeded.stdout
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--timeout",
-            "120",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
-        yield Server(url, database, token.group(1))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with run_server(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -201,19 +133,23 @@ def test_guard_sees_the_tanker_and_overrides_the_review(server: Server, browser:
         )
     )
 
-    with sqlite3.connect(server.database) as conn:
+    with server_database(server) as conn:
         passage = conn.execute(
-            "SELECT p.decision, p.system_decision, p.override_reason, u.username, "
-            "p.barrier_opened_at, p.hin_read, p.un_read FROM passage p "
-            "JOIN user_account u ON u.id = p.operator_id WHERE p.id = ?",
-            (capture["id"],),
-        ).fetchone()
+            text(
+                "SELECT p.decision, p.system_decision, p.override_reason, u.username, "
+                "p.barrier_opened_at, p.hin_read, p.un_read FROM passage p "
+                "JOIN user_account u ON u.id = p.operator_id WHERE p.id = :id"
+            ),
+            {"id": capture["id"]},
+        ).one()
         actions = [
-            row
+            tuple(row)
             for row in conn.execute(
-                "SELECT action, actor FROM audit_entry WHERE entity_type = 'passage' "
-                "AND entity_id = ? ORDER BY seq",
-                (str(capture["id"]),),
+                text(
+                    "SELECT action, actor FROM audit_entry WHERE entity_type = 'passage' "
+                    "AND entity_id = :id ORDER BY seq"
+                ),
+                {"id": str(capture["id"])},
             )
         ]
     assert passage[:4] == ("allow", "review", passage[2], "guard")
@@ -228,11 +164,7 @@ def test_guard_sees_the_tanker_and_overrides_the_review(server: Server, browser:
     verified = subprocess.run(
         [str(BIN / "flask"), "audit", "verify"],
         cwd=ROOT,
-        env={
-            **os.environ,
-            "GATEKEEPER_DATABASE_URL": f"sqlite:///{server.database}",
-            "FLASK_APP": "wsgi.py",
-        },
+        env=server.env,
         capture_output=True,
         text=True,
     )

@@ -1,0 +1,131 @@
+"""The product as `make run` starts it, for tests that need real processes: gunicorn with
+several workers and threads over its own database (a fresh SQLite file, or a PostgreSQL
+database of its own beside the test database when the suite runs on PostgreSQL), the
+demo park seeded by `flask demo`."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from sqlalchemy import Connection, create_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    token: str  # station ST-G1 (lanes G1-IN, G1-HAZ, G1-OUT)
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)  # polling a server that is starting, not synchronising a test
+    raise RuntimeError("server did not become healthy")
+
+
+@contextmanager
+def _database(instance: Path) -> Iterator[str]:
+    """A database of the suite's backend that only this server uses."""
+    base = os.environ.get("GK_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{instance / 'gatekeeper.db'}"
+        return
+    parts = urlsplit(base)
+    name = f"gk_live_{uuid.uuid4().hex[:10]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def run_server(instance: Path, workers: int = 2, threads: int = 4) -> Iterator[Server]:
+    with _database(instance) as database_url:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
+            "GATEKEEPER_DATABASE_URL": database_url,
+            "GATEKEEPER_INSTANCE_PATH": str(instance),
+            "FLASK_APP": "wsgi.py",
+        }
+        flask = [str(BIN / "flask")]
+        subprocess.run(
+            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        seeded = subprocess.run(
+            [*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        token = re.search(r"station ST-G1 token \(shown once\): (\S+)", seeded.stdout)
+        assert token, seeded.stdout
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--timeout",
+                "120",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, process)
+            yield Server(url, database_url, token.group(1), env)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@contextmanager
+def server_database(server: Server) -> Iterator[Connection]:
+    """A connection to the server's database, to check what it stored."""
+    url = server.database_url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()

@@ -1,0 +1,130 @@
+"""The gate under real concurrency: the product as `make run` starts it (gunicorn, 2
+workers x 4 threads, the suite's backend), many requests released at the same instant.
+
+Proves: a burst of distinct ANPR events all answer 201; the same event sent many times at
+once makes one passage (one 201, the rest 200); a sign-in in the middle of the burst
+works; nothing answers 5xx; the audit chain stays whole.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from gatekeeper.services.demo import DEMO_PASSWORD
+from tests.live import BIN, ROOT, Server, run_server, server_database
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("burst")) as running:
+        yield running
+
+
+def _post_event(server: Server, lane: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/{lane}/events",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {"body": error.read().decode(errors="replace")[:300]}
+
+
+def _sign_in(server: Server, username: str) -> int:
+    """The login form as a browser sends it; the status of the form's answer."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
+    )
+    with opener.open(f"{server.url}/login", timeout=60) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    assert token
+    form = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
+    ).encode()
+    try:
+        with opener.open(f"{server.url}/login", data=form, timeout=60) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call on its own thread, all released by one barrier."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _scalar(server: Server, sql: str, **params: Any) -> Any:
+    with server_database(server) as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def test_fifty_distinct_events_and_logins_at_once_all_succeed(server: Server) -> None:
+    events: list[Callable[[], Any]] = [
+        (
+            lambda n=n: _post_event(
+                server,
+                "G1-IN",
+                {"event_id": f"burst-{n}", "plate": f"ZZ-{n:03d}-ZZ", "confidence": 0.95},
+            )
+        )
+        for n in range(50)
+    ]
+    logins: list[Callable[[], Any]] = [lambda: _sign_in(server, "guard") for _ in range(4)]
+    results = _all_at_once([*events, *logins])
+    statuses = Counter(status for status, _ in results[:50])
+    assert statuses == Counter({201: 50}), [body for _, body in results[:50]][:3]
+    assert results[50:] == [302] * 4  # signed in and sent on to the start page
+    assert all(body["decision"] for _, body in results[:50])
+    stored = _scalar(
+        server, "SELECT count(*) FROM passage WHERE idempotency_key LIKE 'burst-%'"
+    )
+    assert stored == 50
+
+
+def test_the_same_event_twenty_times_at_once_is_one_passage(server: Server) -> None:
+    body = {"event_id": "dup-1", "plate": "ZZ-777-ZZ", "confidence": 0.95}
+    results = _all_at_once([lambda: _post_event(server, "G1-IN", body) for _ in range(20)])
+    assert Counter(status for status, _ in results) == Counter({201: 1, 200: 19}), results[:3]
+    assert len({answer["id"] for _, answer in results}) == 1
+    assert _scalar(server, "SELECT count(*) FROM passage WHERE idempotency_key = 'dup-1'") == 1
+
+
+def test_the_audit_chain_is_whole_after_the_bursts(server: Server) -> None:
+    verified = subprocess.run(
+        [str(BIN / "flask"), "audit", "verify"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

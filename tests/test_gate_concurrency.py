@@ -18,6 +18,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -50,9 +51,7 @@ def _post_event(server: Server, lane: str, body: dict[str, Any]) -> tuple[int, d
 def _sign_in(server: Server, username: str) -> int:
     """The login form as a browser sends it; the status of the form's answer."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
-    )
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
     with opener.open(f"{server.url}/login", timeout=60) as page:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
     assert token
@@ -105,9 +104,7 @@ def test_fifty_distinct_events_and_logins_at_once_all_succeed(server: Server) ->
     assert statuses == Counter({201: 50}), [body for _, body in results[:50]][:3]
     assert results[50:] == [302] * 4  # signed in and sent on to the start page
     assert all(body["decision"] for _, body in results[:50])
-    stored = _scalar(
-        server, "SELECT count(*) FROM passage WHERE idempotency_key LIKE 'burst-%'"
-    )
+    stored = _scalar(server, "SELECT count(*) FROM passage WHERE idempotency_key LIKE 'burst-%'")
     assert stored == 50
 
 
@@ -128,3 +125,42 @@ def test_the_audit_chain_is_whole_after_the_bursts(server: Server) -> None:
         text=True,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_two_tankers_at_once_cannot_both_take_the_last_hazmat_place(server: Server) -> None:
+    with server_database(server) as conn:
+        inside = conn.execute(
+            text(
+                "SELECT count(*) FROM presence"
+                " WHERE kind = 'vehicle' AND CAST(hazard_classes AS TEXT) != '[]'"
+            )
+        ).scalar_one()
+        conn.execute(
+            text(
+                "UPDATE park SET hazmat_vehicle_capacity = :places,"
+                " crew_check_required_for_hazmat = false, waybill_required_for_hazmat = false"
+            ),
+            {"places": inside + 1},
+        )
+        now = datetime.now(UTC)
+        conn.execute(
+            text(
+                "UPDATE booking SET window_start = :start, window_end = :end"
+                " WHERE reference LIKE '%-001' OR reference LIKE '%-003'"
+            ),
+            {"start": now - timedelta(hours=1), "end": now + timedelta(hours=2)},
+        )
+        conn.commit()
+    tankers = [
+        {"event_id": "cap-lox", "plate": "1-XTB-482", "hazard": {"hin": "225", "un": "1073"}},
+        {"event_id": "cap-diesel", "plate": "1-HZT-119", "hazard": {"hin": "30", "un": "1202"}},
+    ]
+    results = _all_at_once(
+        [
+            lambda body=body: _post_event(server, "G1-HAZ", {**body, "confidence": 0.97})
+            for body in tankers
+        ]
+    )
+    assert [status for status, _ in results] == [201, 201], results
+    decisions = sorted(body["decision"] for _, body in results)
+    assert decisions == ["allow", "hold"], [(b["decision"], b["reasons"]) for _, b in results]

@@ -11,7 +11,7 @@ from gatekeeper.domain.gate import Decision
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Passage, ReadStatus
-from gatekeeper.services import gate
+from gatekeeper.services import audit, gate
 from gatekeeper.services.captures import files_root
 from gatekeeper.services.park import park_settings
 from gatekeeper.vision.images import ImageError, decode_image
@@ -52,6 +52,9 @@ def read_capture(passage_id: int) -> str:
         return "failed"
     roi = tuple(passage.lane.roi) if passage.lane.roi else None
     config = PipelineConfig(formats=tuple(park_settings().plate_formats), roi=roi)  # type: ignore[arg-type]
+    # End the reading transaction: the recogniser takes a second or more, and no lock
+    # may be held meanwhile (on SQLite a writing transaction holds the database's).
+    db.session.commit()
     try:
         result = read_vehicle(frames, config)
     except Exception as exc:
@@ -59,6 +62,29 @@ def read_capture(passage_id: int) -> str:
         if _last_attempt():
             _fail(db.session.get(Passage, passage_id) or passage, f"reading failed: {exc}")
         raise
+    return _store_and_decide(passage_id, result)
+
+
+def _store_and_decide(passage_id: int, result: VisionResult) -> str:
+    """Store the reading and decide, unless a guard acted while the frames were read: then
+    the reading is kept as evidence and the guard's decision stands."""
+    passage = gate.lock_passage(passage_id)
+    if passage is None:
+        return "missing"
+    if passage.read_status is ReadStatus.DONE:
+        db.session.commit()
+        return "done"  # a duplicate job stored its reading meanwhile
+    if gate.guard_has_acted(passage):
+        _store_reading(passage, result, keep_plate=passage.plate_confirmed)
+        audit.record(
+            "capture.read_after_guard",
+            entity_type="passage",
+            entity_id=passage.id,
+            details={"plate": result.plate, "decision": _value(passage.decision)},
+            actor="system",
+        )
+        db.session.commit()
+        return "done"
     _store_reading(passage, result)
     reads = passage.reads
     try:
@@ -91,10 +117,15 @@ def read_capture(passage_id: int) -> str:
     return "done"
 
 
-def _store_reading(passage: Passage, result: VisionResult) -> None:
+def _value(decision: Decision | None) -> str | None:
+    return decision.value if decision else None
+
+
+def _store_reading(passage: Passage, result: VisionResult, *, keep_plate: bool = False) -> None:
     passage.reads = result.to_dict()
-    passage.plate_read = result.plate
-    passage.plate_confidence = result.confidence if result.plate else None
+    if not keep_plate:  # the guard's typed plate stays what the rules see
+        passage.plate_read = result.plate
+        passage.plate_confidence = result.confidence if result.plate else None
     if result.hazard is not None:
         passage.hin_read, passage.un_read = result.hazard.hin, result.hazard.un
         passage.hazard_confidence = result.hazard.confidence

@@ -8,15 +8,13 @@ from typing import Any
 
 from flask import Flask, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from gatekeeper.extensions import db
 from gatekeeper.models.audit import GENESIS_HASH, AuditEntry, canonical_json
 from gatekeeper.models.types import utcnow
-
-# Any constant works: it only has to be the same in every process that appends.
-_CHAIN_LOCK_KEY = 0x6761_7465
+from gatekeeper.services.locks import park_write_lock
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -55,9 +53,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry to the chain in the caller's transaction (committed with it)."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appends across processes; released when the transaction ends.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    park_write_lock()  # appends are serialised across processes
     tail = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -17,7 +17,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from gatekeeper.barriers import BarrierConfigError, barrier_for
 from gatekeeper.domain import gate as rules
@@ -47,6 +47,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
+from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
 
 
@@ -401,8 +402,34 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
 # --- applying a decision -------------------------------------------------------------------
 
 
+def lock_passage(passage_id: int) -> Passage | None:
+    """Load a passage for changing it: after the park's write lock, with its row locked
+    and its state read afresh, so that the guard, the OCR job and a second click see each
+    other's work instead of overwriting it."""
+    park_write_lock()
+    return db.session.scalar(
+        select(Passage)
+        .where(Passage.id == passage_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def guard_has_acted(passage: Passage) -> bool:
+    """A guard decided, typed the plate or recorded the crew, or the barrier opened: an
+    automatic decision may no longer replace what was done."""
+    return (
+        passage.operator_id is not None
+        or passage.plate_confirmed
+        or bool(passage.crew)
+        or passage.barrier_opened_at is not None
+    )
+
+
 def decide(passage: Passage, *, now: datetime | None = None) -> GateDecision:
-    """Decide a passage automatically and apply the decision (no commit)."""
+    """Decide a passage automatically and apply the decision (no commit). The park's
+    counts are read under its write lock, so two lanes cannot both take the last place."""
+    park_write_lock()
     now = now or utcnow()
     evaluation = evaluate(passage, now)
     result = evaluation.result
@@ -703,10 +730,30 @@ def should_open(passage: Passage) -> bool:
     return passage.decision is Decision.ALLOW and passage.barrier_opened_at is None
 
 
+def _claim_barrier(passage: Passage) -> bool:
+    """Claim the one opening of an allowed passage's barrier with a conditional update:
+    of two clicks (or a click and the job) only one changes the row. Commits the claim,
+    so that the relay is driven outside any lock."""
+    claimed = db.session.execute(
+        update(Passage)
+        .where(
+            Passage.id == passage.id,
+            Passage.decision == Decision.ALLOW,
+            Passage.barrier_opened_at.is_(None),
+        )
+        .values(barrier_opened_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(passage)
+    return bool(claimed)
+
+
 def open_barrier(passage: Passage, user: User | None = None) -> bool:
     """Lift the lane's barrier for an allowed passage (after its decision is committed)
-    and log the attempt; commits. Returns whether it opened."""
-    if not should_open(passage):
+    and log the attempt; commits. Returns whether it opened. The barrier is driven once
+    per passage whoever asks how often; a failed opening gives the claim back."""
+    if not should_open(passage) or not _claim_barrier(passage):
         return False
     lane = passage.lane
     try:
@@ -714,8 +761,8 @@ def open_barrier(passage: Passage, user: User | None = None) -> bool:
         opened, adapter, detail = outcome.opened, outcome.adapter, outcome.detail
     except BarrierConfigError as exc:
         opened, adapter, detail = False, "misconfigured", str(exc)
-    if opened:
-        passage.barrier_opened_at = utcnow()
+    if not opened:
+        passage.barrier_opened_at = None
     audit.record(
         "barrier.open" if opened else "barrier.failed",
         entity_type="passage",

@@ -205,7 +205,8 @@ def image(passage_id: int, number: int) -> ResponseReturnValue:
 
 
 def _passage(passage_id: int) -> Passage:
-    passage = db.session.get(Passage, passage_id)
+    """The passage a guard acts on, locked until the action is committed."""
+    passage = gate_service.lock_passage(passage_id)
     if passage is None:
         abort(404)
     return passage

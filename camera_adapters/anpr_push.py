@@ -39,12 +39,13 @@ class AnprEvent:
 
 
 def _confidence(value: Any) -> float:
+    """A probability from 0 to 1. A camera that reports percentages must be configured to
+    send fractions: 0.9 and 90 are not guessed apart (90 is refused, never read as 0.9)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AnprEventError("confidence: a number from 0 to 1 (or 0 to 100)")
-    number = float(value) / 100 if value > 1 else float(value)
-    if not 0.0 <= number <= 1.0:
-        raise AnprEventError("confidence: a number from 0 to 1 (or 0 to 100)")
-    return number
+        raise AnprEventError("confidence: a number from 0 to 1")
+    if not 0 <= value <= 1:  # NaN and huge integers fail here too
+        raise AnprEventError("confidence: a number from 0 to 1")
+    return float(value)
 
 
 def _hazard(value: Any) -> tuple[str | None, str | None, float | None]:
@@ -53,9 +54,9 @@ def _hazard(value: Any) -> tuple[str | None, str | None, float | None]:
     if not isinstance(value, dict):
         raise AnprEventError("hazard: an object with hin and un")
     hin, un = value.get("hin"), value.get("un")
-    if not (isinstance(hin, str) and re.fullmatch(r"X?\d{2,3}", hin)):
+    if not (isinstance(hin, str) and re.fullmatch(r"X?[0-9]{2,3}", hin)):
         raise AnprEventError("hazard.hin: 2-3 digits, optionally after X")
-    if not (isinstance(un, str) and re.fullmatch(r"\d{4}", un)):
+    if not (isinstance(un, str) and re.fullmatch(r"[0-9]{4}", un)):
         raise AnprEventError("hazard.un: 4 digits")
     confidence = value.get("confidence")
     if confidence is not None:
@@ -84,9 +85,9 @@ def parse_event(payload: Any) -> AnprEvent:
     if not isinstance(payload, dict):
         raise AnprEventError("body: a JSON object")
     event_id, plate = payload.get("event_id"), payload.get("plate")
-    if not (isinstance(event_id, str) and EVENT_ID.match(event_id)):
+    if not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
         raise AnprEventError("event_id: 1-100 letters, digits or . _ : -")
-    if not (isinstance(plate, str) and PLATE.match(plate.strip())):
+    if not (isinstance(plate, str) and PLATE.fullmatch(plate.strip())):
         raise AnprEventError("plate: 2-16 letters, digits, spaces or dashes")
     hin, un, hazard_confidence = _hazard(payload.get("hazard"))
     return AnprEvent(

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Engine, event
+from werkzeug.routing import IntegerConverter, Map
 
 from gatekeeper import access
 from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_secret_key
@@ -56,6 +57,9 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         static_url_path="/static",
     )
+    # Ids in URLs are database integers: a larger number is no record (404), never an
+    # overflow deep in the driver.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(
         GATEKEEPER=settings,
         SECRET_KEY=resolve_secret_key(settings),
@@ -106,6 +110,14 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     cli.init_app(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` bounded to what an INTEGER column holds."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _admin_csp(response: Response) -> Response:

@@ -3,10 +3,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 
-from gatekeeper.models import LaneDirection, LaneKind
+from gatekeeper.models import LaneDirection, LaneKind, Role
 from tests.factories import make_lane, make_station
+from tests.gate_samples import Demo
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -80,3 +82,32 @@ def test_api_errors_are_json(client: Any) -> None:
     response = client.get("/api/v1/nothing-here", headers=_bearer(token))
     assert response.status_code == 404
     assert response.json["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/captures/99999999999999999999",
+        "/api/v1/captures/2147483648",
+        "/kiosk/passages/99999999999999999999/images/0",
+        "/kiosk/passages/1/images/99999999999999999999",
+    ],
+)
+def test_ids_too_large_for_the_database_are_not_found(as_role: Any, path: str) -> None:
+    assert as_role(Role.GUARD).get(path).status_code == 404
+
+
+def test_deeply_nested_json_is_a_bad_request(client: Any, demo: Demo) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/api/v1/lanes/G1-IN/events",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {demo.token}"},
+    )
+    assert response.status_code == 400 and "nested" in response.json["message"]
+
+
+def test_an_event_id_with_a_trailing_newline_is_refused(client: Any, demo: Demo) -> None:
+    response = demo.post_event(client, "G1-IN", event_id="e-nl\n", plate="ZZ-123-ZZ")
+    assert response.status_code == 400 and "event_id" in response.json["message"]

@@ -188,7 +188,7 @@ def test_anpr_events_are_validated() -> None:
         {
             "event_id": "cam1-77",
             "plate": "q-akx-769",
-            "confidence": 91,
+            "confidence": 0.91,
             "hazard": {"hin": "225", "un": "1073"},
             "image": image,
         }
@@ -216,6 +216,30 @@ def test_anpr_events_are_validated() -> None:
         ({"event_id": "e1", "plate": "<script>", "confidence": 0.9}, "plate"),
         ({"event_id": "e1", "plate": "AB123", "confidence": "high"}, "confidence"),
         ({"event_id": "e1", "plate": "AB123", "confidence": 150}, "confidence"),
+        # A percentage is not guessed: 91 is refused, never read as 0.91.
+        ({"event_id": "e1", "plate": "AB123", "confidence": 91}, "confidence"),
+        ({"event_id": "e1", "plate": "AB123", "confidence": 10**400}, "confidence"),
+        ({"event_id": "e1", "plate": "AB123", "confidence": float("nan")}, "confidence"),
+        # A trailing newline would make a second event id for the same event.
+        ({"event_id": "e1\n", "plate": "AB123", "confidence": 0.9}, "event_id"),
+        (
+            {
+                "event_id": "e1",
+                "plate": "AB123",
+                "confidence": 0.9,
+                "hazard": {"hin": "33", "un": "١٢٠٣"},  # Arabic-Indic digits
+            },
+            "hazard.un",
+        ),
+        (
+            {
+                "event_id": "e1",
+                "plate": "AB123",
+                "confidence": 0.9,
+                "hazard": {"hin": "３３", "un": "1203"},  # full-width digits
+            },
+            "hazard.hin",
+        ),
         (
             {
                 "event_id": "e1",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import cv2
 import numpy as np
 import pytest
 
+from gatekeeper.vision import images
 from gatekeeper.vision.formats import ALNUM, FORMATS, L, N, formats_for
 from gatekeeper.vision.images import ImageError, crop_roi, decode_image
 from gatekeeper.vision.locate import find_text_rows
@@ -50,7 +52,7 @@ def test_a_valid_jpeg_and_png_decode() -> None:
         (b"", "empty"),
         (b"GIF89a....", "not a JPEG or PNG"),
         (b"%PDF-1.7 not an image", "not a JPEG or PNG"),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 50, "corrupt or truncated"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 50, "corrupt"),
     ],
 )
 def test_bad_uploads_are_refused_with_a_reason(data: bytes, message: str) -> None:
@@ -68,8 +70,28 @@ def test_an_image_bomb_is_refused_before_decoding() -> None:
     header = bytearray(encode(np.zeros((20, 20, 3), np.uint8), ".png"))
     header[16:20] = (100_000).to_bytes(4, "big")
     header[20:24] = (100_000).to_bytes(4, "big")
+    header[29:33] = zlib.crc32(bytes(header[12:29])).to_bytes(4, "big")  # a valid IHDR
     with pytest.raises(ImageError, match="too large"):
         decode_image(bytes(header))
+
+
+def test_a_jpeg_bomb_behind_a_stray_byte_is_refused_before_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stray byte before a marker once hid the frame header from the size check: a
+    642-byte file decoded to 12000 x 12000 pixels."""
+    data = bytearray(encode(np.zeros((20, 20, 3), np.uint8), ".jpg"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = (12000).to_bytes(2, "big") * 2
+    data = data[:sof] + b"\x00" + data[sof:]
+    assert len(data) < 1000
+
+    def never(*_args: object) -> None:
+        raise AssertionError("decoded before its size was checked")
+
+    monkeypatch.setattr(images.cv2, "imdecode", never)
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(bytes(data))
 
 
 def test_a_tiny_image_is_refused() -> None:

@@ -102,7 +102,7 @@ def accept_capture(
 ) -> CaptureOutcome:
     """Store the frames as a new passage and queue its reading; the same event id again
     returns the passage made the first time. Nothing is stored when anything is wrong."""
-    if not EVENT_ID.match(event_id or ""):
+    if not EVENT_ID.fullmatch(event_id or ""):
         raise CaptureError("event_id: 1-100 letters, digits or . _ : -")
     existing = _received_before(station, lane, event_id)
     if existing is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 # OpenCV images (its stubs type arrays loosely, so we do too).
 Frame = NDArray[Any]
@@ -48,34 +51,37 @@ def _check_header(data: bytes) -> None:
         raise ImageError("not a JPEG or PNG image")
 
 
-def _declared_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the header, read before decoding (to refuse image bombs)."""
-    if data.startswith(b"\x89PNG") and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    index = 2
-    while index + 9 < len(data):
-        if data[index] != 0xFF:
-            return None
-        marker = data[index + 1]
-        length = int.from_bytes(data[index + 2 : index + 4], "big")
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            height = int.from_bytes(data[index + 5 : index + 7], "big")
-            width = int.from_bytes(data[index + 7 : index + 9], "big")
-            return width, height
-        index += 2 + length
-    return None
+def _declared_size(data: bytes) -> tuple[int, int]:
+    """Width and height as the file's header declares them, read by Pillow's header
+    parser before anything is decoded (so that a small file declaring a huge image is
+    refused before it costs memory). A file whose header cannot be parsed is refused."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in ("JPEG", "PNG"):
+                    raise ImageError("not a JPEG or PNG image")
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise ImageError("image too large (declared size)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError("corrupt image header") from exc
+    return int(width), int(height)
 
 
 def decode_image(data: bytes) -> Frame:
     """Decode JPEG/PNG bytes to a BGR frame, or raise :class:`ImageError`."""
     _check_header(data)
-    size = _declared_size(data)
-    if size is not None and size[0] * size[1] > MAX_PIXELS:
-        raise ImageError(f"image too large ({size[0]}x{size[1]} pixels)")
+    width, height = _declared_size(data)
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"image too large ({width}x{height} pixels)")
     frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise ImageError("corrupt or truncated image")
-    return check_frame(frame)
+    frame = check_frame(frame)
+    if frame.shape[:2] != (height, width):
+        raise ImageError("the decoded image does not have the size its header declares")
+    return frame
 
 
 def check_frame(frame: Frame) -> Frame:

@@ -186,7 +186,8 @@ def openapi_document(version: str) -> dict[str, Any]:
                                         "plate": {"type": "string"},
                                         "confidence": {
                                             "type": "number",
-                                            "description": "0-1 (or 0-100)",
+                                            "minimum": 0,
+                                            "maximum": 1,
                                         },
                                         "hazard": {
                                             "type": "object",

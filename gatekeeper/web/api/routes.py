@@ -112,7 +112,10 @@ def post_event(lane_code: str) -> ResponseReturnValue:
     lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
     if lane is None:
         return _error(f"no lane {lane_code}", 404)
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        return _error("body: JSON nested too deeply", 400)
     if payload is None:
         return _error("body: a JSON object (Content-Type: application/json)", 400)
     try:

@@ -8,14 +8,26 @@ blueprint) declares who may use it: ``@public``, ``@roles_required(...)``,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -76,6 +88,7 @@ def rule_for(app: Flask, endpoint: str) -> Rule | None:
 def init_app(app: Flask) -> None:
     app.extensions[_BLUEPRINT_RULES] = {}
     app.before_request(_enforce)
+    app.after_request(_no_store)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
@@ -91,6 +104,10 @@ def _enforce() -> ResponseReturnValue | None:
         abort(403)
     if rule.public:
         return None
+    if current_user.is_authenticated and _idle_too_long():
+        logout_user()
+        session.clear()
+        return _unauthorized()
     if rule.station and _authenticate_station():
         return None
     if rule.roles and current_user.is_authenticated:
@@ -98,6 +115,28 @@ def _enforce() -> ResponseReturnValue | None:
             return None
         abort(403)
     return _unauthorized()
+
+
+def _idle_too_long() -> bool:
+    """The signed session records when it was last used; a session unused for longer than
+    the idle limit is refused (a copied cookie too: the time is inside the signature)."""
+    now = int(time.time())
+    seen = session.get("seen")
+    limit = current_app.config["GATEKEEPER"].session_idle_minutes * 60
+    if not isinstance(seen, int) or now - seen > limit:
+        return True
+    if now - seen >= 15:  # refresh the cookie at most every 15 s, not on every poll
+        session["seen"] = now
+    return False
+
+
+def _no_store(response: Response) -> Response:
+    """Signed-in pages are never kept by the browser or a proxy (a shared kiosk's back
+    button must not show the last guard's screens). Answers that set their own caching
+    (the kiosk's ETag fragments, frame images) keep it."""
+    if "_user_id" in session and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _authenticate_station() -> bool:

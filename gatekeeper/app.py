@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Engine, event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from gatekeeper import access
@@ -57,6 +58,11 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         static_url_path="/static",
     )
+    if settings.proxy_count:
+        # Behind a TLS-terminating proxy: the client's address (rate limits, audit) and
+        # scheme (secure cookies, redirects) come from its X-Forwarded-* headers.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     # Ids in URLs are database integers: a larger number is no record (404), never an
     # overflow deep in the driver.
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -68,6 +74,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.sqlalchemy_url),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The session lasts while it is used (see access._idle_too_long); no remember-me.
+        PERMANENT_SESSION_LIFETIME=settings.session_idle_minutes * 60,
         SESSION_COOKIE_SECURE=settings.force_https,
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Where uploaded documents and captured frames are stored (default: instance/files).
     storage_dir: Path | None = None
     login_rate_limit: str = "10 per minute"
+    # Signed-in sessions end after this long without a request (a kiosk's polling counts).
+    session_idle_minutes: int = Field(default=60, gt=0, le=24 * 60)
+    # Trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host): 0 = none.
+    proxy_count: int = Field(default=0, ge=0, le=5)
     rate_limit_storage_url: str | None = None
     default_locale: str = "en"
     force_https: bool = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,7 @@ def login_as(client: FlaskClient, user: User) -> FlaskClient:
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        flask_session["seen"] = int(time.time())
     return client
 
 

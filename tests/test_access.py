@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from gatekeeper.access import rule_for
 from gatekeeper.models import Role
@@ -20,7 +20,7 @@ def _sample_url(rule: Rule) -> str:
     values: dict[str, Any] = {}
     for argument in rule.arguments:
         converter = rule._converters[argument]
-        values[argument] = 1 if type(converter).__name__ in {"IntegerConverter"} else "x"
+        values[argument] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Flask
+import pytest
+from flask import Flask, request
 from sqlalchemy import select
 
+from gatekeeper.access import Rule
 from gatekeeper.models import AuditEntry, Role
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import PASSWORD, make_user
@@ -120,3 +123,75 @@ def test_inline_scripts_are_allowed_on_admin_pages_only(as_role: Any) -> None:
     relaxed = _csp(admin.get("/admin/"))
     assert relaxed["script-src"] == "'self' 'unsafe-inline'"
     assert relaxed["frame-ancestors"] == "'none'"
+
+
+def _copied_cookie(app: Flask, client: Any) -> Any:
+    """Another browser holding a copy of the client's session cookie."""
+    copy = app.test_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie(cookie.key, cookie.value)
+    return copy
+
+
+def test_sign_out_ends_the_session_on_the_server(app: Flask, client: Any) -> None:
+    user = make_user(Role.MANAGER)
+    _login(client, user.username, PASSWORD)
+    copy = _copied_cookie(app, client)
+    assert copy.get("/manage/occupancy").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").text)})
+    assert copy.get("/manage/occupancy").status_code == 302
+    # Signing in again works, with a new session.
+    assert _login(client, user.username, PASSWORD).status_code == 302
+    assert client.get("/manage/occupancy").status_code == 200
+
+
+def test_an_idle_session_ends(app: Flask, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = make_user(Role.MANAGER)
+    _login(client, user.username, PASSWORD)
+    assert client.get("/manage/occupancy").status_code == 200
+    idle = app.config["GATEKEEPER"].session_idle_minutes * 60
+    later = time.time() + idle + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get("/manage/occupancy")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/manage/occupancy").status_code == 302
+
+
+def test_login_attempts_on_one_account_count_across_addresses(client: Any) -> None:
+    user = make_user(Role.GUARD)
+    for number in range(10):
+        token = csrf_token_from(client.get("/login").text)
+        response = client.post(
+            "/login",
+            data={"username": user.username, "password": "wrong-password", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.9.0.{number + 1}"},
+        )
+        assert response.status_code == 200
+    token = csrf_token_from(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": user.username.upper(), "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.9.0.99"},
+    )
+    assert response.status_code == 429
+
+
+def test_signed_in_pages_are_not_stored_by_the_browser(as_role: Any, client: Any) -> None:
+    assert as_role(Role.MANAGER).get("/manage/occupancy").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+
+
+def test_a_trusted_proxy_gives_the_client_address(tmp_path: Any) -> None:
+    from tests.conftest import make_app
+
+    proxied = make_app(tmp_path, proxy_count=1)
+    seen: list[str] = []
+
+    @proxied.route("/_whoami")
+    def whoami() -> str:
+        seen.append(request.remote_addr or "")
+        return "ok"
+
+    whoami._gk_access = Rule(public=True)  # type: ignore[attr-defined]
+    proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["203.0.113.7"]

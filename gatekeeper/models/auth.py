@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session id: signing out draws a new one, so that a copied session
+    # cookie stops working on the server, not only in the browser that signed out.
+    session_epoch: Mapped[str | None] = mapped_column(String(16))
 
     carrier: Mapped[Carrier | None] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -65,9 +68,13 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The session id carries a fragment of the password hash, so that a password
-        change ends every other session of this user."""
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """The session id carries a fragment of the password hash and the session epoch,
+        so that a password change or a sign-out ends every session of this user."""
+        return f"{self.id}:{self.password_hash[-12:]}:{self.session_epoch or ''}"
+
+    def end_sessions(self) -> None:
+        """Every session cookie issued so far stops working."""
+        self.session_epoch = secrets.token_hex(8)
 
     def set_password(self, password: str) -> None:
         if len(password) < 8:

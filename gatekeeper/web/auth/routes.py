@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -11,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -32,6 +34,11 @@ def _login_limit() -> str:
     return str(current_app.config["GATEKEEPER"].login_rate_limit)
 
 
+def _username_key() -> str:
+    """Attempts on one account from any number of addresses count together."""
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: an attacker's link must not turn the login into a redirector."""
     if target and target.startswith("/") and not target.startswith("//"):
@@ -44,6 +51,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -52,6 +60,7 @@ def login() -> ResponseReturnValue:
         user = db.session.scalar(select(User).where(User.username == form.username.data))
         if user is not None and user.active and user.check_password(form.password.data or ""):
             login_user(user)
+            session["seen"] = int(time.time())
             user.last_login_at = utcnow()
             audit.record("auth.login", entity_type="user", entity_id=user.id)
             db.session.commit()
@@ -70,8 +79,10 @@ def login() -> ResponseReturnValue:
 @roles_required(*ALL_ROLES)
 def logout() -> ResponseReturnValue:
     audit.record("auth.logout", entity_type="user", entity_id=current_user.id)
+    current_user.end_sessions()
     db.session.commit()
     logout_user()
+    session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -495,3 +495,24 @@ def test_vehicle_lookup_is_tolerant(demo: Demo) -> None:
         == "A05521"
     )
     assert db.session.scalar(select(Person).limit(1)) is not None
+
+
+def test_held_vehicles_that_left_without_being_called_expire_from_the_queue(
+    client: Any, demo: Demo
+) -> None:
+    from gatekeeper.jobs.maintenance import expire_holding_queue
+
+    _make_early(demo)
+    body = demo.post_event(
+        client, "G1-HAZ", event_id="e-gone", plate="QAKX769", hazard=LOX_PLATE
+    ).json
+    assert body["decision"] == "hold"
+    passage = _passage(body)
+    assert expire_holding_queue() == 0  # still within the maximum stay
+    passage.occurred_at = utcnow() - timedelta(minutes=park_settings().max_stay_minutes + 1)
+    db.session.commit()
+    assert expire_holding_queue() == 1
+    assert gate.holding_queue() == [] and passage.released_at is not None
+    assert _actions(passage)[-1] == "gate.hold_expired"
+    with pytest.raises(gate.ActionError):
+        gate.release(passage, demo.guard)

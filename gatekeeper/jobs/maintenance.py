@@ -24,6 +24,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services import gate
 from gatekeeper.services.park import park_settings
 
 _VEHICLE_DOCUMENTS = {
@@ -172,3 +173,13 @@ def _deviation_drafts(now: datetime) -> Iterator[AlertDraft]:
 def check_route_deviations() -> int:
     """Alert when a vehicle inside has not reached a checkpoint of its route in time."""
     return _raise_new(_deviation_drafts(utcnow()))
+
+
+@job("maintenance", timeout=300)
+def expire_holding_queue() -> int:
+    """Held vehicles waiting longer than the park's maximum stay have left without being
+    called: take them out of the holding-lot queue (each expiry is in the audit log)."""
+    park = park_settings()
+    expired = gate.expire_held(utcnow(), timedelta(minutes=park.max_stay_minutes))
+    db.session.commit()
+    return len(expired)

@@ -242,16 +242,46 @@ def holding_zone() -> Zone | None:
     return db.session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id))
 
 
-def holding_queue(lanes: list[Lane] | None = None) -> list[Passage]:
-    """Vehicles sent to the holding lot and not yet released, oldest first."""
-    query = select(Passage).where(
+def _waiting() -> Any:
+    return select(Passage).where(
         Passage.decision == Decision.HOLD,
         Passage.released_at.is_(None),
         Passage.direction == PassageDirection.IN,
     )
+
+
+def holding_queue(lanes: list[Lane] | None = None) -> list[Passage]:
+    """Vehicles sent to the holding lot and not yet released, oldest first."""
+    query = _waiting()
     if lanes is not None:
         query = query.where(Passage.lane_id.in_([lane.id for lane in lanes]))
     return list(db.session.scalars(query.order_by(Passage.occurred_at, Passage.id)))
+
+
+def expire_held(now: datetime, longest_wait: timedelta) -> list[Passage]:
+    """Vehicles held for longer than ``longest_wait`` have left without being called:
+    they leave the queue (released, audited as expired) instead of filling it forever.
+    No commit."""
+    park_write_lock()
+    expired = list(
+        db.session.scalars(
+            _waiting().where(Passage.occurred_at < now - longest_wait).with_for_update()
+        )
+    )
+    for passage in expired:
+        passage.released_at = now
+        audit.record(
+            "gate.hold_expired",
+            entity_type="passage",
+            entity_id=passage.id,
+            details={
+                "lane": passage.lane.code,
+                "plate": passage.plate_read,
+                "held_since": passage.occurred_at.isoformat(),
+            },
+            actor="system",
+        )
+    return expired
 
 
 def _inside_vehicles() -> Any:
@@ -274,11 +304,13 @@ def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None)
     inside = _inside_vehicles()
     hazmat = inside.where(func.json_array_length(Presence.hazard_classes) > 0)
     holding = holding_zone()
-    waiting = [p for p in holding_queue() if p.id != exclude_passage]
+    waiting = _waiting()
+    if exclude_passage is not None:
+        waiting = waiting.where(Passage.id != exclude_passage)
     values: dict[str, Any] = {
         "hazmat_inside": _count(hazmat),
         "hazmat_capacity": park.hazmat_vehicle_capacity,
-        "holding_waiting": len(waiting),
+        "holding_waiting": _count(waiting),
         "holding_capacity": holding.capacity_vehicles if holding else None,
     }
     if booking is not None:

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from gatekeeper import access
-from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_secret_key
+from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_audit_key, resolve_secret_key
 from gatekeeper.extensions import (
     babel,
     csrf,
@@ -69,6 +69,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         GATEKEEPER=settings,
         SECRET_KEY=resolve_secret_key(settings),
+        GATEKEEPER_AUDIT_KEY=resolve_audit_key(settings),
         TESTING=settings.env == "testing",
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.sqlalchemy_url),

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production", "testing"] = "development"
     secret_key: SecretStr | None = None
+    # Signs the audit log's checkpoints; kept outside the database (required in production).
+    audit_key: SecretStr | None = None
     instance_path: Path = PROJECT_ROOT / "instance"
     database_url: str | None = None
     redis_url: str | None = None
@@ -88,11 +90,12 @@ def load_settings(override: dict[str, Any] | None = None) -> Settings:
         settings = Settings(**(override or {}))
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration:\n{exc}") from exc
-    if settings.production and settings.secret_key is None:
-        raise ConfigError(
-            "GATEKEEPER_SECRET_KEY must be set in production "
-            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
-        )
+    for name in ("secret_key", "audit_key"):
+        if settings.production and getattr(settings, name) is None:
+            raise ConfigError(
+                f"{ENV_PREFIX}{name.upper()} must be set in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
     return settings
 
 
@@ -102,11 +105,22 @@ def resolve_secret_key(settings: Settings) -> str:
     A key stored in ``instance/secret_key`` keeps sessions valid across restarts and
     across several processes of the embedded server.
     """
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
+    return _resolve_key(settings, "secret_key")
+
+
+def resolve_audit_key(settings: Settings) -> str:
+    """The key that signs audit checkpoints: configured, or kept in ``instance/audit_key``
+    (outside the database, so that whoever can rewrite the database cannot re-sign)."""
+    return _resolve_key(settings, "audit_key")
+
+
+def _resolve_key(settings: Settings, name: str) -> str:
+    configured: SecretStr | None = getattr(settings, name)
+    if configured is not None:
+        return configured.get_secret_value()
     if settings.env == "testing":
-        return "testing-secret-key"
-    key_file = settings.instance_path / "secret_key"
+        return f"testing-{name}"
+    key_file = settings.instance_path / name
     if not key_file.exists():
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))

@@ -113,6 +113,16 @@ def session(app: Flask) -> Iterator[scoped_session[Any]]:
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test signs audit checkpoints into its own file (its database is rolled back)."""
+    from gatekeeper.services import audit
+
+    path = tmp_path / "audit-checkpoints.jsonl"
+    monkeypatch.setattr(audit, "checkpoint_file", lambda: path)
+    return path
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -98,3 +99,49 @@ def test_cli_verify_reports_an_edited_row(runner: Any, session: Any) -> None:
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert "entry 2: content does not match its hash" in broken.output
+
+
+def test_a_cut_tail_is_found_by_its_signed_checkpoint(session: Any) -> None:
+    _append(4)
+    session.commit()
+    assert audit.write_checkpoint().seq == 4
+    assert audit.write_checkpoint() is None  # the head is already signed
+    session.execute(text("DELETE FROM audit_entry WHERE seq >= 3"))
+    session.expunge_all()
+    result = audit.verify_chain()
+    assert [(b.seq, b.problem) for b in result.breaks] == [
+        (4, "missing: the log was cut after a signed checkpoint")
+    ]
+
+
+def test_a_rewritten_and_rehashed_tail_is_found_by_its_signed_checkpoint(session: Any) -> None:
+    entries = _append(3)
+    session.commit()
+    audit.write_checkpoint()
+    # Whoever can write the database rewrites entry 3 and recomputes its hash: the chain
+    # itself is consistent again, but the signed head no longer matches.
+    forged = entries[2].compute_hash(details='{"i":99}')
+    session.execute(
+        text("UPDATE audit_entry SET details = :d, hash = :h WHERE seq = 3"),
+        {"d": '{"i":99}', "h": forged},
+    )
+    session.expunge_all()
+    problems = [(b.seq, b.problem) for b in audit.verify_chain().breaks]
+    assert problems == [(3, "differs from its signed checkpoint (rewritten)")]
+
+
+def test_a_checkpoint_forged_without_the_key_is_found(session: Any, audit_checkpoints: Any) -> None:
+    _append(2)
+    session.commit()
+    audit.write_checkpoint()
+    line = json.loads(audit_checkpoints.read_text())
+    audit_checkpoints.write_text(json.dumps({**line, "seq": 1}) + "\n")
+    problems = [(b.seq, b.problem) for b in audit.verify_chain().breaks]
+    assert problems == [(1, "checkpoint signature invalid")]
+
+
+def test_cli_checkpoint_then_verify(runner: Any, session: Any) -> None:
+    _append(2)
+    session.commit()
+    assert "signed at entry 2" in runner.invoke(args=["audit", "checkpoint"]).output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

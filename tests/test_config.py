@@ -44,9 +44,22 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> Non
         create_app({"env": "production", "instance_path": tmp_path})
 
 
-def test_production_with_a_secret_key_starts(tmp_path: Path) -> None:
-    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40})
+def test_production_without_an_audit_key_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="GATEKEEPER_AUDIT_KEY"):
+        create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40})
+
+
+def test_production_with_its_keys_starts(tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "env": "production",
+            "instance_path": tmp_path,
+            "secret_key": "s" * 40,
+            "audit_key": "a" * 40,
+        }
+    )
     assert app.config["SECRET_KEY"] == "s" * 40
+    assert app.config["GATEKEEPER_AUDIT_KEY"] == "a" * 40
     assert not app.config["TESTING"]
 
 
@@ -56,6 +69,8 @@ def test_development_keeps_one_generated_key_across_restarts(tmp_path: Path) -> 
     assert first == second
     assert len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "audit_key").stat().st_mode & 0o077 == 0
+    assert create_app({"instance_path": tmp_path}).config["GATEKEEPER_AUDIT_KEY"] != first
 
 
 def test_creating_the_app_makes_no_tables(tmp_path: Path) -> None:

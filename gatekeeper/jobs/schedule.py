@@ -25,4 +25,5 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("overstay", maintenance.check_overstay, every_seconds=300),
     PeriodicJob("route-deviation", maintenance.check_route_deviations, every_seconds=60),
     PeriodicJob("holding-expiry", maintenance.expire_holding_queue, every_seconds=300),
+    PeriodicJob("audit-checkpoint", maintenance.sign_audit_checkpoint, every_seconds=300),
 )

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import hmac
+import json
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -109,8 +115,12 @@ def _walk(batch_size: int = 1000) -> Iterator[AuditEntry]:
 
 
 def verify_chain() -> VerifyResult:
-    """Recompute every hash and check every link, from the first entry to the last."""
+    """Recompute every hash and check every link, from the first entry to the last, then
+    check the chain against its signed checkpoints (see :func:`write_checkpoint`)."""
     breaks: list[ChainBreak] = []
+    checkpoints = read_checkpoints()
+    anchored = {c.seq for c in checkpoints}
+    hashes: dict[int, str] = {}
     expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
     for entry in _walk():
         count += 1
@@ -120,5 +130,92 @@ def verify_chain() -> VerifyResult:
             breaks.append(ChainBreak(entry.seq, "link to the previous entry does not match"))
         if entry.compute_hash() != entry.hash:
             breaks.append(ChainBreak(entry.seq, "content does not match its hash (edited)"))
+        if entry.seq in anchored:
+            hashes[entry.seq] = entry.hash
         expected_prev, expected_seq = entry.hash, entry.seq + 1
+    breaks += _checkpoint_breaks(checkpoints, hashes)
     return VerifyResult(entries=count, breaks=breaks)
+
+
+# --- checkpoints: the chain anchored outside the database ----------------------------------
+#
+# The chain alone proves that no entry was changed *inside* it, but whoever can write the
+# database can cut its tail off, or rewrite the tail and recompute every hash after the
+# change. So the chain's head (sequence number and hash) is signed with a key that is not
+# in the database (GATEKEEPER_AUDIT_KEY) and appended to a file in the shared storage, every
+# few minutes by a periodic job. Verification then also requires each signed head to be
+# in the chain with the same hash: a truncated or rewritten tail is found, up to the last
+# checkpoint. (Entries after it are protected from the next checkpoint on.)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    at: str
+    mac: str
+
+    def expected_mac(self, key: str) -> str:
+        message = f"{self.seq}|{self.hash}|{self.at}".encode()
+        return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def checkpoint_file() -> Path:
+    return Path(current_app.config["GATEKEEPER"].files_dir) / "audit" / "checkpoints.jsonl"
+
+
+def read_checkpoints() -> list[Checkpoint]:
+    path = checkpoint_file()
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        try:
+            found.append(Checkpoint(**json.loads(line)))
+        except (ValueError, TypeError):
+            found.append(Checkpoint(seq=0, hash="", at="", mac="unreadable line"))
+    return found
+
+
+def write_checkpoint() -> Checkpoint | None:
+    """Sign the chain's head and append it to the checkpoint file (nothing when the head
+    is already signed, or the log is empty)."""
+    head = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if head is None:
+        return None
+    path = checkpoint_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # one writer at a time, across processes
+        handle.seek(0)
+        lines = handle.read().splitlines()
+        if lines and json.loads(lines[-1]).get("seq") == head.seq:
+            return None
+        unsigned = Checkpoint(head.seq, head.hash, utcnow().isoformat(), "")
+        signed = Checkpoint(**{**asdict(unsigned), "mac": unsigned.expected_mac(_key())})
+        handle.write(json.dumps(asdict(signed)) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return signed
+
+
+def _key() -> str:
+    return str(current_app.config["GATEKEEPER_AUDIT_KEY"])
+
+
+def _checkpoint_breaks(checkpoints: list[Checkpoint], hashes: dict[int, str]) -> list[ChainBreak]:
+    key, breaks = _key(), []
+    for checkpoint in checkpoints:
+        if not hmac.compare_digest(checkpoint.mac, checkpoint.expected_mac(key)):
+            breaks.append(ChainBreak(checkpoint.seq, "checkpoint signature invalid"))
+        elif checkpoint.seq not in hashes:
+            breaks.append(
+                ChainBreak(checkpoint.seq, "missing: the log was cut after a signed checkpoint")
+            )
+        elif hashes[checkpoint.seq] != checkpoint.hash:
+            breaks.append(
+                ChainBreak(checkpoint.seq, "differs from its signed checkpoint (rewritten)")
+            )
+    return breaks

@@ -55,6 +55,9 @@ def run_migrations_online() -> None:
                 if broken:
                     raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
         if sqlite:
+            # The pragma is ignored inside a transaction: end the one SQLAlchemy began (the
+            # connection goes back to the pool, and must enforce the keys there).
+            connection.commit()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

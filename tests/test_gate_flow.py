@@ -33,6 +33,7 @@ from gatekeeper.models import (
     Presence,
     PresenceKind,
     Qualification,
+    Role,
     Vehicle,
     Zone,
     ZoneKind,
@@ -204,6 +205,7 @@ def test_early_vehicle_waits_in_the_holding_lot_and_is_released(client: Any, dem
     db.session.commit()
     assert passage.decision is Decision.ALLOW and passage.released_at is not None
     assert gate.holding_queue() == []
+    assert gate.open_barrier(passage, demo.guard)
     assert demo.lox.status is BookingStatus.INSIDE
 
 
@@ -516,3 +518,65 @@ def test_held_vehicles_that_left_without_being_called_expire_from_the_queue(
     assert _actions(passage)[-1] == "gate.hold_expired"
     with pytest.raises(gate.ActionError):
         gate.release(passage, demo.guard)
+
+
+def _presences(passage: Passage) -> list[Presence]:
+    return list(db.session.scalars(select(Presence).where(Presence.entry_passage_id == passage.id)))
+
+
+def test_an_allowed_vehicle_is_inside_only_once_the_barrier_opens(client: Any, demo: Demo) -> None:
+    passage = _enter(client, demo)
+    # Its places are reserved (capacity counts them) but it has not passed yet.
+    reserved = _presences(passage)
+    assert len(reserved) == 4 and all(p.passed_at is None for p in reserved)
+    assert demo.lox.status is BookingStatus.APPROVED
+    assert gate.open_barrier(passage, demo.guard)
+    assert all(p.passed_at is not None for p in _presences(passage))
+    assert demo.lox.status is BookingStatus.INSIDE
+
+
+def test_a_refusal_after_a_failed_opening_gives_the_places_back(client: Any, demo: Demo) -> None:
+    passage = _enter(client, demo)
+    passage.lane.barrier = {"type": "http_relay", "url": "http://127.0.0.1:1/open"}
+    db.session.commit()
+    assert not gate.open_barrier(passage, demo.guard)
+    assert len(_presences(passage)) == 4
+    gate.guard_decides(passage, gate.Action.REFUSE, demo.guard, "boom stuck; sent back")
+    db.session.commit()
+    assert _presences(passage) == [] and demo.lox.status is BookingStatus.APPROVED
+
+
+def test_the_guard_records_a_vehicle_that_passed_a_failed_barrier(client: Any, demo: Demo) -> None:
+    passage = _enter(client, demo)
+    passage.lane.barrier = {"type": "http_relay", "url": "http://127.0.0.1:1/open"}
+    db.session.commit()
+    assert not gate.open_barrier(passage, demo.guard)
+    gate.confirm_passed(passage, demo.guard)
+    db.session.commit()
+    assert all(p.passed_at is not None for p in _presences(passage))
+    assert demo.lox.status is BookingStatus.INSIDE
+    assert _actions(passage)[-1] == "gate.passed_by_hand"
+    with pytest.raises(gate.ActionError):
+        gate.confirm_passed(passage, demo.guard)
+
+
+def test_a_vehicle_let_in_without_a_registration_is_on_the_roll_call(
+    client: Any, demo: Demo, as_role: Any
+) -> None:
+    body = demo.post_event(client, "G1-IN", event_id="e-unreg", plate="ZZ-321-ZZ").json
+    passage = _passage(body)
+    gate.guard_decides(passage, gate.Action.OPEN, demo.guard, "contractor's van, host called")
+    db.session.commit()
+    assert gate.open_barrier(passage, demo.guard)
+    (inside,) = _presences(passage)
+    assert inside.plate == "ZZ-321-ZZ" and inside.vehicle_id is None and inside.passed_at
+    page = as_role(Role.MANAGER).get("/manage/occupancy").get_data(as_text=True)
+    assert "ZZ-321-ZZ" in page
+    # It leaves through the exit lane; the guard lets it out and its visit closes.
+    out = demo.post_event(client, "G1-OUT", event_id="e-unreg-out", plate="ZZ-321-ZZ").json
+    leaving = _passage(out)
+    if leaving.decision is not Decision.ALLOW:
+        gate.guard_decides(leaving, gate.Action.OPEN, demo.guard, "the van leaves")
+        db.session.commit()
+        assert gate.open_barrier(leaving, demo.guard)
+    assert _presences(passage) == []

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gatekeeper.domain.plates import MatchQuality, compare_plates
 
@@ -258,6 +259,11 @@ class Rules:
     waybill_required_for_hazmat: bool = True
     small_load_points_threshold: int = 1000
     max_stay: timedelta = timedelta(hours=6)
+    # The park's time zone: times in messages are the park's local times.
+    timezone: str = "UTC"
+
+    def hhmm(self, moment: datetime) -> str:
+        return f"{moment.astimezone(ZoneInfo(self.timezone)):%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -715,7 +721,7 @@ def _rule_window(c: _Context) -> Check:
             Decision.HOLD,
             N_("Early: the window opens at %(start)s; wait in the holding lot"),
             window,
-            start=f"{booking.window_start:%H:%M}",
+            start=c.rules.hhmm(booking.window_start),
         )
     if now > booking.window_end + c.rules.late_tolerance:
         return _fail(
@@ -723,13 +729,13 @@ def _rule_window(c: _Context) -> Check:
             Decision.REVIEW,
             N_("Late: the window closed at %(end)s"),
             window,
-            end=f"{booking.window_end:%H:%M}",
+            end=c.rules.hhmm(booking.window_end),
         )
     return _pass(
         "window",
         N_("Within the window %(start)s-%(end)s"),
-        start=f"{booking.window_start:%H:%M}",
-        end=f"{booking.window_end:%H:%M}",
+        start=c.rules.hhmm(booking.window_start),
+        end=c.rules.hhmm(booking.window_end),
     )
 
 
@@ -1154,7 +1160,7 @@ def decide_exit(request: ExitRequest) -> GateDecision:
                 "inside",
                 N_("%(plate)s inside since %(since)s"),
                 plate=match.vehicle.plate,
-                since=f"{presence.entered_at:%H:%M}",
+                since=request.rules.hhmm(presence.entered_at),
             )
         )
     if presence is not None:

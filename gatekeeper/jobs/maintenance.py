@@ -25,6 +25,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, gate
+from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 
 _VEHICLE_DOCUMENTS = {
@@ -104,7 +105,7 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
 def check_document_expiry() -> int:
     """Alert once for each vehicle document or certificate that is expiring or expired."""
     park = park_settings()
-    return _raise_new(_document_drafts(utcnow().date(), park.expiry_warning_days))
+    return _raise_new(_document_drafts(park_today(), park.expiry_warning_days))
 
 
 def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]:

@@ -139,18 +139,27 @@ class PresenceKind(enum.StrEnum):
 
 
 class Presence(db.Model):
-    """Who and what is inside the park now; a row is added on entry and removed on exit."""
+    """Who and what is inside the park now; a row is added on entry and removed on exit.
+
+    A row is written with the decision that lets a vehicle in, so that the place it will
+    take counts against capacity at once (two lanes cannot both take the last one); it is
+    *inside* only from ``passed_at``, when the barrier opened or the guard confirmed that it
+    passed. A row that never passed is removed when the guard turns the vehicle away.
+    """
 
     __tablename__ = "presence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PresenceKind] = mapped_column(str_enum(PresenceKind, 8))
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), unique=True)
+    # A vehicle the guard let in without a registration: known by its plate only.
+    plate: Mapped[str | None] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     entry_passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Classes of the dangerous goods on board (vehicles), for the "hazmat on site" view.
     hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -161,7 +170,8 @@ class Presence(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'vehicle' AND vehicle_id IS NOT NULL AND person_id IS NULL)"
+            "(kind = 'vehicle' AND (vehicle_id IS NOT NULL OR plate IS NOT NULL)"
+            " AND person_id IS NULL)"
             " OR (kind = 'person' AND person_id IS NOT NULL AND vehicle_id IS NULL)",
             name="subject_matches_kind",
         ),
@@ -170,6 +180,15 @@ class Presence(db.Model):
     @property
     def is_hazmat(self) -> bool:
         return bool(self.hazard_classes)
+
+    @property
+    def label(self) -> str:
+        """The plate or the name, for lists and the roll call."""
+        if self.vehicle is not None:
+            return self.vehicle.plate
+        if self.person is not None:
+            return self.person.full_name
+        return self.plate or "?"
 
 
 class AlertKind(enum.StrEnum):

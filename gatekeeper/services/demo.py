@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -38,6 +39,8 @@ from gatekeeper.services import audit
 from gatekeeper.services.reference_data import load_reference_data
 
 DEMO_PASSWORD = "gatekeeper-demo"
+# A Chinese chemical park: its local day and times are China Standard Time.
+DEMO_TIMEZONE = "Asia/Shanghai"
 T = TypeVar("T")
 
 
@@ -73,7 +76,7 @@ class _Seeder:
 
 
 def _layout(s: _Seeder) -> dict[str, Any]:
-    s.get_or_create(Park, {"name": "Riverside Chemical Park"}, timezone="UTC")
+    s.get_or_create(Park, {"name": "Riverside Chemical Park"}, timezone=DEMO_TIMEZONE)
     zones = {
         code: s.get_or_create(Zone, {"code": code}, **values)
         for code, values in {
@@ -268,7 +271,7 @@ def seed_demo_park(today: date | None = None) -> DemoSummary:
     from gatekeeper.services.demo_fleet import seed_bookings, seed_fleet
 
     load_reference_data()
-    seeder = _Seeder(today or utcnow().date())
+    seeder = _Seeder(today or utcnow().astimezone(ZoneInfo(DEMO_TIMEZONE)).date())
     layout = _layout(seeder)
     carriers = seed_fleet(seeder, layout["companies"])
     _users(seeder, carriers)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from gatekeeper.models import (
     AdrApproval,
@@ -26,6 +27,7 @@ from gatekeeper.models import (
     VehicleKind,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.demo import DEMO_TIMEZONE
 
 if TYPE_CHECKING:
     from gatekeeper.services.demo import _Seeder
@@ -329,8 +331,9 @@ def _window_start(s: _Seeder, hour: int, hours: int) -> datetime:
     """Windows around the time of seeding (the first bookings are due now, later ones in
     the coming hours), kept within the day: the demo works at whatever hour it is run.
     Outside seeding for today (tests with a fixed day) the hour is taken as it stands."""
-    day_start = datetime.combine(s.today, time(0), tzinfo=UTC)
-    now = utcnow()
+    zone = ZoneInfo(DEMO_TIMEZONE)
+    day_start = datetime.combine(s.today, time(0), tzinfo=zone)
+    now = utcnow().astimezone(zone)
     if now.date() != s.today:
         return day_start + timedelta(hours=hour)
     wanted = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=hour - 9)

@@ -91,6 +91,7 @@ def _rules(park: Park) -> rules.Rules:
         waybill_required_for_hazmat=park.waybill_required_for_hazmat,
         small_load_points_threshold=park.small_load_points_threshold,
         max_stay=timedelta(minutes=park.max_stay_minutes),
+        timezone=park.timezone or "UTC",
     )
 
 
@@ -302,6 +303,10 @@ def _count(query: Any) -> int:
 
 def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
     inside = _inside_vehicles()
+    if exclude_passage is not None:  # the place this passage holds already is its own
+        inside = inside.where(
+            or_(Presence.entry_passage_id.is_(None), Presence.entry_passage_id != exclude_passage)
+        )
     hazmat = inside.where(func.json_array_length(Presence.hazard_classes) > 0)
     holding = holding_zone()
     waiting = _waiting()
@@ -509,7 +514,9 @@ def _store(passage: Passage, evaluation: Evaluation, now: datetime) -> None:
 
 
 def _apply(passage: Passage, decision: Decision, evaluation: Evaluation, now: datetime) -> None:
-    """What the decision means for the park's records."""
+    """What the decision means for the park's records. Letting a vehicle in reserves its
+    place (counted against capacity at once); it is inside only once it passes
+    (:func:`record_passed`). Any other decision gives a reserved place back."""
     if passage.lane.kind is LaneKind.EMERGENCY and decision is Decision.ALLOW:
         _alert(
             AlertKind.EMERGENCY_LANE,
@@ -520,21 +527,23 @@ def _apply(passage: Passage, decision: Decision, evaluation: Evaluation, now: da
         )
     if passage.direction is PassageDirection.OUT:
         if decision is Decision.ALLOW:
-            _close_visit(passage, evaluation, now)
+            _prepare_exit(passage, evaluation)
         return
     booking = evaluation.booking
     if decision is Decision.ALLOW:
-        _admit(passage, booking, now)
-    elif (
-        decision is Decision.HOLD
-        and booking is not None
-        and booking.status is BookingStatus.APPROVED
-    ):
-        booking.status = BookingStatus.ARRIVED
+        _reserve(passage, booking, now)
+    else:
+        _give_back(passage)
+        if (
+            decision is Decision.HOLD
+            and booking is not None
+            and booking.status is BookingStatus.APPROVED
+        ):
+            booking.status = BookingStatus.ARRIVED
     db.session.flush()
 
 
-def _admit(passage: Passage, booking: Booking | None, now: datetime) -> None:
+def _reserve(passage: Passage, booking: Booking | None, now: datetime) -> None:
     classes = []
     zone = passage.lane.zone
     if booking is not None:
@@ -542,7 +551,9 @@ def _admit(passage: Passage, booking: Booking | None, now: datetime) -> None:
             {line.dangerous_good.hazard_class for line in booking.cargo if line.dangerous_good}
         )
         zone = booking.dock.zone
-        booking.status = BookingStatus.INSIDE
+    if passage.vehicle_id is None and passage.trailer_id is None:
+        # Let in by the guard without a registration: still counted, still on the roll call.
+        _place_unregistered(passage, zone, now)
     # The motor vehicle carries the load; a trailer is inside with it.
     for vehicle_id, hazard_classes in (
         (passage.vehicle_id, classes),
@@ -557,6 +568,29 @@ def _admit(passage: Passage, booking: Booking | None, now: datetime) -> None:
             _place(PresenceKind.PERSON, booking.driver_id, zone, booking, passage, now, [])
         if booking.escort_id and crew.get("escort_present", True):
             _place(PresenceKind.PERSON, booking.escort_id, zone, booking, passage, now, [])
+
+
+def _give_back(passage: Passage) -> None:
+    """Places reserved by this passage that were never taken (the vehicle did not pass)."""
+    for presence in db.session.scalars(
+        select(Presence).where(
+            Presence.entry_passage_id == passage.id, Presence.passed_at.is_(None)
+        )
+    ):
+        db.session.delete(presence)
+
+
+def _place_unregistered(passage: Passage, zone: Zone | None, now: datetime) -> None:
+    plate = passage.plate_read or f"passage {passage.id}"
+    presence = db.session.scalar(
+        select(Presence).where(Presence.vehicle_id.is_(None), Presence.plate == plate)
+    )
+    if presence is None:
+        presence = Presence(kind=PresenceKind.VEHICLE, plate=plate, entered_at=now)
+        db.session.add(presence)
+    presence.zone = zone
+    presence.entry_passage_id = passage.id
+    presence.hazard_classes = []
 
 
 def _place(
@@ -583,7 +617,9 @@ def _place(
     presence.hazard_classes = hazard_classes
 
 
-def _close_visit(passage: Passage, evaluation: Evaluation, now: datetime) -> None:
+def _prepare_exit(passage: Passage, evaluation: Evaluation) -> None:
+    """An allowed exit: name the vehicle and its booking on the passage, and raise the
+    overstay alert; the visit closes when the vehicle passes."""
     match = evaluation.result.match
     if match.vehicle is None:
         return
@@ -601,6 +637,35 @@ def _close_visit(passage: Passage, evaluation: Evaluation, now: datetime) -> Non
             f"overstay-exit:{passage.id}",
             passage,
         )
+
+
+def record_passed(passage: Passage, now: datetime) -> None:
+    """The vehicle went through (the barrier opened, or the guard saw it pass): it is
+    inside from now, or its visit is closed. No commit."""
+    if passage.direction is PassageDirection.IN:
+        for presence in db.session.scalars(
+            select(Presence).where(Presence.entry_passage_id == passage.id)
+        ):
+            presence.passed_at = presence.passed_at or now
+        if passage.booking is not None and passage.booking.status in (
+            BookingStatus.APPROVED,
+            BookingStatus.ARRIVED,
+        ):
+            passage.booking.status = BookingStatus.INSIDE
+        return
+    _close_visit(passage)
+
+
+def _close_visit(passage: Passage) -> None:
+    if passage.vehicle_id is not None:
+        condition = Presence.vehicle_id == passage.vehicle_id
+    elif passage.plate_read:
+        condition = (Presence.vehicle_id.is_(None)) & (Presence.plate == passage.plate_read)
+    else:
+        return
+    presence = db.session.scalar(select(Presence).where(condition))
+    if presence is None:
+        return
     booking = db.session.get(Booking, presence.booking_id) if presence.booking_id else None
     gone = [presence]
     if booking is not None:
@@ -738,6 +803,18 @@ def release(passage: Passage, user: User) -> GateDecision:
     return result
 
 
+def confirm_passed(passage: Passage, user: User) -> None:
+    """The barrier did not open but the guard saw the allowed vehicle pass (the boom was
+    lifted by hand): it is inside, or its visit is closed. No commit."""
+    if passage.decision is not Decision.ALLOW:
+        raise ActionError(N_("only an allowed vehicle can be recorded as passed"))
+    _editable(passage)
+    now = utcnow()
+    passage.barrier_opened_at = now
+    record_passed(passage, now)
+    _record(passage, user, "gate.passed_by_hand", {"lane": passage.lane.code})
+
+
 def _record(passage: Passage, user: User, action: str, details: dict[str, Any]) -> None:
     """A guard's action on a passage, in the audit chain under the guard's name."""
     audit.record(
@@ -793,7 +870,9 @@ def open_barrier(passage: Passage, user: User | None = None) -> bool:
         opened, adapter, detail = outcome.opened, outcome.adapter, outcome.detail
     except BarrierConfigError as exc:
         opened, adapter, detail = False, "misconfigured", str(exc)
-    if not opened:
+    if opened:
+        record_passed(passage, utcnow())
+    else:
         passage.barrier_opened_at = None
     audit.record(
         "barrier.open" if opened else "barrier.failed",

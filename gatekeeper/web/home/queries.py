@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -22,11 +23,7 @@ from gatekeeper.models import (
     Vehicle,
     Zone,
 )
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
+from gatekeeper.services.clock import day_bounds
 
 
 def gates() -> list[Gate]:
@@ -56,8 +53,13 @@ class ZoneOccupancy:
     people: int
 
 
+def _inside() -> Any:
+    """Who and what has passed a gate and not left (reserved places are not inside)."""
+    return select(Presence).where(Presence.passed_at.is_not(None))
+
+
 def occupancy() -> list[ZoneOccupancy]:
-    presences = list(db.session.scalars(select(Presence)))
+    presences = list(db.session.scalars(_inside()))
     rows = []
     for zone in db.session.scalars(select(Zone).order_by(Zone.code)):
         here = [p for p in presences if p.zone_id == zone.id]
@@ -76,10 +78,27 @@ def occupancy() -> list[ZoneOccupancy]:
 def hazmat_by_class() -> Counter[str]:
     counts: Counter[str] = Counter()
     for classes in db.session.scalars(
-        select(Presence.hazard_classes).where(Presence.kind == PresenceKind.VEHICLE)
+        select(Presence.hazard_classes).where(
+            Presence.kind == PresenceKind.VEHICLE, Presence.passed_at.is_not(None)
+        )
     ):
         counts.update(classes)
     return counts
+
+
+def inside_now() -> list[Presence]:
+    """Everyone and everything inside, by zone then arrival: the roll call."""
+    return list(
+        db.session.scalars(
+            _inside()
+            .options(
+                selectinload(Presence.vehicle),
+                selectinload(Presence.person),
+                selectinload(Presence.zone),
+            )
+            .order_by(Presence.zone_id, Presence.passed_at)
+        )
+    )
 
 
 def open_alerts(limit: int = 50) -> list[Alert]:

@@ -12,7 +12,7 @@ from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
 from gatekeeper.models import Role
-from gatekeeper.models.types import utcnow
+from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web.home import queries
 
@@ -22,13 +22,13 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @roles_required(*ALL_ROLES)
 def index() -> ResponseReturnValue:
-    return render_template(f"home/{current_user.role.value}.html", today=utcnow().date())
+    return render_template(f"home/{current_user.role.value}.html", today=park_today())
 
 
 @bp.route("/guard/lanes")
 @roles_required(Role.GUARD, *STAFF_ROLES)
 def lanes() -> ResponseReturnValue:
-    today = utcnow().date()
+    today = park_today()
     return render_template(
         "home/lanes.html", gates=queries.gates(), expected=queries.expected_today(today)
     )
@@ -37,7 +37,7 @@ def lanes() -> ResponseReturnValue:
 @bp.route("/dispatch/bookings")
 @roles_required(Role.DISPATCHER, *STAFF_ROLES)
 def bookings() -> ResponseReturnValue:
-    today = utcnow().date()
+    today = park_today()
     return render_template("home/bookings.html", bookings=queries.bookings_on(today), day=today)
 
 
@@ -48,6 +48,7 @@ def occupancy() -> ResponseReturnValue:
         "home/occupancy.html",
         zones=queries.occupancy(),
         hazmat=sorted(queries.hazmat_by_class().items()),
+        inside=queries.inside_now(),
     )
 
 
@@ -63,7 +64,7 @@ def fleet() -> ResponseReturnValue:
     if current_user.carrier_id is None:  # the schema forbids this; fail closed anyway
         abort(403)
     warning_days = park_settings().expiry_warning_days
-    today = utcnow().date()
+    today = park_today()
     vehicles, persons = queries.carrier_fleet(current_user.carrier_id)
     return render_template(
         "home/fleet.html",

@@ -10,14 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -36,7 +34,7 @@ from gatekeeper.models import Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.captures import files_root
-from gatekeeper.services.park import park_settings
+from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
@@ -319,6 +317,20 @@ def release(passage_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.route("/passages/<int:passage_id>/passed", methods=["POST"])
+@roles_required(*GUARDS)
+def passed(passage_id: int) -> ResponseReturnValue:
+    """The barrier failed; the guard lifted it by hand and saw the vehicle pass."""
+    passage = _passage(passage_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _act(
+        passage,
+        lambda: gate_service.confirm_passed(passage, current_user),
+        lambda _: gettext("Recorded as passed"),
+    )
+
+
 # --- template helpers ----------------------------------------------------------------------
 
 
@@ -334,19 +346,15 @@ def check_message(check: dict[str, Any]) -> str:
         return str(check.get("message", ""))
 
 
-def _park_zone() -> ZoneInfo:
-    if "park_zone" not in g:
-        g.park_zone = ZoneInfo(park_settings().timezone or "UTC")
-    return g.park_zone  # type: ignore[no-any-return]
-
-
 @bp.app_template_filter("localtime")
 def localtime(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(_park_zone())
-    today = utcnow().astimezone(_park_zone()).date()
-    return f"{local:%H:%M:%S}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+    return format_moment(moment)
+
+
+@bp.app_template_filter("hhmm")
+def hhmm(moment: datetime) -> str:
+    """A time of day in the park's zone (booking windows, shown beside their day)."""
+    return f"{local(moment):%H:%M}"
 
 
 @bp.app_template_filter("minutes_ago")

@@ -239,232 +239,226 @@ def test_the_motor_vehicle_plate_finds_the_same_booking() -> None:
     assert result.decision is Decision.ALLOW and result.booking == BOOKING
 
 
-@pytest.mark.parametrize(
-    ("request_", "code", "decision"),
-    [
-        # 1. plate
-        (
-            good_request(reads=Reads(None, 0.0, hin="225", un="1073", hazard_confidence=0.9)),
-            "plate_read",
-            Decision.REVIEW,
+STOPPING_REQUESTS: list[tuple[EntryRequest, str, Decision]] = [
+    # 1. plate
+    (
+        good_request(reads=Reads(None, 0.0, hin="225", un="1073", hazard_confidence=0.9)),
+        "plate_read",
+        Decision.REVIEW,
+    ),
+    (
+        good_request(reads=Reads("QAKX769", 0.5, hin="225", un="1073", hazard_confidence=0.9)),
+        "plate_read",
+        Decision.REVIEW,
+    ),
+    (
+        good_request(reads=Reads("QAKX768", 0.95, hin="225", un="1073", hazard_confidence=0.9)),
+        "plate_match",
+        Decision.REVIEW,
+    ),
+    (good_request(reads=Reads("ZZ999ZZ", 0.95)), "plate_match", Decision.REVIEW),
+    # 2. standing
+    (
+        good_request(
+            vehicles=(
+                TRACTOR,
+                replace(TRAILER, standing="blacklisted", standing_reason="illegal parking"),
+            )
         ),
-        (
-            good_request(reads=Reads("QAKX769", 0.5, hin="225", un="1073", hazard_confidence=0.9)),
-            "plate_read",
-            Decision.REVIEW,
+        "standing",
+        Decision.DENY,
+    ),
+    (
+        good_request(vehicles=(replace(TRACTOR, standing="suspended"), TRAILER)),
+        "standing",
+        Decision.DENY,
+    ),
+    # lane
+    (good_request(lane=LaneInfo("G1-IN", "general", "in")), "lane", Decision.DENY),
+    (good_request(lane=LaneInfo("G1-OUT", "general", "out")), "lane", Decision.DENY),
+    (
+        good_request(lane=LaneInfo("G1-HAZ", "hazmat", "in", is_open=False)),
+        "lane",
+        Decision.REVIEW,
+    ),
+    # 3. booking
+    (good_request(bookings=()), "booking", Decision.DENY),
+    (with_booking(status="requested"), "booking", Decision.DENY),
+    (with_booking(status="cancelled"), "booking", Decision.DENY),
+    (with_booking(status="inside"), "booking", Decision.REVIEW),
+    (
+        with_booking(window_start=NOW + timedelta(hours=2), window_end=NOW + timedelta(hours=3)),
+        "window",
+        Decision.HOLD,
+    ),
+    (
+        with_booking(window_start=NOW - timedelta(hours=4), window_end=NOW - timedelta(hours=2)),
+        "window",
+        Decision.REVIEW,
+    ),
+    # 4. vehicle documents
+    (
+        good_request(
+            vehicles=(replace(TRACTOR, dg_permit_expiry=TODAY - timedelta(days=1)), TRAILER)
         ),
-        (
-            good_request(reads=Reads("QAKX768", 0.95, hin="225", un="1073", hazard_confidence=0.9)),
-            "plate_match",
-            Decision.REVIEW,
+        "dg_permit",
+        Decision.DENY,
+    ),
+    (
+        good_request(vehicles=(replace(TRACTOR, dg_permit_expiry=None), TRAILER)),
+        "dg_permit",
+        Decision.DENY,
+    ),
+    (
+        good_request(vehicles=(TRACTOR, replace(TRAILER, adr_approval=None))),
+        "adr_approval",
+        Decision.DENY,
+    ),
+    (
+        good_request(vehicles=(replace(TRACTOR, adr_approval="EX/II"), TRAILER)),
+        "adr_approval",
+        Decision.DENY,
+    ),
+    (
+        good_request(
+            vehicles=(
+                replace(TRACTOR, adr_certificate_expiry=TODAY - timedelta(days=1)),
+                TRAILER,
+            )
         ),
-        (good_request(reads=Reads("ZZ999ZZ", 0.95)), "plate_match", Decision.REVIEW),
-        # 2. standing
-        (
-            good_request(
-                vehicles=(
-                    TRACTOR,
-                    replace(TRAILER, standing="blacklisted", standing_reason="illegal parking"),
-                )
-            ),
-            "standing",
-            Decision.DENY,
+        "adr_approval",
+        Decision.DENY,
+    ),
+    (
+        good_request(
+            vehicles=(
+                TRACTOR,
+                replace(TRAILER, tank_inspection_expiry=TODAY - timedelta(days=1)),
+            )
         ),
-        (
-            good_request(vehicles=(replace(TRACTOR, standing="suspended"), TRAILER)),
-            "standing",
-            Decision.DENY,
-        ),
-        # lane
-        (good_request(lane=LaneInfo("G1-IN", "general", "in")), "lane", Decision.DENY),
-        (good_request(lane=LaneInfo("G1-OUT", "general", "out")), "lane", Decision.DENY),
-        (
-            good_request(lane=LaneInfo("G1-HAZ", "hazmat", "in", is_open=False)),
-            "lane",
-            Decision.REVIEW,
-        ),
-        # 3. booking
-        (good_request(bookings=()), "booking", Decision.DENY),
-        (with_booking(status="requested"), "booking", Decision.DENY),
-        (with_booking(status="cancelled"), "booking", Decision.DENY),
-        (with_booking(status="inside"), "booking", Decision.REVIEW),
-        (
-            with_booking(
-                window_start=NOW + timedelta(hours=2), window_end=NOW + timedelta(hours=3)
-            ),
-            "window",
-            Decision.HOLD,
-        ),
-        (
-            with_booking(
-                window_start=NOW - timedelta(hours=4), window_end=NOW - timedelta(hours=2)
-            ),
-            "window",
-            Decision.REVIEW,
-        ),
-        # 4. vehicle documents
-        (
-            good_request(
-                vehicles=(replace(TRACTOR, dg_permit_expiry=TODAY - timedelta(days=1)), TRAILER)
-            ),
-            "dg_permit",
-            Decision.DENY,
-        ),
-        (
-            good_request(vehicles=(replace(TRACTOR, dg_permit_expiry=None), TRAILER)),
-            "dg_permit",
-            Decision.DENY,
-        ),
-        (
-            good_request(vehicles=(TRACTOR, replace(TRAILER, adr_approval=None))),
-            "adr_approval",
-            Decision.DENY,
-        ),
-        (
-            good_request(vehicles=(replace(TRACTOR, adr_approval="EX/II"), TRAILER)),
-            "adr_approval",
-            Decision.DENY,
-        ),
-        (
-            good_request(
-                vehicles=(
-                    replace(TRACTOR, adr_certificate_expiry=TODAY - timedelta(days=1)),
-                    TRAILER,
-                )
-            ),
-            "adr_approval",
-            Decision.DENY,
-        ),
-        (
-            good_request(
-                vehicles=(
-                    TRACTOR,
-                    replace(TRAILER, tank_inspection_expiry=TODAY - timedelta(days=1)),
-                )
-            ),
-            "tank_inspection",
-            Decision.DENY,
-        ),
-        # 5. crew
-        (
-            with_booking(
-                driver=replace(
-                    DRIVER,
-                    qualifications=(
-                        QualificationRecord(
-                            "adr_driver", ("2", "3", "tank"), TODAY - timedelta(days=1)
-                        ),
+        "tank_inspection",
+        Decision.DENY,
+    ),
+    # 5. crew
+    (
+        with_booking(
+            driver=replace(
+                DRIVER,
+                qualifications=(
+                    QualificationRecord(
+                        "adr_driver", ("2", "3", "tank"), TODAY - timedelta(days=1)
                     ),
-                )
-            ),
-            "driver",
-            Decision.DENY,
+                ),
+            )
         ),
-        (
-            with_booking(
-                driver=replace(
-                    DRIVER,
-                    qualifications=(QualificationRecord("adr_driver", ("3", "tank"), NEXT_YEAR),),
-                )
-            ),
-            "driver",
-            Decision.DENY,
+        "driver",
+        Decision.DENY,
+    ),
+    (
+        with_booking(
+            driver=replace(
+                DRIVER,
+                qualifications=(QualificationRecord("adr_driver", ("3", "tank"), NEXT_YEAR),),
+            )
         ),
-        (
-            with_booking(
-                driver=replace(
-                    DRIVER,
-                    qualifications=(QualificationRecord("adr_driver", ("2", "3"), NEXT_YEAR),),
-                )
-            ),
-            "driver",
-            Decision.DENY,
+        "driver",
+        Decision.DENY,
+    ),
+    (
+        with_booking(
+            driver=replace(
+                DRIVER,
+                qualifications=(QualificationRecord("adr_driver", ("2", "3"), NEXT_YEAR),),
+            )
         ),
-        (with_booking(driver=replace(DRIVER, standing="blacklisted")), "driver", Decision.DENY),
-        (with_booking(escort=None), "escort", Decision.DENY),
-        (with_booking(escort=replace(ESCORT, qualifications=())), "escort", Decision.DENY),
-        (good_request(crew=None), "crew", Decision.REVIEW),
-        (good_request(crew=replace(CREW, escort_present=False)), "crew", Decision.REVIEW),
-        (good_request(crew=replace(CREW, ids_checked=False)), "crew", Decision.REVIEW),
-        # 6. waybill
-        (with_booking(waybill_number=None), "waybill", Decision.REVIEW),
-        (
-            good_request(waybill=Waybill("WB-1", plate="XYZ123", day=TODAY)),
-            "waybill",
-            Decision.DENY,
+        "driver",
+        Decision.DENY,
+    ),
+    (with_booking(driver=replace(DRIVER, standing="blacklisted")), "driver", Decision.DENY),
+    (with_booking(escort=None), "escort", Decision.DENY),
+    (with_booking(escort=replace(ESCORT, qualifications=())), "escort", Decision.DENY),
+    (good_request(crew=None), "crew", Decision.REVIEW),
+    (good_request(crew=replace(CREW, escort_present=False)), "crew", Decision.REVIEW),
+    (good_request(crew=replace(CREW, ids_checked=False)), "crew", Decision.REVIEW),
+    # 6. waybill
+    (with_booking(waybill_number=None), "waybill", Decision.REVIEW),
+    (
+        good_request(waybill=Waybill("WB-1", plate="XYZ123", day=TODAY)),
+        "waybill",
+        Decision.DENY,
+    ),
+    (
+        good_request(waybill=Waybill("WB-1", day=TODAY - timedelta(days=1))),
+        "waybill",
+        Decision.DENY,
+    ),
+    (good_request(waybill=Waybill("WB-2")), "waybill", Decision.DENY),
+    (good_request(waybill=Waybill("WB-1", un_numbers=("1203",))), "waybill", Decision.DENY),
+    # 7. orange plate
+    (
+        good_request(reads=Reads("QAKX769", 0.95, hin="33", un="1203", hazard_confidence=0.9)),
+        "orange_plate",
+        Decision.DENY,
+    ),
+    (
+        good_request(reads=Reads("QAKX769", 0.95, hin="33", un="1203", hazard_confidence=0.3)),
+        "orange_plate",
+        Decision.REVIEW,
+    ),
+    (
+        good_request(reads=Reads("QAKX769", 0.95, hin="20", un="1073", hazard_confidence=0.9)),
+        "orange_plate",
+        Decision.DENY,
+    ),
+    (good_request(reads=Reads("QAKX769", 0.95)), "orange_plate", Decision.REVIEW),
+    (
+        with_booking(cargo=(CargoRecord(None, "packages", 100),)),
+        "orange_plate",
+        Decision.REVIEW,
+    ),
+    # 9. capacity
+    (
+        good_request(occupancy=Occupancy(hazmat_inside=10, hazmat_capacity=10, holding_capacity=8)),
+        "capacity",
+        Decision.HOLD,
+    ),
+    (
+        good_request(occupancy=Occupancy(zone_code="Z-TANK", zone_vehicles=5, zone_capacity=5)),
+        "capacity",
+        Decision.HOLD,
+    ),
+    (
+        good_request(
+            occupancy=Occupancy(zone_code="Z-TANK", zone_hazmat=2, zone_hazmat_capacity=2)
         ),
-        (
-            good_request(waybill=Waybill("WB-1", day=TODAY - timedelta(days=1))),
-            "waybill",
-            Decision.DENY,
-        ),
-        (good_request(waybill=Waybill("WB-2")), "waybill", Decision.DENY),
-        (good_request(waybill=Waybill("WB-1", un_numbers=("1203",))), "waybill", Decision.DENY),
-        # 7. orange plate
-        (
-            good_request(reads=Reads("QAKX769", 0.95, hin="33", un="1203", hazard_confidence=0.9)),
-            "orange_plate",
-            Decision.DENY,
-        ),
-        (
-            good_request(reads=Reads("QAKX769", 0.95, hin="33", un="1203", hazard_confidence=0.3)),
-            "orange_plate",
-            Decision.REVIEW,
-        ),
-        (
-            good_request(reads=Reads("QAKX769", 0.95, hin="20", un="1073", hazard_confidence=0.9)),
-            "orange_plate",
-            Decision.DENY,
-        ),
-        (good_request(reads=Reads("QAKX769", 0.95)), "orange_plate", Decision.REVIEW),
-        (
-            with_booking(cargo=(CargoRecord(None, "packages", 100),)),
-            "orange_plate",
-            Decision.REVIEW,
-        ),
-        # 9. capacity
-        (
-            good_request(
-                occupancy=Occupancy(hazmat_inside=10, hazmat_capacity=10, holding_capacity=8)
-            ),
-            "capacity",
-            Decision.HOLD,
-        ),
-        (
-            good_request(occupancy=Occupancy(zone_code="Z-TANK", zone_vehicles=5, zone_capacity=5)),
-            "capacity",
-            Decision.HOLD,
-        ),
-        (
-            good_request(
-                occupancy=Occupancy(zone_code="Z-TANK", zone_hazmat=2, zone_hazmat_capacity=2)
-            ),
-            "capacity",
-            Decision.HOLD,
-        ),
-        (
-            good_request(occupancy=Occupancy(dock_code="D-AIR", dock_in_use=2, dock_slots=2)),
-            "capacity",
-            Decision.HOLD,
-        ),
-        (
-            good_request(occupancy=Occupancy(zone_code="Z-PROD", zone_allowed_classes=("3", "8"))),
-            "capacity",
-            Decision.DENY,
-        ),
-        # 10. route
-        (
-            with_booking(route=(RouteEdgeRecord("G1-T1", tunnel_category="C"),)),
-            "route",
-            Decision.REVIEW,
-        ),
-        (
-            with_booking(route=(RouteEdgeRecord("CP2-D1", forbidden_hazard_classes=("2",)),)),
-            "route",
-            Decision.REVIEW,
-        ),
-    ],
-)
+        "capacity",
+        Decision.HOLD,
+    ),
+    (
+        good_request(occupancy=Occupancy(dock_code="D-AIR", dock_in_use=2, dock_slots=2)),
+        "capacity",
+        Decision.HOLD,
+    ),
+    (
+        good_request(occupancy=Occupancy(zone_code="Z-PROD", zone_allowed_classes=("3", "8"))),
+        "capacity",
+        Decision.DENY,
+    ),
+    # 10. route
+    (
+        with_booking(route=(RouteEdgeRecord("G1-T1", tunnel_category="C"),)),
+        "route",
+        Decision.REVIEW,
+    ),
+    (
+        with_booking(route=(RouteEdgeRecord("CP2-D1", forbidden_hazard_classes=("2",)),)),
+        "route",
+        Decision.REVIEW,
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_", "code", "decision"), STOPPING_REQUESTS)
 def test_each_rule_stops_the_vehicle(request_: EntryRequest, code: str, decision: Decision) -> None:
     result = decide_entry(request_)
     assert code in failed_codes(result), [c.message for c in result.checks]

@@ -3,19 +3,24 @@ compiled, and each user's language is their own."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from gatekeeper.domain.gate import decide_entry
 from gatekeeper.models import AuditEntry, Role, User
+from gatekeeper.web.kiosk.routes import check_message
 from tests.conftest import csrf_token_from
+from tests.test_gate_rules import STOPPING_REQUESTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "gatekeeper" / "translations"
@@ -102,3 +107,18 @@ def test_unknown_language_is_refused(as_role: Any, users: dict[Role, User], sess
     guard.post("/account/locale", data={"locale": "xx", "csrf_token": csrf_token_from(page)})
     session.expire_all()
     assert session.get(User, users[Role.GUARD].id).locale is None
+
+
+@pytest.mark.parametrize(("request_", "code", "decision"), STOPPING_REQUESTS)
+def test_every_failing_check_reads_in_chinese(
+    app: Flask, request_: Any, code: str, decision: Any
+) -> None:
+    """Rule messages are built of translatable phrases and codes, never English text: in
+    Chinese only names (people, the blacklist reason typed in) and codes remain Latin."""
+    check = decide_entry(request_).check(code)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        text = check_message(check.to_dict())
+    for name in ("Jan Peeters", "Li Wei", "illegal parking"):
+        text = text.replace(name, "")
+    words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9/-]*", text) if not re.search(r"[\d/-]", w)}
+    assert words <= {"UN", "ADR", "HIN", "FL", "AT", "EX/II", "EX/III", "C", "E", "B", "D"}, text

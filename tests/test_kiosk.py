@@ -124,7 +124,91 @@ def test_plate_form_and_release_from_the_queue(client: Any, guard: Any, demo: De
     response = guard.post(
         f"/kiosk/passages/{passage.id}/release", data={"csrf_token": token}, follow_redirects=True
     )
-    assert "keeps waiting" in response.get_data(as_text=True)
+    # It is early, not short of room, and the guard is told so.
+    assert "Still early for its booking window" in response.get_data(as_text=True)
+
+
+def test_a_corrected_plate_that_the_rules_allow_does_not_open_the_barrier(
+    client: Any, guard: Any, demo: Demo
+) -> None:
+    passage = _event(client, demo, "k-fix", plate="QAKX76", confidence=0.5, hazard=LOX_PLATE)
+    passage.crew = {"driver_present": True, "escort_present": True, "ids_checked": True}
+    db.session.commit()
+    token = csrf_token_from(guard.get("/kiosk/lanes/G1-HAZ").get_data(as_text=True))
+    response = guard.post(
+        f"/kiosk/passages/{passage.id}/plate",
+        data={"plate-csrf_token": token, "plate-plate": "Q-AKX-769"},
+        follow_redirects=True,
+    )
+    db.session.expire_all()
+    assert passage.decision is Decision.ALLOW and passage.barrier_opened_at is None
+    assert SimulatedBarrier.opened == []
+    page = response.get_data(as_text=True)
+    assert "open the barrier when ready" in page
+    assert f"corrected by {demo.guard.display_name}" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("AB#12!? <x>", "2 to 16 letters"),
+        ("Q-AKX-769-ÄÖ", "2 to 16 letters"),
+        ("12", "fits none of the park"),  # no EU or CN layout has two characters
+    ],
+)
+def test_a_typed_plate_is_validated_like_a_camera_reading(
+    client: Any, guard: Any, demo: Demo, typed: str, message: str
+) -> None:
+    passage = _event(client, demo, "k-bad", plate="QAKX76", confidence=0.5, hazard=LOX_PLATE)
+    token = csrf_token_from(guard.get("/kiosk/lanes/G1-HAZ").get_data(as_text=True))
+    response = guard.post(
+        f"/kiosk/passages/{passage.id}/plate",
+        data={"plate-csrf_token": token, "plate-plate": typed},
+        follow_redirects=True,
+    )
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert passage.plate_read == "QAKX76" and not passage.plate_confirmed
+
+
+def test_not_applicable_checks_fold_into_one_line_and_the_reason_says_why(
+    client: Any, guard: Any, demo: Demo
+) -> None:
+    passage = _event(client, demo, "k-na", plate="ZZ-999-ZZ")
+    html = guard.get(f"/kiosk/lanes/G1-HAZ?passage={passage.id}").get_data(as_text=True)
+    assert html.count('class="check check-not_applicable') == 1
+    assert "required for opening: the rules decided GUARD DECIDES" in html
+
+
+def test_the_chinese_kiosk_shows_no_english_but_names_and_codes(
+    client: Any, app: Any, demo: Demo
+) -> None:
+    import re
+
+    demo.guard.locale = "zh_CN"
+    db.session.commit()
+    passage = _event(client, demo, "k-zh", hazard=LOX_PLATE)
+    guard = login_as(app.test_client(), demo.guard)
+    html = guard.get(f"/kiosk/lanes/G1-HAZ?passage={passage.id}").get_data(as_text=True)
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    booking = demo.lox
+    names = [
+        passage.lane.name,
+        booking.carrier.name,
+        booking.dock.name,
+        booking.company.name,
+        booking.driver.full_name,
+        booking.escort.full_name,
+        demo.guard.display_name,
+        "Gatekeeper",
+        *(line.description for line in booking.cargo),
+    ]
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    words = set(re.findall(r"[A-Za-z]{3,}", text))
+    # Codes (plates, lane codes), ADR (the regulation's name), and "English" in the
+    # language picker (each language is offered in its own name).
+    assert words <= {"QAKX", "XTB", "AKX", "HAZ", "ADR", "English"}, sorted(words)
 
 
 def test_frame_is_served_to_guards_only(client: Any, guard: Any, as_role: Any, demo: Demo) -> None:

@@ -193,3 +193,47 @@ def test_gate_overview_and_holding_queue_update_live(server: Server, browser: ob
     expect(general).to_contain_text("1-VKR-302")
     expect(general.locator(".decision-badge")).to_have_class(re.compile("decision-deny"))
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_decision_and_every_action_fit_without_scrolling(
+    server: Server, browser: object, size: tuple[int, int]
+) -> None:
+    width, height = size
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/G1-HAZ/events",
+        data=json.dumps(
+            {
+                "event_id": f"e2e-fit-{width}",
+                "plate": "1-XTB-482",
+                "confidence": 0.95,
+                "hazard": {"hin": "225", "un": "1073"},
+            }
+        ).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        passage = json.loads(response.read())
+    context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    page = context.new_page()
+    _sign_in(page, server, "guard")
+    page.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")
+    expect(page.locator("#decision")).to_have_attribute("data-decision", "review")
+    for selector in (
+        "#decision",
+        "button.act-open",
+        "button.act-refuse",
+        "button.act-hold",
+        "#decide-reason",
+        "#plate-plate",
+        ".crew-form button",
+    ):
+        box = page.locator(selector).bounding_box()
+        assert box is not None, selector
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (selector, box)
+    # Why a reason is needed is said beside the box (in the guard's language).
+    expect(page.locator("button.act-open")).to_have_attribute("data-needs-reason", "1")
+    expect(page.locator("#reason-why")).not_to_be_empty()
+    page.screenshot(path=str(ARTIFACTS / f"kiosk-{width}x{height}.png"))
+    context.close()

@@ -56,6 +56,56 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A piece of a message with its own translatable template (``N_``): rule messages
+    are built of phrases, never of English text, so that every word can be translated."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def english(self) -> str:
+        return _english(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": self.template, "p": {k: _serial(v) for k, v in self.params.items()}}
+
+
+def phrase(template: str, **params: Any) -> Phrase:
+    return Phrase(template, params)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A stored code (a vehicle's standing, a booking's status, a match quality) shown in
+    a message as the user's word for it; ``of`` names the list the code comes from."""
+
+    value: str
+    of: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.value, "of": self.of}
+
+
+def _english(value: Any) -> str:
+    if isinstance(value, Phrase):
+        params = {k: _english(v) for k, v in value.params.items()}
+        return value.template % params if params else value.template
+    if isinstance(value, Code):
+        return value.value
+    if isinstance(value, tuple | list):
+        return ", ".join(_english(v) for v in value)
+    return str(value)
+
+
+def _serial(value: Any) -> Any:
+    if isinstance(value, Phrase | Code):
+        return value.to_dict()
+    if isinstance(value, tuple | list):
+        return [_serial(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
 class Check:
     code: str
     outcome: Outcome
@@ -67,7 +117,7 @@ class Check:
 
     @property
     def message(self) -> str:
-        return self.template % self.params if self.params else self.template
+        return _english(Phrase(self.template, self.params))
 
     @property
     def failed(self) -> bool:
@@ -80,7 +130,7 @@ class Check:
             "effect": self.effect.value if self.effect else None,
             "message": self.message,
             "template": self.template,
-            "params": dict(self.params),
+            "params": {k: _serial(v) for k, v in self.params.items()},
             "evidence": dict(self.evidence),
         }
 
@@ -463,12 +513,19 @@ def forbidden_tunnels(tunnel_code: str | None, tank_or_bulk: bool) -> set[str]:
     return set(_TUNNEL_ORDER[_TUNNEL_ORDER.index(code) :])
 
 
-def _document_problem(label: str, expires: date | None, today: date, plate: str) -> str | None:
+def _document_problem(
+    document: str, expires: date | None, today: date, plate: str
+) -> Phrase | None:
     """What is wrong with a dated document on the day, or None when it is valid."""
     if expires is None:
-        return f"{plate}: {label} missing"
+        return phrase(N_("%(plate)s: %(document)s missing"), plate=plate, document=phrase(document))
     if expires < today:
-        return f"{plate}: {label} expired {expires.isoformat()}"
+        return phrase(
+            N_("%(plate)s: %(document)s expired %(day)s"),
+            plate=plate,
+            document=phrase(document),
+            day=expires.isoformat(),
+        )
     return None
 
 
@@ -643,7 +700,7 @@ def _rule_plate_match(c: _Context) -> Check:
         "plate_match",
         N_("Registered vehicle %(plate)s (%(quality)s match)"),
         plate=match.vehicle.plate,
-        quality=match.quality.value,
+        quality=Code(match.quality.value, "match"),
     )
 
 
@@ -662,7 +719,7 @@ def _rule_standing(c: _Context) -> Check:
                 N_("Vehicle %(plate)s is %(standing)s: %(why)s"),
                 {"until": vehicle.standing_until.isoformat() if vehicle.standing_until else None},
                 plate=vehicle.plate,
-                standing=vehicle.standing,
+                standing=Code(vehicle.standing, "standing"),
                 why=vehicle.standing_reason or "-",
             )
     return _pass("standing", N_("Not blacklisted or suspended"))
@@ -699,7 +756,7 @@ def _rule_booking(c: _Context) -> Check:
             Decision.DENY,
             N_("Booking %(ref)s is %(status)s"),
             ref=booking.reference,
-            status=booking.status,
+            status=Code(booking.status, "booking_status"),
         )
     return _pass(
         "booking",
@@ -762,7 +819,7 @@ def _rule_dg_permit(c: _Context) -> Check:
     vehicle = c.units()[0] if c.units() else None
     if vehicle is None:
         return _na("dg_permit", N_("No registered vehicle"))
-    problem = _document_problem("permit", vehicle.dg_permit_expiry, c.today, vehicle.plate)
+    problem = _document_problem(N_("permit"), vehicle.dg_permit_expiry, c.today, vehicle.plate)
     if problem:
         return _fail(
             "dg_permit",
@@ -784,11 +841,17 @@ def _rule_adr_approval(c: _Context) -> Check:
         if vehicle.is_trailer and vehicle.kind != "tank_trailer":
             continue
         if vehicle.adr_approval not in needed:
-            held = vehicle.adr_approval or "none"
-            problems.append(f"{vehicle.plate}: {held} (needs {'/'.join(sorted(needed))})")
+            problems.append(
+                phrase(
+                    N_("%(plate)s: %(held)s (needs %(needed)s)"),
+                    plate=vehicle.plate,
+                    held=vehicle.adr_approval or phrase(N_("no certificate")),
+                    needed="/".join(sorted(needed)),
+                )
+            )
             continue
         problem = _document_problem(
-            "certificate", vehicle.adr_certificate_expiry, c.today, vehicle.plate
+            N_("certificate"), vehicle.adr_certificate_expiry, c.today, vehicle.plate
         )
         if problem:
             problems.append(problem)
@@ -798,7 +861,7 @@ def _rule_adr_approval(c: _Context) -> Check:
             Decision.DENY,
             N_("ADR certificate of approval: %(problems)s"),
             {"needed": sorted(needed)},
-            problems="; ".join(str(p) for p in problems),
+            problems=tuple(problems),
         )
     return _pass(
         "adr_approval",
@@ -816,7 +879,7 @@ def _rule_tank_inspection(c: _Context) -> Check:
     problems = []
     for vehicle in tanks:
         problem = _document_problem(
-            "tank inspection", vehicle.tank_inspection_expiry, c.today, vehicle.plate
+            N_("tank inspection"), vehicle.tank_inspection_expiry, c.today, vehicle.plate
         )
         if problem:
             problems.append(problem)
@@ -825,29 +888,38 @@ def _rule_tank_inspection(c: _Context) -> Check:
             "tank_inspection",
             Decision.DENY,
             N_("Tank inspection: %(problems)s"),
-            problems="; ".join(str(p) for p in problems),
+            problems=tuple(problems),
         )
     return _pass("tank_inspection", N_("Tank inspection valid"))
 
 
 def _qualified(
     person: PersonRecord, kinds: tuple[str, ...], classes: set[str], today: date, tank: bool
-) -> str | None:
+) -> Phrase | None:
     """Why the person is not qualified, or None."""
+    name = person.name
     if person.standing in ("blacklisted", "suspended"):
-        return f"{person.name} is {person.standing}"
+        return phrase(
+            N_("%(name)s is %(standing)s"), name=name, standing=Code(person.standing, "standing")
+        )
     held = [q for q in person.qualifications if q.kind in kinds]
     if not held:
-        return f"{person.name} holds no certificate"
+        return phrase(N_("%(name)s holds no certificate"), name=name)
     valid = [q for q in held if q.valid_on(today)]
     if not valid:
         latest = max(q.expires_on for q in held)
-        return f"{person.name}'s certificate expired {latest.isoformat()}"
+        return phrase(
+            N_("%(name)s's certificate expired %(day)s"), name=name, day=latest.isoformat()
+        )
     for hazard_class in sorted(classes):
         if not any(q.covers(hazard_class) for q in valid):
-            return f"{person.name}'s certificate does not cover class {hazard_class}"
+            return phrase(
+                N_("%(name)s's certificate does not cover class %(cls)s"),
+                name=name,
+                cls=hazard_class,
+            )
     if tank and not any("tank" in q.classes for q in valid):
-        return f"{person.name}'s certificate lacks the tank specialisation"
+        return phrase(N_("%(name)s's certificate lacks the tank specialisation"), name=name)
     return None
 
 
@@ -900,15 +972,15 @@ def _rule_crew(c: _Context) -> Check:
         )
     missing = []
     if not crew.driver_present:
-        missing.append("driver")
+        missing.append(phrase(N_("driver")))
     assert c.booking is not None
     if c.booking.escort is not None and not crew.escort_present:
-        missing.append("escort")
+        missing.append(phrase(N_("escort")))
     if not crew.ids_checked:
-        missing.append("ID check")
+        missing.append(phrase(N_("ID check")))
     if missing:
         return _fail(
-            "crew", Decision.REVIEW, N_("Crew: missing %(missing)s"), missing=", ".join(missing)
+            "crew", Decision.REVIEW, N_("Crew: missing %(missing)s"), missing=tuple(missing)
         )
     return _pass(
         "crew", N_("Crew present, IDs checked (%(persons)s persons)"), persons=crew.persons
@@ -930,24 +1002,30 @@ def _rule_waybill(c: _Context) -> Check:
         )
     problems = []
     if scanned.number.strip().upper() != booking.waybill_number.strip().upper():
-        problems.append(f"number {scanned.number} is not {booking.waybill_number}")
+        problems.append(
+            phrase(
+                N_("number %(number)s is not %(booked)s"),
+                number=scanned.number,
+                booked=booking.waybill_number,
+            )
+        )
     if scanned.plate and c.match.vehicle is not None:
         plates = [v.plate for v in c.units()] or [c.match.vehicle.plate]
         if all(compare_plates(scanned.plate, p) is MatchQuality.NONE for p in plates):
-            problems.append(f"plate {scanned.plate}")
+            problems.append(phrase(N_("plate %(plate)s"), plate=scanned.plate))
     if scanned.day is not None and scanned.day != c.today:
-        problems.append(f"dated {scanned.day.isoformat()}")
+        problems.append(phrase(N_("dated %(day)s"), day=scanned.day.isoformat()))
     if scanned.destination and scanned.destination.strip().upper() != booking.destination.upper():
-        problems.append(f"destination {scanned.destination}")
+        problems.append(phrase(N_("destination %(destination)s"), destination=scanned.destination))
     booked_un = {line.un_number for line in c.dangerous}
     if scanned.un_numbers and set(scanned.un_numbers) != booked_un:
-        problems.append(f"goods UN {', '.join(scanned.un_numbers)}")
+        problems.append(phrase(N_("goods UN %(un)s"), un=", ".join(scanned.un_numbers)))
     if problems:
         return _fail(
             "waybill",
             Decision.DENY,
             N_("Waybill does not match the booking: %(problems)s"),
-            problems="; ".join(problems),
+            problems=tuple(problems),
         )
     return _pass("waybill", N_("Waybill %(number)s matches the booking"), number=scanned.number)
 
@@ -1037,19 +1115,46 @@ def _rule_capacity(c: _Context) -> Check:
     o = c.request.occupancy
     full = []
     if c.hazmat and o.hazmat_capacity is not None and o.hazmat_inside >= o.hazmat_capacity:
-        full.append(f"hazmat vehicles in the park {o.hazmat_inside}/{o.hazmat_capacity}")
+        full.append(
+            phrase(
+                N_("hazmat vehicles in the park %(n)s/%(capacity)s"),
+                n=o.hazmat_inside,
+                capacity=o.hazmat_capacity,
+            )
+        )
     if o.zone_capacity is not None and o.zone_vehicles >= o.zone_capacity:
-        full.append(f"zone {o.zone_code} {o.zone_vehicles}/{o.zone_capacity}")
+        full.append(
+            phrase(
+                N_("zone %(zone)s %(n)s/%(capacity)s"),
+                zone=o.zone_code,
+                n=o.zone_vehicles,
+                capacity=o.zone_capacity,
+            )
+        )
     if c.hazmat and o.zone_hazmat_capacity is not None and o.zone_hazmat >= o.zone_hazmat_capacity:
-        full.append(f"hazmat in zone {o.zone_code} {o.zone_hazmat}/{o.zone_hazmat_capacity}")
+        full.append(
+            phrase(
+                N_("hazmat in zone %(zone)s %(n)s/%(capacity)s"),
+                zone=o.zone_code,
+                n=o.zone_hazmat,
+                capacity=o.zone_hazmat_capacity,
+            )
+        )
     if o.dock_slots is not None and o.dock_in_use >= o.dock_slots:
-        full.append(f"dock {o.dock_code} {o.dock_in_use}/{o.dock_slots}")
+        full.append(
+            phrase(
+                N_("dock %(dock)s %(n)s/%(capacity)s"),
+                dock=o.dock_code,
+                n=o.dock_in_use,
+                capacity=o.dock_slots,
+            )
+        )
     if full:
         return _fail(
             "capacity",
             Decision.HOLD,
             N_("Full: %(what)s; wait in the holding lot"),
-            what="; ".join(full),
+            what=tuple(full),
         )
     classes = _classes(c)
     if c.hazmat and o.zone_allowed_classes is not None:
@@ -1076,20 +1181,31 @@ def _rule_route(c: _Context) -> Check:
     for edge in c.booking.route:
         barred = classes & set(edge.forbidden_hazard_classes)
         if barred:
-            problems.append(f"{edge.name} forbids class {', '.join(sorted(barred))}")
+            problems.append(
+                phrase(
+                    N_("%(edge)s forbids class %(classes)s"),
+                    edge=edge.name,
+                    classes=", ".join(sorted(barred)),
+                )
+            )
         if edge.tunnel_category:
             for line in c.dangerous:
                 if edge.tunnel_category in forbidden_tunnels(line.tunnel_code, tank_or_bulk):
                     problems.append(
-                        f"{edge.name}: tunnel {edge.tunnel_category} closed to UN "
-                        f"{line.un_number} ({line.tunnel_code})"
+                        phrase(
+                            N_("%(edge)s: tunnel %(tunnel)s closed to UN %(un)s (%(code)s)"),
+                            edge=edge.name,
+                            tunnel=edge.tunnel_category,
+                            un=line.un_number,
+                            code=line.tunnel_code,
+                        )
                     )
     if problems:
         return _fail(
             "route",
             Decision.REVIEW,
             N_("Planned route not allowed: %(problems)s"),
-            problems="; ".join(sorted(set(problems))),
+            problems=tuple({_english(p): p for p in sorted(problems, key=_english)}.values()),
         )
     return _pass("route", N_("Planned route allowed for this cargo"))
 

@@ -76,6 +76,7 @@ class Passage(db.Model):
     crew: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The guard typed or corrected the plate (plate_read then holds the guard's text).
     plate_confirmed: Mapped[bool] = mapped_column(default=False)
+    plate_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # A held vehicle leaves the holding-lot queue: released into the park, or turned away.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     barrier_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -85,7 +86,8 @@ class Passage(db.Model):
     vehicle: Mapped[Vehicle | None] = relationship(foreign_keys=[vehicle_id])
     trailer: Mapped[Vehicle | None] = relationship(foreign_keys=[trailer_id])
     booking: Mapped[Booking | None] = relationship()
-    operator: Mapped[User | None] = relationship()
+    operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
+    plate_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[plate_confirmed_by_id])
     images: Mapped[list[PassageImage]] = relationship(
         back_populates="passage", cascade="all, delete-orphan"
     )

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 
+from camera_adapters.anpr_push import PLATE
 from gatekeeper.barriers import BarrierConfigError, barrier_for
 from gatekeeper.domain import gate as rules
 from gatekeeper.domain.gate import N_, Decision, GateDecision
@@ -49,6 +50,7 @@ from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
 from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
+from gatekeeper.vision.formats import formats_for
 
 
 class ActionError(ValueError):
@@ -754,14 +756,27 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
     _apply(passage, decision, evaluation, now)
 
 
+def check_typed_plate(text: str, formats: list[str]) -> str:
+    """A plate typed by the guard, validated as a camera's reading is: the characters a
+    plate may carry, and a layout of one of the park's plate formats. Returns it as stored."""
+    typed = " ".join(text.split()).upper()
+    if not PLATE.fullmatch(typed):
+        raise ActionError(N_("a plate has 2 to 16 letters, digits, spaces or dashes"))
+    latin = normalize_plate(typed)
+    if not any(plate_format.accepts(latin) for plate_format in formats_for(formats)):
+        raise ActionError(N_("this plate fits none of the park's plate formats"))
+    return typed
+
+
 def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
-    """The guard types the plate (unreadable or misread): decide again on it."""
-    if not normalize_plate(text):
-        raise ActionError(N_("enter the plate's letters and digits"))
+    """The guard types the plate (unreadable or misread): decide again on it. The barrier
+    is not driven by this: if the rules now allow, the guard opens."""
+    typed = check_typed_plate(text, list(park_settings().plate_formats))
     _editable(passage)
     before = passage.plate_read
-    passage.plate_read = text.strip().upper()[:20]
+    passage.plate_read = typed
     passage.plate_confirmed = True
+    passage.plate_confirmed_by_id = user.id
     _record(passage, user, "gate.plate_corrected", {"from": before, "to": passage.plate_read})
     return decide(passage)
 

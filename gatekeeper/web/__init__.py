@@ -17,9 +17,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
     init_admin(app)
-    from gatekeeper.web import errors
+    from gatekeeper.web import errors, labels
 
     errors.init_app(app)
+    labels.init_app(app)
     app.context_processor(_navigation)
 
 

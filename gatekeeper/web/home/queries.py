@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -120,16 +121,16 @@ def count_alerts() -> int:
 
 @dataclass(frozen=True)
 class DatedItem:
-    what: str
+    what: object  # a lazily translated label
     expires_on: date | None
     state: ExpiryState
 
 
 def vehicle_documents(vehicle: Vehicle, today: date, warning_days: int) -> list[DatedItem]:
     items = [
-        ("ADR certificate", vehicle.adr_certificate_expiry, vehicle.adr_approval is not None),
-        ("DG transport permit", vehicle.dg_permit_expiry, vehicle.dg_permit_number is not None),
-        ("Tank inspection", vehicle.tank_inspection_expiry, vehicle.tank_code is not None),
+        (_l("ADR certificate"), vehicle.adr_certificate_expiry, vehicle.adr_approval is not None),
+        (_l("DG transport permit"), vehicle.dg_permit_expiry, vehicle.dg_permit_number is not None),
+        (_l("Tank inspection"), vehicle.tank_inspection_expiry, vehicle.tank_code is not None),
     ]
     return [
         DatedItem(what, expires_on, expiry_state(expires_on, today, warning_days))

@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
-from gatekeeper.domain.gate import Decision
+from gatekeeper.domain.gate import Decision, GateDecision
 from gatekeeper.extensions import db
 from gatekeeper.models import Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
@@ -36,6 +36,7 @@ from gatekeeper.services import gate as gate_service
 from gatekeeper.services.captures import files_root
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
+from gatekeeper.web.labels import label
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 GUARDS = (Role.GUARD, *STAFF_ROLES)
@@ -214,10 +215,11 @@ def _back(passage: Passage) -> ResponseReturnValue:
     return redirect(url_for(".lane", code=passage.lane.code, passage=passage.id))
 
 
-def _finish(passage: Passage, done: str) -> ResponseReturnValue:
-    """Commit the action, then drive the barrier if the passage is now allowed."""
+def _finish(passage: Passage, done: str, *, may_open: bool = True) -> ResponseReturnValue:
+    """Commit the action, then drive the barrier if the passage is now allowed (and the
+    action is one that may open it)."""
     db.session.commit()
-    if gate_service.should_open(passage):
+    if may_open and gate_service.should_open(passage):
         if gate_service.open_barrier(passage, current_user):
             flash(gettext("Barrier opened for %(plate)s", plate=passage.plate_read or "?"), "ok")
         else:
@@ -227,7 +229,11 @@ def _finish(passage: Passage, done: str) -> ResponseReturnValue:
 
 
 def _act(
-    passage: Passage, action: Callable[[], T], done: Callable[[T], str]
+    passage: Passage,
+    action: Callable[[], T],
+    done: Callable[[T], str],
+    *,
+    may_open: bool = True,
 ) -> ResponseReturnValue:
     """Run a guard action: a refused one rolls back and says why; a done one is committed
     and may lift the barrier."""
@@ -237,7 +243,7 @@ def _act(
         db.session.rollback()
         flash(gettext(str(exc)), "error")
         return _back(passage)
-    return _finish(passage, done(outcome))
+    return _finish(passage, done(outcome), may_open=may_open)
 
 
 def _invalid(form: Any, passage: Passage) -> ResponseReturnValue:
@@ -274,7 +280,12 @@ def plate(passage_id: int) -> ResponseReturnValue:
     return _act(
         passage,
         lambda: gate_service.correct_plate(passage, form.plate.data, current_user),
-        lambda _: gettext("Plate corrected; the rules ran again"),
+        lambda result: (
+            gettext("Plate corrected; the rules allow: open the barrier when ready")
+            if result.decision is Decision.ALLOW
+            else gettext("Plate corrected; the rules ran again")
+        ),
+        may_open=False,  # a typed plate never lifts the boom by itself
     )
 
 
@@ -309,12 +320,16 @@ def release(passage_id: int) -> ResponseReturnValue:
     return _act(
         passage,
         lambda: gate_service.release(passage, current_user),
-        lambda result: (
-            gettext("Still no room: the vehicle keeps waiting")
-            if result.decision is Decision.HOLD
-            else gettext("Called from the holding lot")
-        ),
+        lambda result: _release_message(result),
     )
+
+
+def _release_message(result: GateDecision) -> str:
+    if result.decision is not Decision.HOLD:
+        return gettext("Called from the holding lot")
+    if any(check.code == "window" for check in result.reasons):
+        return gettext("Still early for its booking window: the vehicle keeps waiting")
+    return gettext("Still no room: the vehicle keeps waiting")
 
 
 @bp.route("/passages/<int:passage_id>/passed", methods=["POST"])
@@ -337,13 +352,25 @@ def passed(passage_id: int) -> ResponseReturnValue:
 @bp.app_template_filter("check_message")
 def check_message(check: dict[str, Any]) -> str:
     """A stored check's message in the guard's language (the rules store the English
-    template and its parameters)."""
+    template and its parameters, which may themselves be phrases, codes or lists)."""
     template = check.get("template") or check.get("message") or ""
-    params = check.get("params") or {}
     try:
-        return gettext(template, **params) if params else gettext(template)
+        return _translated({"t": template, "p": check.get("params") or {}})
     except (KeyError, ValueError, TypeError):
         return str(check.get("message", ""))
+
+
+def _translated(value: Any) -> str:
+    if isinstance(value, dict) and "t" in value:
+        template = str(value.get("t"))
+        params = {k: _translated(v) for k, v in (value.get("p") or {}).items()}
+        return gettext(template, **params) if params else gettext(template)
+    if isinstance(value, dict) and "code" in value:
+        return label(value["code"], value.get("of"))
+    if isinstance(value, list):
+        separator = "、" if _locale().startswith("zh") else ", "
+        return separator.join(_translated(item) for item in value)
+    return str(value)
 
 
 @bp.app_template_filter("localtime")

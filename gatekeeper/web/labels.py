@@ -1,0 +1,161 @@
+"""What a person reads for every stored code: enum values, statuses, alert kinds.
+
+Templates write ``{{ value | label }}`` and never ``value.value``: every code a user can see
+goes through the translation catalogue (a test walks every enum listed here and fails on a
+member without a label).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from gatekeeper.domain.expiry import ExpiryState
+from gatekeeper.domain.plates import MatchQuality
+from gatekeeper.models import (
+    AlertKind,
+    BookingStatus,
+    LaneDirection,
+    LaneKind,
+    Packaging,
+    PersonKind,
+    QualificationKind,
+    QuantityUnit,
+    ReadStatus,
+    Role,
+    Severity,
+    Standing,
+    TripDirection,
+    VehicleKind,
+    ZoneKind,
+)
+
+LABELS: dict[enum.Enum, object] = {
+    Role.ADMIN: _l("administrator"),
+    Role.MANAGER: _l("park manager"),
+    Role.DISPATCHER: _l("dispatcher"),
+    Role.GUARD: _l("gate guard"),
+    Role.CARRIER: _l("carrier"),
+    LaneDirection.IN: _l("entry"),
+    LaneDirection.OUT: _l("exit"),
+    LaneDirection.BOTH: _l("entry and exit"),
+    LaneKind.GENERAL: _l("general"),
+    LaneKind.HAZMAT: _l("hazmat"),
+    LaneKind.WASTE: _l("hazardous waste"),
+    LaneKind.PEDESTRIAN: _l("pedestrians"),
+    LaneKind.EMERGENCY: _l("emergency"),
+    ZoneKind.PRODUCTION: _l("production"),
+    ZoneKind.WAREHOUSE: _l("warehouse"),
+    ZoneKind.HOLDING: _l("hazmat parking lot"),
+    ZoneKind.PARKING: _l("parking"),
+    ZoneKind.ROAD: _l("road"),
+    ZoneKind.OFFICE: _l("offices"),
+    VehicleKind.TRACTOR: _l("tractor"),
+    VehicleKind.RIGID_TRUCK: _l("rigid truck"),
+    VehicleKind.TANKER: _l("rigid tanker"),
+    VehicleKind.BOX_TRUCK: _l("box truck"),
+    VehicleKind.VAN: _l("van"),
+    VehicleKind.CAR: _l("car"),
+    VehicleKind.TRAILER: _l("trailer"),
+    VehicleKind.SEMI_TRAILER: _l("semi-trailer"),
+    VehicleKind.TANK_TRAILER: _l("tank trailer"),
+    Standing.ACTIVE: _l("in good standing"),
+    Standing.SUSPENDED: _l("suspended"),
+    Standing.BLACKLISTED: _l("blacklisted"),
+    PersonKind.DRIVER: _l("driver"),
+    PersonKind.ESCORT: _l("escort"),
+    PersonKind.EMPLOYEE: _l("employee"),
+    PersonKind.CONTRACTOR: _l("contractor"),
+    PersonKind.VISITOR: _l("visitor"),
+    QualificationKind.ADR_DRIVER: _l("ADR driver certificate"),
+    QualificationKind.DG_DRIVER_CN: _l("dangerous-goods driver qualification"),
+    QualificationKind.ESCORT: _l("escort qualification"),
+    QualificationKind.INDUCTION: _l("safety induction"),
+    QualificationKind.INSURANCE: _l("liability insurance"),
+    QualificationKind.FORKLIFT: _l("forklift licence"),
+    BookingStatus.REQUESTED: _l("requested"),
+    BookingStatus.APPROVED: _l("approved"),
+    BookingStatus.ARRIVED: _l("arrived"),
+    BookingStatus.INSIDE: _l("inside"),
+    BookingStatus.COMPLETED: _l("completed"),
+    BookingStatus.CANCELLED: _l("cancelled"),
+    BookingStatus.NO_SHOW: _l("no-show"),
+    TripDirection.DELIVERY: _l("delivery"),
+    TripDirection.COLLECTION: _l("pickup"),
+    Packaging.TANK: _l("tank"),
+    Packaging.BULK: _l("bulk"),
+    Packaging.PACKAGES: _l("packages"),
+    QuantityUnit.KG: _l("kg"),
+    QuantityUnit.L: _l("L"),
+    ReadStatus.PENDING: _l("reading"),
+    ReadStatus.DONE: _l("read"),
+    ReadStatus.FAILED: _l("reading failed"),
+    ReadStatus.NOT_NEEDED: _l("read by the camera"),
+    MatchQuality.EXACT: _l("exact"),
+    MatchQuality.CONFUSABLE: _l("OCR look-alike"),
+    MatchQuality.PARTIAL: _l("partial"),
+    MatchQuality.NONE: _l("none"),
+    AlertKind.DOCUMENT_EXPIRING: _l("document expiring"),
+    AlertKind.DOCUMENT_EXPIRED: _l("document expired"),
+    AlertKind.OVERSTAY: _l("overstay"),
+    AlertKind.ROUTE_DEVIATION: _l("route deviation"),
+    AlertKind.EMERGENCY_LANE: _l("emergency lane used"),
+    AlertKind.GATE: _l("gate"),
+    Severity.INFO: _l("information"),
+    Severity.WARNING: _l("warning"),
+    Severity.CRITICAL: _l("critical"),
+    ExpiryState.VALID: _l("valid"),
+    ExpiryState.EXPIRING: _l("expiring"),
+    ExpiryState.EXPIRED: _l("expired"),
+    ExpiryState.MISSING: _l("missing"),
+}
+
+LABELLED_ENUMS: tuple[type[enum.Enum], ...] = (
+    Role,
+    LaneDirection,
+    LaneKind,
+    ZoneKind,
+    VehicleKind,
+    Standing,
+    PersonKind,
+    QualificationKind,
+    BookingStatus,
+    TripDirection,
+    Packaging,
+    QuantityUnit,
+    ReadStatus,
+    MatchQuality,
+    AlertKind,
+    Severity,
+    ExpiryState,
+)
+
+
+# Codes stored as plain strings (in JSON, or as text columns), by the enum they come from.
+_STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
+    "match": MatchQuality,
+    "standing": Standing,
+    "booking_status": BookingStatus,
+}
+
+
+def label(value: object, of: str | None = None) -> str:
+    """The user's word for a code: ``{{ lane.kind | label }}``, or for a code stored as
+    text, ``{{ passage.match_quality | label("match") }}``."""
+    if value is None:
+        return "—"
+    if of is not None and isinstance(value, str):
+        try:
+            value = _STORED_AS_TEXT[of](value)
+        except ValueError:
+            return value
+    if isinstance(value, enum.Enum):
+        found = LABELS.get(value)
+        return str(found) if found is not None else str(value.value)
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(label, "label")

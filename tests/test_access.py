@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from gatekeeper.access import rule_for
 from gatekeeper.models import Role
@@ -20,7 +20,12 @@ def _sample_url(rule: Rule) -> str:
     values: dict[str, Any] = {}
     for argument in rule.arguments:
         converter = rule._converters[argument]
-        values[argument] = 1 if isinstance(converter, IntegerConverter) else "x"
+        if isinstance(converter, IntegerConverter):
+            values[argument] = 1
+        elif isinstance(converter, AnyConverter):
+            values[argument] = sorted(converter.items)[0]
+        else:
+            values[argument] = "x"
     return rule.build(values, append_unknown=False)[1]
 
 

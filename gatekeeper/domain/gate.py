@@ -22,13 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gatekeeper.domain.messages import N_, Code, Phrase, english, phrase, serial
 from gatekeeper.domain.plates import MatchQuality, compare_plates
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation (extracted by pybabel) without translating it:
-    the kiosk translates it in the guard's language."""
-    return message
 
 
 class Decision(enum.StrEnum):
@@ -56,56 +51,6 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Phrase:
-    """A piece of a message with its own translatable template (``N_``): rule messages
-    are built of phrases, never of English text, so that every word can be translated."""
-
-    template: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def english(self) -> str:
-        return _english(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"t": self.template, "p": {k: _serial(v) for k, v in self.params.items()}}
-
-
-def phrase(template: str, **params: Any) -> Phrase:
-    return Phrase(template, params)
-
-
-@dataclass(frozen=True)
-class Code:
-    """A stored code (a vehicle's standing, a booking's status, a match quality) shown in
-    a message as the user's word for it; ``of`` names the list the code comes from."""
-
-    value: str
-    of: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.value, "of": self.of}
-
-
-def _english(value: Any) -> str:
-    if isinstance(value, Phrase):
-        params = {k: _english(v) for k, v in value.params.items()}
-        return value.template % params if params else value.template
-    if isinstance(value, Code):
-        return value.value
-    if isinstance(value, tuple | list):
-        return ", ".join(_english(v) for v in value)
-    return str(value)
-
-
-def _serial(value: Any) -> Any:
-    if isinstance(value, Phrase | Code):
-        return value.to_dict()
-    if isinstance(value, tuple | list):
-        return [_serial(v) for v in value]
-    return value
-
-
-@dataclass(frozen=True)
 class Check:
     code: str
     outcome: Outcome
@@ -117,7 +62,7 @@ class Check:
 
     @property
     def message(self) -> str:
-        return _english(Phrase(self.template, self.params))
+        return english(Phrase(self.template, self.params))
 
     @property
     def failed(self) -> bool:
@@ -130,7 +75,7 @@ class Check:
             "effect": self.effect.value if self.effect else None,
             "message": self.message,
             "template": self.template,
-            "params": {k: _serial(v) for k, v in self.params.items()},
+            "params": {k: serial(v) for k, v in self.params.items()},
             "evidence": dict(self.evidence),
         }
 
@@ -1205,7 +1150,7 @@ def _rule_route(c: _Context) -> Check:
             "route",
             Decision.REVIEW,
             N_("Planned route not allowed: %(problems)s"),
-            problems=tuple({_english(p): p for p in sorted(problems, key=_english)}.values()),
+            problems=tuple({english(p): p for p in sorted(problems, key=english)}.values()),
         )
     return _pass("route", N_("Planned route allowed for this cargo"))
 

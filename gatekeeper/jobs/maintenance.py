@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from gatekeeper.domain.expiry import ExpiryState, expiry_state
+from gatekeeper.domain.messages import N_, Code, Phrase, phrase
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import (
@@ -29,9 +30,9 @@ from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 
 _VEHICLE_DOCUMENTS = {
-    "adr_certificate_expiry": "ADR certificate of approval",
-    "dg_permit_expiry": "dangerous-goods transport permit",
-    "tank_inspection_expiry": "tank inspection",
+    "adr_certificate_expiry": N_("ADR certificate of approval"),
+    "dg_permit_expiry": N_("dangerous-goods transport permit"),
+    "tank_inspection_expiry": N_("tank inspection"),
 }
 
 
@@ -39,7 +40,7 @@ _VEHICLE_DOCUMENTS = {
 class AlertDraft:
     kind: AlertKind
     severity: Severity
-    message: str
+    text: Phrase
     dedup_key: str
     vehicle_id: int | None = None
     person_id: int | None = None
@@ -54,26 +55,38 @@ def _raise_new(drafts: Iterable[AlertDraft]) -> int:
     known = set(db.session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(pending))))
     fresh = [draft for key, draft in pending.items() if key not in known]
     for draft in fresh:
-        db.session.add(Alert(**draft.__dict__))
+        values = {k: v for k, v in draft.__dict__.items() if k != "text"}
+        db.session.add(Alert.draft(draft.text, **values))
     db.session.commit()
     return len(fresh)
 
 
 def _expiry_draft(
-    what: str, subject: str, expires_on: date | None, state: ExpiryState, key: str
+    what: Phrase | Code, subject: str, expires_on: date | None, state: ExpiryState, key: str
 ) -> AlertDraft | None:
+    day = expires_on.isoformat() if expires_on else "?"
     if state is ExpiryState.EXPIRED:
         return AlertDraft(
             AlertKind.DOCUMENT_EXPIRED,
             Severity.CRITICAL,
-            f"{what} of {subject} expired on {expires_on}",
+            phrase(
+                N_("%(document)s of %(subject)s expired on %(day)s"),
+                document=what,
+                subject=subject,
+                day=day,
+            ),
             f"expired:{key}:{expires_on}",
         )
     if state is ExpiryState.EXPIRING:
         return AlertDraft(
             AlertKind.DOCUMENT_EXPIRING,
             Severity.WARNING,
-            f"{what} of {subject} expires on {expires_on}",
+            phrase(
+                N_("%(document)s of %(subject)s expires on %(day)s"),
+                document=what,
+                subject=subject,
+                day=day,
+            ),
             f"expiring:{key}:{expires_on}",
         )
     return None
@@ -87,7 +100,9 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
             if expires_on is None:
                 continue
             state = expiry_state(expires_on, today, warning_days)
-            draft = _expiry_draft(what, vehicle.plate, expires_on, state, f"v{vehicle.id}:{column}")
+            draft = _expiry_draft(
+                phrase(what), vehicle.plate, expires_on, state, f"v{vehicle.id}:{column}"
+            )
             if draft:
                 yield AlertDraft(**{**draft.__dict__, "vehicle_id": vehicle.id})
     qualifications = db.session.scalars(
@@ -95,7 +110,7 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
     )
     for qual in qualifications:
         state = expiry_state(qual.expires_on, today, warning_days)
-        what = f"{qual.kind.value} certificate"
+        what = Code(qual.kind.value, "qualification")
         draft = _expiry_draft(what, qual.person.full_name, qual.expires_on, state, f"q{qual.id}")
         if draft:
             yield AlertDraft(**{**draft.__dict__, "person_id": qual.person_id})
@@ -121,7 +136,12 @@ def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]
         yield AlertDraft(
             AlertKind.OVERSTAY,
             Severity.WARNING,
-            f"{subject} has been inside for {hours:.1f} h (maximum {max_stay})",
+            phrase(
+                N_("%(subject)s has been inside for %(hours)s h (maximum %(limit)s h)"),
+                subject=subject,
+                hours=f"{hours:.1f}",
+                limit=f"{max_stay.total_seconds() / 3600:g}",
+            ),
             f"overstay:{presence.kind.value}:{vehicle_id or person_id}:"
             f"{presence.entered_at.isoformat()}",
             vehicle_id=vehicle_id,
@@ -162,8 +182,12 @@ def _deviation_drafts(now: datetime) -> Iterator[AlertDraft]:
                 yield AlertDraft(
                     AlertKind.ROUTE_DEVIATION,
                     Severity.CRITICAL,
-                    f"{presence.vehicle.plate if presence.vehicle else '?'} not seen at "
-                    f"{stop.node.code} within {stop.due_within_minutes} min of entry",
+                    phrase(
+                        N_("%(plate)s not seen at %(checkpoint)s within %(minutes)s min of entry"),
+                        plate=presence.label,
+                        checkpoint=stop.node.code,
+                        minutes=stop.due_within_minutes,
+                    ),
                     f"late:{booking.id}:{stop.id}:{presence.entered_at.isoformat()}",
                     vehicle_id=presence.vehicle_id,
                     booking_id=booking.id,

@@ -42,6 +42,7 @@ from gatekeeper.models.park import (
 from gatekeeper.models.passage import (
     Alert,
     AlertKind,
+    AlertStatus,
     Decision,
     Passage,
     PassageDirection,
@@ -57,6 +58,7 @@ __all__ = [
     "AdrApproval",
     "Alert",
     "AlertKind",
+    "AlertStatus",
     "AuditEntry",
     "Booking",
     "BookingStatus",

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gatekeeper.domain.gate import Decision
+from gatekeeper.domain.messages import Phrase
 from gatekeeper.extensions import db
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
@@ -208,13 +209,28 @@ class Severity(enum.StrEnum):
     CRITICAL = "critical"
 
 
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # someone is on it
+    RESOLVED = "resolved"  # handled, with a comment saying how
+
+
 class Alert(db.Model):
+    """Something a manager must see and handle: open, acknowledged, resolved (by whom,
+    when, with a comment). The message is kept as English text and as its translatable
+    template and parameters (see domain.messages)."""
+
     __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind, 24), index=True)
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, 8))
     message: Mapped[str] = mapped_column(String(500))
+    template: Mapped[str | None] = mapped_column(String(200))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[AlertStatus] = mapped_column(
+        str_enum(AlertStatus, 12), default=AlertStatus.OPEN, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Periodic checks raise each alert once: the key names what it is about.
     dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -224,3 +240,15 @@ class Alert(db.Model):
     passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledge_comment: Mapped[str | None] = mapped_column(String(500))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(500))
+
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @classmethod
+    def draft(cls, text: Phrase, **values: Any) -> Alert:
+        """An alert whose message is a translatable phrase."""
+        return cls(message=text.english()[:500], **text.to_dict_columns(), **values)

@@ -22,7 +22,8 @@ from sqlalchemy import func, or_, select, update
 from camera_adapters.anpr_push import PLATE
 from gatekeeper.barriers import BarrierConfigError, barrier_for
 from gatekeeper.domain import gate as rules
-from gatekeeper.domain.gate import N_, Decision, GateDecision
+from gatekeeper.domain.gate import Decision, GateDecision
+from gatekeeper.domain.messages import N_, Phrase, phrase
 from gatekeeper.domain.plates import normalize_plate, plate_skeleton
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -523,7 +524,11 @@ def _apply(passage: Passage, decision: Decision, evaluation: Evaluation, now: da
         _alert(
             AlertKind.EMERGENCY_LANE,
             Severity.CRITICAL,
-            f"Emergency lane {passage.lane.code} used (passage {passage.id})",
+            phrase(
+                N_("Emergency lane %(lane)s used (passage %(passage)s)"),
+                lane=passage.lane.code,
+                passage=passage.id,
+            ),
             f"emergency:{passage.id}",
             passage,
         )
@@ -635,7 +640,11 @@ def _prepare_exit(passage: Passage, evaluation: Evaluation) -> None:
         _alert(
             AlertKind.OVERSTAY,
             Severity.WARNING,
-            f"{match.vehicle.plate} left after an overstay: {stay[0].message}",
+            phrase(
+                N_("%(plate)s left after an overstay: %(stay)s"),
+                plate=match.vehicle.plate,
+                stay=Phrase(stay[0].template, stay[0].params),
+            ),
             f"overstay-exit:{passage.id}",
             passage,
         )
@@ -683,13 +692,13 @@ def _close_visit(passage: Passage) -> None:
         db.session.delete(row)
 
 
-def _alert(kind: AlertKind, severity: Severity, message: str, key: str, passage: Passage) -> None:
+def _alert(kind: AlertKind, severity: Severity, text: Phrase, key: str, passage: Passage) -> None:
     if db.session.scalar(select(Alert).where(Alert.dedup_key == key)) is None:
         db.session.add(
-            Alert(
+            Alert.draft(
+                text,
                 kind=kind,
                 severity=severity,
-                message=message[:500],
                 dedup_key=key,
                 passage_id=passage.id,
                 vehicle_id=passage.vehicle_id,

@@ -8,14 +8,17 @@ member without a label).
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from flask import Flask
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from gatekeeper.domain.expiry import ExpiryState
 from gatekeeper.domain.plates import MatchQuality
 from gatekeeper.models import (
     AlertKind,
+    AlertStatus,
     BookingStatus,
     LaneDirection,
     LaneKind,
@@ -103,6 +106,9 @@ LABELS: dict[enum.Enum, object] = {
     AlertKind.ROUTE_DEVIATION: _l("route deviation"),
     AlertKind.EMERGENCY_LANE: _l("emergency lane used"),
     AlertKind.GATE: _l("gate"),
+    AlertStatus.OPEN: _l("awaiting handling"),
+    AlertStatus.ACKNOWLEDGED: _l("acknowledged"),
+    AlertStatus.RESOLVED: _l("resolved"),
     Severity.INFO: _l("information"),
     Severity.WARNING: _l("warning"),
     Severity.CRITICAL: _l("critical"),
@@ -128,6 +134,7 @@ LABELLED_ENUMS: tuple[type[enum.Enum], ...] = (
     ReadStatus,
     MatchQuality,
     AlertKind,
+    AlertStatus,
     Severity,
     ExpiryState,
 )
@@ -138,6 +145,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "match": MatchQuality,
     "standing": Standing,
     "booking_status": BookingStatus,
+    "qualification": QualificationKind,
 }
 
 
@@ -157,5 +165,31 @@ def label(value: object, of: str | None = None) -> str:
     return str(value)
 
 
+def translated(value: Any) -> str:
+    """A stored message (see domain.messages: ``{"t": template, "p": params}``, whose
+    params may be phrases, codes or lists) in the reader's language."""
+    if isinstance(value, dict) and "t" in value:
+        template = str(value.get("t"))
+        params = {k: translated(v) for k, v in (value.get("p") or {}).items()}
+        return gettext(template, **params) if params else gettext(template)
+    if isinstance(value, dict) and "code" in value:
+        return label(value["code"], value.get("of"))
+    if isinstance(value, list):
+        separator = "、" if str(get_locale()).startswith("zh") else ", "
+        return separator.join(translated(item) for item in value)
+    return str(value)
+
+
+def alert_message(alert: Any) -> str:
+    """An alert's message in the reader's language (older alerts: their English text)."""
+    if not alert.template:
+        return str(alert.message)
+    try:
+        return translated({"t": alert.template, "p": alert.params or {}})
+    except (KeyError, ValueError, TypeError):
+        return str(alert.message)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
+    app.add_template_filter(alert_message, "alert_message")

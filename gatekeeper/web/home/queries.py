@@ -8,19 +8,22 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.expiry import ExpiryState, expiry_state
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
+    AlertKind,
+    AlertStatus,
     Booking,
     BookingStatus,
     Gate,
     Person,
     Presence,
     PresenceKind,
+    Severity,
     Vehicle,
     Zone,
 )
@@ -102,20 +105,30 @@ def inside_now() -> list[Presence]:
     )
 
 
-def open_alerts(limit: int = 50) -> list[Alert]:
-    return list(
-        db.session.scalars(
-            select(Alert)
-            .where(Alert.acknowledged_at.is_(None))
-            .order_by(Alert.created_at.desc())
-            .limit(limit)
-        )
+SEVERITY_ORDER = case(
+    (Alert.severity == Severity.CRITICAL, 0), (Alert.severity == Severity.WARNING, 1), else_=2
+)
+
+
+def alerts_query(kind: AlertKind | None, status: AlertStatus | None) -> Any:
+    """Alerts, the most severe first, then the newest; filtered by kind and status
+    (``None``: open and acknowledged, i.e. not yet resolved)."""
+    query = select(Alert).options(
+        selectinload(Alert.acknowledged_by), selectinload(Alert.resolved_by)
     )
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
+    if status is None:
+        query = query.where(Alert.status != AlertStatus.RESOLVED)
+    else:
+        query = query.where(Alert.status == status)
+    return query.order_by(SEVERITY_ORDER, Alert.created_at.desc(), Alert.id.desc())
 
 
 def count_alerts() -> int:
     return (
-        db.session.scalar(select(func.count(Alert.id)).where(Alert.acknowledged_at.is_(None))) or 0
+        db.session.scalar(select(func.count(Alert.id)).where(Alert.status != AlertStatus.RESOLVED))
+        or 0
     )
 
 

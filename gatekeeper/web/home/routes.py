@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+import enum
+from typing import TypeVar
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -11,10 +15,12 @@ from gatekeeper import jobs
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import Role
+from gatekeeper.models import AlertKind, AlertStatus, Role
+from gatekeeper.services import alerts as alert_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web.home import queries
+from gatekeeper.web.home.forms import AlertActionForm
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -55,7 +61,61 @@ def occupancy() -> ResponseReturnValue:
 @bp.route("/manage/alerts")
 @roles_required(*STAFF_ROLES)
 def alerts() -> ResponseReturnValue:
-    return render_template("home/alerts.html", alerts=queries.open_alerts())
+    """Alerts to handle, the most severe first; filter by kind and status; paged."""
+    kind = _member(AlertKind, request.args.get("kind"))
+    status = _member(AlertStatus, request.args.get("status"))
+    page = db.paginate(
+        queries.alerts_query(kind, status), per_page=ALERTS_PER_PAGE, error_out=False
+    )
+    return render_template(
+        "home/alerts.html",
+        page=page,
+        kind=kind,
+        status=status,
+        kinds=list(AlertKind),
+        statuses=list(AlertStatus),
+        form=AlertActionForm(),
+    )
+
+
+ALERTS_PER_PAGE = 25
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _member(kind: type[E], value: str | None) -> E | None:
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/manage/alerts/<int:alert_id>/<any(acknowledge, resolve):step>", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def alert_step(alert_id: int, step: str) -> ResponseReturnValue:
+    form = AlertActionForm()
+    back = redirect(request.form.get("next") or url_for(".alerts"))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"#{alert_id}: {error}", "error")
+        return back
+    act = alert_service.acknowledge if step == "acknowledge" else alert_service.resolve
+    try:
+        act(alert_id, current_user, form.comment.data)
+    except LookupError:
+        abort(404)
+    except alert_service.AlertActionError as exc:
+        db.session.rollback()
+        flash(f"#{alert_id}: {gettext(str(exc))}", "error")
+        return back
+    db.session.commit()
+    flash(
+        gettext("Alert #%(id)s acknowledged", id=alert_id)
+        if step == "acknowledge"
+        else gettext("Alert #%(id)s resolved", id=alert_id),
+        "ok",
+    )
+    return back
 
 
 @bp.route("/carrier/fleet")

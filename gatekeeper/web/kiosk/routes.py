@@ -36,7 +36,7 @@ from gatekeeper.services import gate as gate_service
 from gatekeeper.services.captures import files_root
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
-from gatekeeper.web.labels import label
+from gatekeeper.web.labels import translated
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 GUARDS = (Role.GUARD, *STAFF_ROLES)
@@ -355,22 +355,9 @@ def check_message(check: dict[str, Any]) -> str:
     template and its parameters, which may themselves be phrases, codes or lists)."""
     template = check.get("template") or check.get("message") or ""
     try:
-        return _translated({"t": template, "p": check.get("params") or {}})
+        return translated({"t": template, "p": check.get("params") or {}})
     except (KeyError, ValueError, TypeError):
         return str(check.get("message", ""))
-
-
-def _translated(value: Any) -> str:
-    if isinstance(value, dict) and "t" in value:
-        template = str(value.get("t"))
-        params = {k: _translated(v) for k, v in (value.get("p") or {}).items()}
-        return gettext(template, **params) if params else gettext(template)
-    if isinstance(value, dict) and "code" in value:
-        return label(value["code"], value.get("of"))
-    if isinstance(value, list):
-        separator = "、" if _locale().startswith("zh") else ", "
-        return separator.join(_translated(item) for item in value)
-    return str(value)
 
 
 @bp.app_template_filter("localtime")

@@ -171,6 +171,8 @@ def _may_write() -> bool:
 
 
 def _select_locale() -> str | None:
+    if not has_request_context():  # commands, jobs, start-up: the default language
+        return None
     if current_user and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
         return str(current_user.locale)
     return request.accept_languages.best_match(SUPPORTED_LOCALES)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from gatekeeper.models import AuditEntry, Role, Station, User, Zone
 from tests.conftest import csrf_token_from
-from tests.factories import make_carrier, make_lane
+from tests.factories import make_carrier, make_lane, make_station, make_user, make_vehicle
 
 
 def _form_post(client: Any, url: str, data: dict[str, Any]) -> Any:
@@ -114,3 +114,89 @@ def test_audit_log_is_read_only_in_the_admin(as_role: Any) -> None:
     admin = as_role(Role.ADMIN)
     assert admin.get("/admin/admin_audit_entry/new/").status_code in (302, 404)
     assert admin.get("/admin/admin_audit_verify/").status_code == 200
+
+
+def test_an_admin_edit_records_what_changed_from_what(as_role: Any, session: Any) -> None:
+    from gatekeeper.models import Vehicle
+
+    vehicle = make_vehicle(plate="1-EDT-001")
+    session.commit()
+    admin = as_role(Role.ADMIN)
+    url = f"/admin/admin_vehicle/edit/?id={vehicle.id}"
+    page = admin.get(url).text
+    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    form = {k: v for k, v in fields.items() if k not in ("csrf_token",)}
+    form.update(
+        {
+            "plate": "1-EDT-001",
+            "country": vehicle.country,
+            "kind": vehicle.kind.value,
+            "standing": "blacklisted",
+            "standing_reason": "repeated illegal parking",
+            "carrier": str(vehicle.carrier_id),
+        }
+    )
+    _form_post(admin, url, form)
+    session.expire_all()
+    assert session.get(Vehicle, vehicle.id).standing.value == "blacklisted"
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "admin.update"))
+    details = entry.details_dict
+    assert details["changes"]["standing"] == ["active", "blacklisted"]
+    assert "standing" in details["fields"] and "plate" not in details["fields"]
+
+
+def test_a_password_change_is_audited_without_the_hash(as_role: Any, session: Any) -> None:
+    user = make_user(Role.GUARD)
+    session.commit()
+    old_hash = user.password_hash
+    admin = as_role(Role.ADMIN)
+    url = f"/admin/admin_user_account/edit/?id={user.id}"
+    _form_post(
+        admin,
+        url,
+        {
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": "guard",
+            "active": "y",
+            "password": "a brand new password",
+        },
+    )
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "admin.update"))
+    assert entry.details_dict["changes"]["password_hash"] == ["(changed)", "(changed)"]
+    assert old_hash not in entry.details and "$argon2" not in entry.details
+
+
+def test_hashes_are_never_shown(as_role: Any, session: Any) -> None:
+    user = make_user(Role.GUARD)
+    lane = make_lane()
+    station, _token = make_station(lane)
+    session.commit()
+    admin = as_role(Role.ADMIN)
+    pages = [
+        admin.get(f"/admin/admin_user_account/details/?id={user.id}").text,
+        admin.get("/admin/admin_user_account/").text,
+        admin.get(f"/admin/admin_station/details/?id={station.id}").text,
+        admin.get("/admin/admin_station/").text,
+    ]
+    for page in pages:
+        assert user.password_hash not in page and "$argon2" not in page
+        assert station.token_hash not in page
+
+
+def test_the_passage_list_is_readable_filterable_and_exported(
+    as_role: Any, client: Any, demo: Any
+) -> None:
+    body = demo.post_event(client, "G1-IN", event_id="adm-1", plate="ZZ-999-ZZ").json
+    admin = as_role(Role.ADMIN)
+    page = admin.get("/admin/admin_passage/").text
+    assert "ZZ-999-ZZ" in page and "guard decides" in page
+    assert '"checks"' not in page and "{&#34;" not in page  # no raw JSON
+    found = admin.get("/admin/admin_passage/?search=ZZ-999").text
+    assert "ZZ-999-ZZ" in found
+    details = admin.get(f"/admin/admin_passage/details/?id={body['id']}").text
+    assert "is not a registered vehicle" in details
+    export = admin.get("/admin/admin_passage/export/csv/")
+    assert export.status_code == 200 and "text/csv" in export.headers["Content-Type"]
+    rows = export.get_data(as_text=True).splitlines()
+    assert "Plate read" in rows[0] and any("ZZ-999-ZZ" in row for row in rows[1:])

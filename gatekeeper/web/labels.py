@@ -15,14 +15,18 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from gatekeeper.domain.expiry import ExpiryState
+from gatekeeper.domain.gate import Outcome
 from gatekeeper.domain.plates import MatchQuality
 from gatekeeper.models import (
     AlertKind,
     AlertStatus,
     BookingStatus,
+    Decision,
     LaneDirection,
     LaneKind,
+    NodeKind,
     Packaging,
+    PassageDirection,
     PersonKind,
     QualificationKind,
     QuantityUnit,
@@ -44,6 +48,16 @@ LABELS: dict[enum.Enum, object] = {
     LaneDirection.IN: _l("entry"),
     LaneDirection.OUT: _l("exit"),
     LaneDirection.BOTH: _l("entry and exit"),
+    PassageDirection.IN: _l("entry"),
+    PassageDirection.OUT: _l("exit"),
+    Decision.ALLOW: _l("allowed"),
+    Decision.DENY: _l("refused"),
+    Decision.HOLD: _l("sent to the holding lot"),
+    Decision.REVIEW: _l("guard decides"),
+    NodeKind.GATE: _l("gate"),
+    NodeKind.CHECKPOINT: _l("checkpoint"),
+    NodeKind.DOCK: _l("dock"),
+    NodeKind.JUNCTION: _l("junction"),
     LaneKind.GENERAL: _l("general"),
     LaneKind.HAZMAT: _l("hazmat"),
     LaneKind.WASTE: _l("hazardous waste"),
@@ -112,6 +126,10 @@ LABELS: dict[enum.Enum, object] = {
     Severity.INFO: _l("information"),
     Severity.WARNING: _l("warning"),
     Severity.CRITICAL: _l("critical"),
+    Outcome.PASS: _l("pass"),
+    Outcome.FAIL: _l("fail"),
+    Outcome.WARN: _l("note"),
+    Outcome.NOT_APPLICABLE: _l("n/a"),
     ExpiryState.VALID: _l("valid"),
     ExpiryState.EXPIRING: _l("expiring"),
     ExpiryState.EXPIRED: _l("expired"),
@@ -120,6 +138,9 @@ LABELS: dict[enum.Enum, object] = {
 
 LABELLED_ENUMS: tuple[type[enum.Enum], ...] = (
     Role,
+    PassageDirection,
+    Decision,
+    NodeKind,
     LaneDirection,
     LaneKind,
     ZoneKind,
@@ -137,6 +158,7 @@ LABELLED_ENUMS: tuple[type[enum.Enum], ...] = (
     AlertStatus,
     Severity,
     ExpiryState,
+    Outcome,
 )
 
 
@@ -146,6 +168,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "standing": Standing,
     "booking_status": BookingStatus,
     "qualification": QualificationKind,
+    "outcome": Outcome,
 }
 
 

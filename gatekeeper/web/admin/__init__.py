@@ -6,15 +6,19 @@ and by ``is_accessible``. Every change is written to the audit log in the same t
 
 from __future__ import annotations
 
+import enum
+from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, flash, redirect, url_for
+from flask import Flask, flash, g, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter
 from flask_admin.form import BaseForm
 from flask_admin.menu import MenuLink
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +32,10 @@ from gatekeeper import models as m
 from gatekeeper.access import protect_blueprint
 from gatekeeper.extensions import db
 from gatekeeper.services import audit
+from gatekeeper.services.clock import format_moment
+from gatekeeper.web.admin.labels import COLUMN_LABELS
+from gatekeeper.web.kiosk.routes import check_message
+from gatekeeper.web.labels import label
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -46,23 +54,92 @@ class HomeView(_AdminOnly, AdminIndexView):
     pass
 
 
+# Never shown, exported or written to the audit log as values.
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "session_epoch"})
+# Internal columns a person has no use for.
+INTERNAL_COLUMNS = frozenset({"plate_skeleton", "plate_normalized", "template", "params"})
+
+
+def _shown(value: Any, name: str) -> Any:
+    if name in SECRET_COLUMNS:
+        return "(changed)"
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _changed(before: dict[str, Any], name: str, value: Any, is_created: bool) -> bool:
+    if is_created:
+        return value is not None
+    return bool(before.get(name) != value)
+
+
+def _enum_label(_view: Any, value: enum.Enum, _name: str) -> str:
+    return label(value)
+
+
+def _moment(_view: Any, value: datetime, _name: str) -> str:
+    return format_moment(value)
+
+
 class AuditedModelView(_AdminOnly, ModelView):
-    """Admin CRUD that records who changed what (field names, never values)."""
+    """Admin CRUD that records who changed what: each changed column with its old and new
+    value (secrets as "(changed)"), taken before the form writes to the model."""
 
     form_base_class = AdminForm
     page_size = 50
     can_view_details = True
+    column_labels = COLUMN_LABELS
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        enum.Enum: _enum_label,
+        datetime: _moment,
+    }
+    column_type_formatters_detail = column_type_formatters
+
+    def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
+        hidden = sorted((SECRET_COLUMNS | INTERNAL_COLUMNS) & set(inspect(model).attrs.keys()))
+        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), *hidden]
+        self.column_export_exclude_list = [*(self.column_export_exclude_list or ()), *hidden]
+        if self.column_list is None:
+            self.column_exclude_list = [*(self.column_exclude_list or ()), *hidden]
+        self.form_excluded_columns = [*(self.form_excluded_columns or ()), *hidden]
+        super().__init__(model, *args, **kwargs)
 
     def _entity(self, model: Any) -> tuple[str, str]:
         identity = inspect(model).identity
         return model.__tablename__, ",".join(str(part) for part in identity or ())
 
+    @staticmethod
+    def _columns(model: Any) -> dict[str, Any]:
+        return {attr.key: getattr(model, attr.key) for attr in inspect(model).mapper.column_attrs}
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        g.admin_before = self._columns(model)  # before the form writes to it
+        return bool(super().update_model(form, model))
+
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        before = {} if is_created else g.pop("admin_before", {})
+        after = self._columns(model)
+        changes = {
+            name: [_shown(before.get(name), name), _shown(value, name)]
+            for name, value in after.items()
+            if name not in INTERNAL_COLUMNS and _changed(before, name, value, is_created)
+        }
         db.session.flush()
-        changed = sorted(attr.key for attr in inspect(model).attrs if attr.history.has_changes())
         table, key = self._entity(model)
         action_name = "admin.create" if is_created else "admin.update"
-        audit.record(action_name, entity_type=table, entity_id=key, details={"fields": changed})
+        audit.record(
+            action_name,
+            entity_type=table,
+            entity_id=key,
+            details={"fields": sorted(changes), "changes": changes},
+        )
 
     def on_model_delete(self, model: Any) -> None:
         table, key = self._entity(model)
@@ -75,6 +152,61 @@ class ReadOnlyView(AuditedModelView):
     can_create = False
     can_edit = False
     can_delete = False
+
+
+class PassageView(ReadOnlyView):
+    """Every gate passage, readable: no raw JSON, filters, search, CSV export."""
+
+    can_export = True
+    export_types = ["csv"]
+    column_default_sort = ("occurred_at", True)
+    column_list = (
+        "occurred_at",
+        "lane",
+        "direction",
+        "plate_read",
+        "vehicle",
+        "booking",
+        "decision",
+        "system_decision",
+        "operator",
+        "override_reason",
+        "barrier_opened_at",
+    )
+    column_export_list = (*column_list, "hin_read", "un_read", "reasons")
+    column_details_list = (
+        *column_list,
+        "trailer",
+        "plate_confidence",
+        "hin_read",
+        "un_read",
+        "hazard_confidence",
+        "match_quality",
+        "read_status",
+        "read_error",
+        "persons_count",
+        "released_at",
+        "reasons",
+        "checks",
+    )
+    column_filters = (
+        DateTimeBetweenFilter(m.Passage.occurred_at, _l("Occurred at")),
+        "decision",
+        "direction",
+        "plate_read",
+        "lane.code",
+    )
+    column_searchable_list = ("plate_read", "idempotency_key", "override_reason")
+    column_formatters = {
+        "reasons": lambda _v, _c, model, _n: "; ".join(check_message(r) for r in model.reasons),
+        "checks": lambda _v, _c, model, _n: "; ".join(
+            f"{label(c.get('outcome'), 'outcome')}: {check_message(c)}" for c in model.checks
+        ),
+        "match_quality": lambda _v, _c, model, _n: label(model.match_quality, "match"),
+    }
+    column_formatters_export = {
+        "reasons": lambda _v, _c, model, _n: "; ".join(r.get("message", "") for r in model.reasons)
+    }
 
 
 class UserView(AuditedModelView):
@@ -188,44 +320,48 @@ class AuditVerifyView(_AdminOnly, BaseView):
         return self.render("admin/audit_verify.html", result=audit.verify_chain())
 
 
-_MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], str], ...] = (
-    (AuditedModelView, m.Park, "Park"),
-    (AuditedModelView, m.Zone, "Park"),
-    (AuditedModelView, m.Gate, "Park"),
-    (AuditedModelView, m.Lane, "Park"),
-    (AuditedModelView, m.Checkpoint, "Park"),
-    (AuditedModelView, m.Dock, "Park"),
-    (AuditedModelView, m.RoadNode, "Park"),
-    (AuditedModelView, m.RoadEdge, "Park"),
-    (AuditedModelView, m.Company, "Organisations"),
-    (AuditedModelView, m.Carrier, "Organisations"),
-    (UserView, m.User, "Access"),
-    (StationView, m.Station, "Access"),
-    (VehicleView, m.Vehicle, "Fleet and people"),
-    (PersonView, m.Person, "Fleet and people"),
-    (BookingView, m.Booking, "Bookings"),
-    (ReadOnlyView, m.Passage, "Records"),
-    (ReadOnlyView, m.Alert, "Records"),
-    (AuditLogView, m.AuditEntry, "Records"),
-    (ReadOnlyView, m.DangerousGood, "Reference"),
+PARK, ORGANISATIONS, ACCESS = _l("Park"), _l("Organisations"), _l("Access")
+FLEET, BOOKINGS, RECORDS = _l("Fleet and people"), _l("Bookings"), _l("Records")
+_MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], Any, Any], ...] = (
+    (AuditedModelView, m.Park, _l("Park settings"), PARK),
+    (AuditedModelView, m.Zone, _l("Zones"), PARK),
+    (AuditedModelView, m.Gate, _l("Gates"), PARK),
+    (AuditedModelView, m.Lane, _l("Lanes"), PARK),
+    (AuditedModelView, m.Checkpoint, _l("Checkpoints"), PARK),
+    (AuditedModelView, m.Dock, _l("Docks"), PARK),
+    (AuditedModelView, m.RoadNode, _l("Road nodes"), PARK),
+    (AuditedModelView, m.RoadEdge, _l("Road edges"), PARK),
+    (AuditedModelView, m.Company, _l("Companies"), ORGANISATIONS),
+    (AuditedModelView, m.Carrier, _l("Carriers"), ORGANISATIONS),
+    (UserView, m.User, _l("Users"), ACCESS),
+    (StationView, m.Station, _l("Stations"), ACCESS),
+    (VehicleView, m.Vehicle, _l("Vehicles"), FLEET),
+    (PersonView, m.Person, _l("People"), FLEET),
+    (BookingView, m.Booking, _l("Bookings"), BOOKINGS),
+    (PassageView, m.Passage, _l("Passages"), RECORDS),
+    (ReadOnlyView, m.Alert, _l("Alerts"), RECORDS),
+    (AuditLogView, m.AuditEntry, _l("Audit log"), RECORDS),
+    (ReadOnlyView, m.DangerousGood, _l("Dangerous goods"), _l("Reference")),
 )
 
 
 def init_admin(app: Flask) -> None:
     admin = Admin(
         app,
-        name="Gatekeeper admin",
+        name=_l("Gatekeeper admin"),
         url="/admin",
         index_view=HomeView(url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(swatch="default"),
     )
-    for view_cls, model, category in _MODEL_VIEWS:
+    for view_cls, model, name, category in _MODEL_VIEWS:
         admin.add_view(
-            view_cls(model, db, category=category, endpoint=f"admin_{model.__tablename__}")
+            view_cls(
+                model, db, name=name, category=category, endpoint=f"admin_{model.__tablename__}"
+            )
         )
     admin.add_view(
         AuditVerifyView(
-            name="Verify audit chain", category="Records", endpoint="admin_audit_verify"
+            name=_l("Verify audit chain"), category=RECORDS, endpoint="admin_audit_verify"
         )
     )
     admin.add_link(MenuLink(name="Gatekeeper", url="/"))

@@ -56,7 +56,7 @@ train-chars: install ## Retrain the plate-character classifier on generated char
 train-lines: install ## Fine-tune EasyOCR's recogniser on generated plate rows (about 30 min on 2 cores)
 	$(BIN)/python -m gatekeeper.vision.training.train_lines
 
-lint: install ## ruff check, ruff format --check, mypy on domain and adapters
+lint: install ## ruff check, ruff format --check, mypy (strict) on domain, vision, services, web, jobs, adapters
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -7,98 +7,16 @@ adapter keeps the latest events, so that their images can be grabbed like any fr
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import cv2
 import numpy as np
 
-from camera_adapters.base import EVENT_ID, AdapterConfig, CameraAdapter, CameraError, Frame
+from camera_adapters.base import AdapterConfig, CameraAdapter, CameraError, Frame
+from camera_adapters.wire import AnprEvent, AnprEventError, parse_event
 
-PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff ·.\-]{2,16}$")
-MAX_IMAGE_BYTES = 16 * 1024 * 1024
-
-
-class AnprEventError(ValueError):
-    """The pushed event is malformed; the message names the field."""
-
-
-@dataclass(frozen=True)
-class AnprEvent:
-    event_id: str
-    plate: str
-    confidence: float
-    hin: str | None = None
-    un: str | None = None
-    hazard_confidence: float | None = None
-    image: bytes | None = None
-
-
-def _confidence(value: Any) -> float:
-    """A probability from 0 to 1. A camera that reports percentages must be configured to
-    send fractions: 0.9 and 90 are not guessed apart (90 is refused, never read as 0.9)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AnprEventError("confidence: a number from 0 to 1")
-    if not 0 <= value <= 1:  # NaN and huge integers fail here too
-        raise AnprEventError("confidence: a number from 0 to 1")
-    return float(value)
-
-
-def _hazard(value: Any) -> tuple[str | None, str | None, float | None]:
-    if value is None:
-        return None, None, None
-    if not isinstance(value, dict):
-        raise AnprEventError("hazard: an object with hin and un")
-    hin, un = value.get("hin"), value.get("un")
-    if not (isinstance(hin, str) and re.fullmatch(r"X?[0-9]{2,3}", hin)):
-        raise AnprEventError("hazard.hin: 2-3 digits, optionally after X")
-    if not (isinstance(un, str) and re.fullmatch(r"[0-9]{4}", un)):
-        raise AnprEventError("hazard.un: 4 digits")
-    confidence = value.get("confidence")
-    if confidence is not None:
-        try:
-            confidence = _confidence(confidence)
-        except AnprEventError as exc:
-            raise AnprEventError(f"hazard.{exc}") from exc
-    return hin, un, confidence
-
-
-def _image(value: Any) -> bytes | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise AnprEventError("image: base64 text")
-    try:
-        data = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise AnprEventError("image: not valid base64") from exc
-    if len(data) > MAX_IMAGE_BYTES:
-        raise AnprEventError("image: larger than 16 MiB")
-    return data
-
-
-def parse_event(payload: Any) -> AnprEvent:
-    if not isinstance(payload, dict):
-        raise AnprEventError("body: a JSON object")
-    event_id, plate = payload.get("event_id"), payload.get("plate")
-    if not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
-        raise AnprEventError("event_id: 1-100 letters, digits or . _ : -")
-    if not (isinstance(plate, str) and PLATE.fullmatch(plate.strip())):
-        raise AnprEventError("plate: 2-16 letters, digits, spaces or dashes")
-    hin, un, hazard_confidence = _hazard(payload.get("hazard"))
-    return AnprEvent(
-        event_id=event_id,
-        plate=plate.strip().upper(),
-        confidence=_confidence(payload.get("confidence")),
-        hin=hin,
-        un=un,
-        hazard_confidence=hazard_confidence,
-        image=_image(payload.get("image")),
-    )
+__all__ = ["AnprEvent", "AnprEventError", "AnprPushAdapter", "AnprPushConfig", "parse_event"]
 
 
 class AnprPushConfig(AdapterConfig):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -15,9 +14,6 @@ from pydantic import BaseModel, ConfigDict
 
 # BGR uint8 frames as OpenCV hands them out (its stubs type them loosely).
 Frame = NDArray[Any]
-
-# Event ids a station sends with a capture or an ANPR event (the service stores each once).
-EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
 
 class CameraError(RuntimeError):

@@ -11,10 +11,10 @@ import cv2
 import pytest
 
 from camera_adapters import CameraError, create_adapter
-from camera_adapters.anpr_push import AnprEventError, parse_event
 from camera_adapters.base import Backoff
 from camera_adapters.opencv import OpenCVAdapter, OpenCVConfig, _with_credentials
 from camera_adapters.registry import UnknownAdapterError
+from camera_adapters.wire import AnprEventError, parse_event
 from tests.vision_samples import encode, plate_scene
 
 FRAME = plate_scene("AB 123", size=(240, 320), at=(40, 140), scale=1.0)

@@ -47,17 +47,20 @@ def job(
     queue: str = "default", *, timeout: int | None = None, retries: int | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare a background job. The function runs inside an app context wherever it runs:
-    in a request (embedded mode), in ``flask worker``, or in a bare ``rq worker``."""
+    in a request (embedded mode), in ``flask worker``, or in a bare ``rq worker`` started
+    with ``-w gatekeeper.worker.AppWorker`` (which makes the app)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; declare it in QUEUES")
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            if has_app_context():
-                return _run_logged(func, *args, **kwargs)
-            with _worker_app().app_context():
-                return _run_logged(func, *args, **kwargs)
+            if not has_app_context():
+                raise RuntimeError(
+                    f"job {func.__name__} needs the app: run workers with 'flask worker' "
+                    "or 'rq worker -w gatekeeper.worker.AppWorker'"
+                )
+            return _run_logged(func, *args, **kwargs)
 
         run.job_spec = JobSpec(queue, timeout, retries)  # type: ignore[attr-defined]
         return run
@@ -79,14 +82,6 @@ def _run_logged(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         raise
     log.info("job %s %s finished", job_id, func.__name__)
     return result
-
-
-@functools.cache
-def _worker_app() -> Flask:
-    """One app per worker process, made on first use (bare ``rq worker`` processes)."""
-    from gatekeeper.app import create_app
-
-    return create_app()
 
 
 class JobQueues:

@@ -110,8 +110,10 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
     )
     for qual in qualifications:
         state = expiry_state(qual.expires_on, today, warning_days)
-        what = Code(qual.kind.value, "qualification")
-        draft = _expiry_draft(what, qual.person.full_name, qual.expires_on, state, f"q{qual.id}")
+        certificate = Code(qual.kind.value, "qualification")
+        draft = _expiry_draft(
+            certificate, qual.person.full_name, qual.expires_on, state, f"q{qual.id}"
+        )
         if draft:
             yield AlertDraft(**{**draft.__dict__, "person_id": qual.person_id})
 

@@ -12,8 +12,8 @@ from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Passage, ReadStatus
 from gatekeeper.services import audit, gate
-from gatekeeper.services.captures import files_root
 from gatekeeper.services.park import park_settings
+from gatekeeper.services.storage import files_root
 from gatekeeper.vision.images import ImageError, decode_image
 from gatekeeper.vision.pipeline import PipelineConfig, read_vehicle
 from gatekeeper.vision.types import VisionResult

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

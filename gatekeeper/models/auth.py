@@ -14,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class Role(enum.StrEnum):
     CARRIER = "carrier"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +93,7 @@ class User(UserMixin, db.Model):
 
 station_lane = Table(
     "station_lane",
-    db.Model.metadata,
+    Model.metadata,
     Column("station_id", ForeignKey("station.id", ondelete="CASCADE"), primary_key=True),
     Column("lane_id", ForeignKey("lane.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -104,7 +104,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Station(db.Model):
+class Station(Model):
     """A gate station (lane computer) that talks to the API with a bearer token."""
 
     __tablename__ = "station"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class QuantityUnit(enum.StrEnum):
     L = "l"
 
 
-class Booking(db.Model):
+class Booking(Model):
     __tablename__ = "booking"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +102,7 @@ class Booking(db.Model):
         return self.reference
 
 
-class CargoLine(db.Model):
+class CargoLine(Model):
     __tablename__ = "cargo_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +131,7 @@ class CargoLine(db.Model):
     )
 
 
-class RouteStop(db.Model):
+class RouteStop(Model):
     """One node of a booking's planned route, in order: gate -> checkpoints -> dock -> gate."""
 
     __tablename__ = "route_stop"

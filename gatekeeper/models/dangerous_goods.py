@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 
 
-class DangerousGood(db.Model):
+class DangerousGood(Model):
     __tablename__ = "dangerous_good"
 
     un_number: Mapped[str] = mapped_column(String(4), primary_key=True)
@@ -23,7 +23,7 @@ class DangerousGood(db.Model):
         return f"UN {self.un_number} {self.name[:60]}"
 
 
-class HazardIdNumber(db.Model):
+class HazardIdNumber(Model):
     __tablename__ = "hazard_id_number"
 
     code: Mapped[str] = mapped_column(String(4), primary_key=True)

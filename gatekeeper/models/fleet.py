@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from gatekeeper.domain.plates import normalize_plate, plate_skeleton
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class QualificationKind(enum.StrEnum):
     FORKLIFT = "forklift"
 
 
-class Vehicle(db.Model):
+class Vehicle(Model):
     """A motor vehicle or a trailer; trailers have their own plate and documents."""
 
     __tablename__ = "vehicle"
@@ -117,7 +117,7 @@ class Vehicle(db.Model):
         return f"{self.plate} ({self.country})"
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,7 +147,7 @@ class Person(db.Model):
         return f"{self.full_name} ({self.kind.value})"
 
 
-class Qualification(db.Model):
+class Qualification(Model):
     """A certificate a person holds, with the hazard classes it covers and its expiry."""
 
     __tablename__ = "qualification"
@@ -174,7 +174,7 @@ class Qualification(db.Model):
         return f"{self.kind.value} {self.number or ''} until {self.expires_on}"
 
 
-class Document(db.Model):
+class Document(Model):
     """An uploaded file (permit photo, certificate scan, ID) kept under the storage folder."""
 
     __tablename__ = "document"

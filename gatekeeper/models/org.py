@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 
 
-class Company(db.Model):
+class Company(Model):
     """A company inside the park: consignee and/or consignor of loads, owner of docks."""
 
     __tablename__ = "company"
@@ -25,7 +25,7 @@ class Company(db.Model):
         return self.name
 
 
-class Carrier(db.Model):
+class Carrier(Model):
     """A transport company whose vehicles and crews enter the park."""
 
     __tablename__ = "carrier"

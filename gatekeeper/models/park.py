@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import str_enum
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class NodeKind(enum.StrEnum):
     JUNCTION = "junction"
 
 
-class Park(db.Model):
+class Park(Model):
     """The one park this installation runs, and the thresholds its rules use."""
 
     __tablename__ = "park"
@@ -108,7 +108,7 @@ class Park(db.Model):
         return self.name
 
 
-class Zone(db.Model):
+class Zone(Model):
     __tablename__ = "zone"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +130,7 @@ class Zone(db.Model):
         return f"{self.code} {self.name}"
 
 
-class Gate(db.Model):
+class Gate(Model):
     __tablename__ = "gate"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,7 +142,7 @@ class Gate(db.Model):
         return f"{self.code} {self.name}"
 
 
-class Lane(db.Model):
+class Lane(Model):
     __tablename__ = "lane"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,7 +179,7 @@ class Lane(db.Model):
         return f"{self.code} {self.name}"
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     """A camera on a park road where vehicles are sighted."""
 
     __tablename__ = "checkpoint"
@@ -195,7 +195,7 @@ class Checkpoint(db.Model):
         return f"{self.code} {self.name}"
 
 
-class Dock(db.Model):
+class Dock(Model):
     """An unloading / loading point of one of the park's companies."""
 
     __tablename__ = "dock"
@@ -216,7 +216,7 @@ class Dock(db.Model):
         return f"{self.code} {self.name}"
 
 
-class RoadNode(db.Model):
+class RoadNode(Model):
     """A point of the road graph: a gate, a checkpoint, a dock or a plain junction."""
 
     __tablename__ = "road_node"
@@ -249,7 +249,7 @@ class RoadNode(db.Model):
         return self.code
 
 
-class RoadEdge(db.Model):
+class RoadEdge(Model):
     """A road segment between two nodes, with its restrictions."""
 
     __tablename__ = "road_edge"

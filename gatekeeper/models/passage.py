@@ -10,8 +10,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gatekeeper.domain.gate import Decision
+
+__all__ = ["Decision"]  # re-exported by gatekeeper.models
 from gatekeeper.domain.messages import Phrase
-from gatekeeper.extensions import db
+from gatekeeper.extensions import Model
 from gatekeeper.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ class ReadStatus(enum.StrEnum):
     NOT_NEEDED = "not_needed"  # e.g. a smart ANPR camera sent its own reading
 
 
-class Passage(db.Model):
+class Passage(Model):
     """One gate event: what the cameras read, what was matched, what was decided and by whom."""
 
     __tablename__ = "passage"
@@ -101,7 +103,7 @@ class Passage(db.Model):
     )
 
 
-class PassageImage(db.Model):
+class PassageImage(Model):
     __tablename__ = "passage_image"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +119,7 @@ class PassageImage(db.Model):
     passage: Mapped[Passage] = relationship(back_populates="images")
 
 
-class Sighting(db.Model):
+class Sighting(Model):
     """A vehicle seen by a checkpoint camera inside the park."""
 
     __tablename__ = "sighting"
@@ -141,7 +143,7 @@ class PresenceKind(enum.StrEnum):
     PERSON = "person"
 
 
-class Presence(db.Model):
+class Presence(Model):
     """Who and what is inside the park now; a row is added on entry and removed on exit.
 
     A row is written with the decision that lets a vehicle in, so that the place it will
@@ -215,7 +217,7 @@ class AlertStatus(enum.StrEnum):
     RESOLVED = "resolved"  # handled, with a comment saying how
 
 
-class Alert(db.Model):
+class Alert(Model):
     """Something a manager must see and handle: open, acknowledged, resolved (by whom,
     when, with a comment). The message is kept as English text and as its translatable
     template and parameters (see domain.messages)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from camera_adapters.anpr_push import AnprEvent
-from camera_adapters.base import EVENT_ID
+from camera_adapters.wire import EVENT_ID, AnprEvent
 from gatekeeper import jobs
 from gatekeeper.extensions import db
+from gatekeeper.jobs.ocr import read_capture
 from gatekeeper.models import (
     Lane,
     LaneDirection,
@@ -28,6 +28,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, gate
+from gatekeeper.services.storage import files_root
 from gatekeeper.vision.images import ImageError, decode_image
 
 MAX_FRAMES = 8
@@ -51,10 +52,6 @@ class Upload:
 class CaptureOutcome:
     passage: Passage
     created: bool
-
-
-def files_root() -> Path:
-    return Path(current_app.config["GATEKEEPER"].files_dir)
 
 
 def _validated(uploads: list[Upload]) -> list[tuple[Upload, int, int, str]]:
@@ -133,7 +130,7 @@ def _save_new(
     passage: Passage,
     checked: list[tuple[Upload, int, int, str]],
     action: str,
-    details: dict[str, object],
+    details: Mapping[str, object],
     before_commit: Callable[[Passage], object] | None = None,
 ) -> CaptureOutcome:
     """Store the frames with a new passage, audit its arrival and commit, running
@@ -156,7 +153,7 @@ def _save_new(
             )
         db.session.add(passage)
         db.session.flush()
-        audit.record(action, entity_type="passage", entity_id=passage.id, details=details)
+        audit.record(action, entity_type="passage", entity_id=passage.id, details=dict(details))
         if before_commit is not None:
             before_commit(passage)
         db.session.commit()
@@ -178,8 +175,6 @@ def _save_new(
 def _queue_reading(passage: Passage) -> None:
     """Queue the OCR job. If the queue cannot be reached the capture stays stored (the
     frames are evidence) and is marked failed with the reason, for the guard to see."""
-    from gatekeeper.jobs.ocr import read_capture
-
     try:
         jobs.enqueue(read_capture, passage.id, job_id=f"read-capture-{passage.id}")
     except Exception as exc:  # Redis down, or a job-layer fault: report, do not lose data

@@ -288,11 +288,11 @@ def seed_fleet(s: _Seeder, companies: dict[str, Any]) -> dict[str, Carrier]:
                 s.days(expiry_days + 30) if dangerous and kind != VehicleKind.TRACTOR else None
             ),
         )
-    for n, (name, kind, carrier, quals) in enumerate(CREW):
-        _person(s, name, kind, 1000 + n, quals, carrier=carriers[carrier])
-    for n, (name, kind, company, host, quals) in enumerate(PARK_PEOPLE):
+    for n, (name, role, carrier, quals) in enumerate(CREW):
+        _person(s, name, role, 1000 + n, quals, carrier=carriers[carrier])
+    for n, (name, role, company, host, quals) in enumerate(PARK_PEOPLE):
         _person(
-            s, name, kind, 2000 + n, quals, company=companies.get(company or ""), host_name=host
+            s, name, role, 2000 + n, quals, company=companies.get(company or ""), host_name=host
         )
     return carriers
 

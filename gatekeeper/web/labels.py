@@ -181,7 +181,7 @@ def label(value: object, of: str | None = None) -> str:
         try:
             value = _STORED_AS_TEXT[of](value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, enum.Enum):
         found = LABELS.get(value)
         return str(found) if found is not None else str(value.value)
@@ -194,7 +194,7 @@ def translated(value: Any) -> str:
     if isinstance(value, dict) and "t" in value:
         template = str(value.get("t"))
         params = {k: translated(v) for k, v in (value.get("p") or {}).items()}
-        return gettext(template, **params) if params else gettext(template)
+        return str(gettext(template, **params) if params else gettext(template))
     if isinstance(value, dict) and "code" in value:
         return label(value["code"], value.get("of"))
     if isinstance(value, list):

@@ -104,11 +104,12 @@ class AuditedModelView(_AdminOnly, ModelView):
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
         hidden = sorted((SECRET_COLUMNS | INTERNAL_COLUMNS) & set(inspect(model).attrs.keys()))
-        self.column_details_exclude_list = [*(self.column_details_exclude_list or ()), *hidden]
-        self.column_export_exclude_list = [*(self.column_export_exclude_list or ()), *hidden]
+        settings = ["column_details_exclude_list", "column_export_exclude_list"]
+        settings += ["form_excluded_columns"]
         if self.column_list is None:
-            self.column_exclude_list = [*(self.column_exclude_list or ()), *hidden]
-        self.form_excluded_columns = [*(self.form_excluded_columns or ()), *hidden]
+            settings += ["column_exclude_list"]
+        for setting in settings:  # Flask-Admin's settings, typed Any
+            setattr(self, setting, [*(getattr(self, setting, None) or ()), *hidden])
         super().__init__(model, *args, **kwargs)
 
     def _entity(self, model: Any) -> tuple[str, str]:

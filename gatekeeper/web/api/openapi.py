@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from camera_adapters.base import EVENT_ID
+from camera_adapters.wire import EVENT_ID
 
 _ERROR = {
     "type": "object",

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from camera_adapters.anpr_push import AnprEventError, parse_event
+from camera_adapters.wire import AnprEventError, parse_event
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, station_or_roles, station_required
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Lane, Passage, Role

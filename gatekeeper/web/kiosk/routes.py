@@ -33,8 +33,8 @@ from gatekeeper.extensions import db
 from gatekeeper.models import Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import gate as gate_service
-from gatekeeper.services.captures import files_root
 from gatekeeper.services.clock import format_moment, local
+from gatekeeper.services.storage import files_root
 from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
 from gatekeeper.web.labels import translated
 
@@ -169,7 +169,7 @@ def gate_overview(code: str) -> ResponseReturnValue:
 
 
 def _gate_context(found: Gate) -> dict[str, Any]:
-    latest = {lane.id: (_recent([lane], 1) or [None])[0] for lane in found.lanes}
+    latest = {lane.id: next(iter(_recent([lane], 1)), None) for lane in found.lanes}
     return {
         "gate": found,
         "latest": latest,
@@ -326,10 +326,10 @@ def release(passage_id: int) -> ResponseReturnValue:
 
 def _release_message(result: GateDecision) -> str:
     if result.decision is not Decision.HOLD:
-        return gettext("Called from the holding lot")
+        return str(gettext("Called from the holding lot"))
     if any(check.code == "window" for check in result.reasons):
-        return gettext("Still early for its booking window: the vehicle keeps waiting")
-    return gettext("Still no room: the vehicle keeps waiting")
+        return str(gettext("Still early for its booking window: the vehicle keeps waiting"))
+    return str(gettext("Still no room: the vehicle keeps waiting"))
 
 
 @bp.route("/passages/<int:passage_id>/passed", methods=["POST"])

@@ -1,0 +1,78 @@
+"""Booking rules: an approved booking for today, and its time window."""
+
+from __future__ import annotations
+
+from gatekeeper.domain.gate.context import Context
+from gatekeeper.domain.gate.decision import Check, Decision, check_fail, check_na, check_pass
+from gatekeeper.domain.messages import N_, Code
+
+
+def rule_booking(c: Context) -> Check:
+    if c.match.vehicle is None:
+        return check_na("booking", N_("No registered vehicle to look up a booking for"))
+    booking = c.booking
+    if booking is None:
+        return check_fail(
+            "booking",
+            Decision.DENY,
+            N_("No booking today for %(plate)s"),
+            plate=c.match.vehicle.plate,
+        )
+    if booking.status == "requested":
+        return check_fail(
+            "booking",
+            Decision.DENY,
+            N_("Booking %(ref)s is not approved"),
+            ref=booking.reference,
+        )
+    if booking.status == "inside":
+        return check_fail(
+            "booking",
+            Decision.REVIEW,
+            N_("Booking %(ref)s is already inside the park (a second entry?)"),
+            ref=booking.reference,
+        )
+    if booking.status not in ("approved", "arrived"):
+        return check_fail(
+            "booking",
+            Decision.DENY,
+            N_("Booking %(ref)s is %(status)s"),
+            ref=booking.reference,
+            status=Code(booking.status, "booking_status"),
+        )
+    return check_pass(
+        "booking",
+        N_("Booking %(ref)s to %(destination)s"),
+        ref=booking.reference,
+        destination=booking.destination,
+    )
+
+
+def rule_window(c: Context) -> Check:
+    booking = c.booking
+    if booking is None:
+        return check_na("window", N_("No booking"))
+    now = c.request.now
+    window = {"start": booking.window_start.isoformat(), "end": booking.window_end.isoformat()}
+    if now < booking.window_start - c.rules.early_tolerance:
+        return check_fail(
+            "window",
+            Decision.HOLD,
+            N_("Early: the window opens at %(start)s; wait in the holding lot"),
+            window,
+            start=c.rules.hhmm(booking.window_start),
+        )
+    if now > booking.window_end + c.rules.late_tolerance:
+        return check_fail(
+            "window",
+            Decision.REVIEW,
+            N_("Late: the window closed at %(end)s"),
+            window,
+            end=c.rules.hhmm(booking.window_end),
+        )
+    return check_pass(
+        "window",
+        N_("Within the window %(start)s-%(end)s"),
+        start=c.rules.hhmm(booking.window_start),
+        end=c.rules.hhmm(booking.window_end),
+    )

@@ -1,0 +1,172 @@
+"""The guard's actions on a passage, each audited under the guard's name: decide (with a
+reason when it overrides the rules), correct the plate, record the crew, release from the
+holding lot, record a vehicle that passed a failed barrier. Flush, never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from camera_adapters.wire import PLATE
+from gatekeeper.domain.gate import Decision, GateDecision
+from gatekeeper.domain.messages import N_
+from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.models import (
+    Passage,
+    User,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit
+from gatekeeper.services.gate.apply import apply_decision, decide, record_passed, store_evaluation
+from gatekeeper.services.gate.evaluation import evaluate
+from gatekeeper.services.park import park_settings
+from gatekeeper.vision.formats import formats_for
+
+
+class ActionError(ValueError):
+    """A guard action that cannot be done as asked (shown to the guard)."""
+
+
+class Action:
+    OPEN = "open"
+    REFUSE = "refuse"
+    HOLD = "hold"
+
+    DECISION = {OPEN: Decision.ALLOW, REFUSE: Decision.DENY, HOLD: Decision.HOLD}
+
+
+def reason_required(passage: Passage, action: str) -> bool:
+    """Opening needs a written reason unless the rules allowed the vehicle; refusing or
+    holding needs one when it goes against an automatic allow, deny or hold (a review is
+    the guard's to decide)."""
+    chosen = Action.DECISION[action]
+    system = passage.system_decision
+    if chosen is Decision.ALLOW:
+        return system is not Decision.ALLOW
+    return system is not None and system is not Decision.REVIEW and system is not chosen
+
+
+def guard_decides(passage: Passage, action: str, user: User, reason: str | None) -> None:
+    """The guard's decision on a passage (no commit)."""
+    if action not in Action.DECISION:
+        raise ActionError(f"unknown action {action!r}")
+    if passage.released_at is not None:
+        raise ActionError(N_("this vehicle has already left the holding-lot queue"))
+    _editable(passage)
+    reason = (reason or "").strip()
+    if reason_required(passage, action) and not reason:
+        raise ActionError(N_("a written reason is required to override the rules"))
+    decision = Action.DECISION[action]
+    now = utcnow()
+    evaluation = evaluate(passage, now)
+    if not passage.checks:  # never decided (e.g. the reading failed): keep the checklist
+        store_evaluation(passage, evaluation, now)
+    was_held = passage.decision is Decision.HOLD
+    passage.decision = decision
+    passage.operator_id = user.id
+    passage.override_reason = reason[:500] or None
+    passage.decided_at = now
+    if was_held and decision is not Decision.HOLD:
+        passage.released_at = now  # left the holding-lot queue (let in or turned away)
+    _record(
+        passage,
+        user,
+        "gate.override" if passage.override_reason else "gate.guard_decision",
+        {
+            "lane": passage.lane.code,
+            "decision": decision.value,
+            "system_decision": passage.system_decision.value if passage.system_decision else None,
+            "reason": passage.override_reason,
+        },
+    )
+    apply_decision(passage, decision, evaluation, now)
+
+
+def check_typed_plate(text: str, formats: list[str]) -> str:
+    """A plate typed by the guard, validated as a camera's reading is: the characters a
+    plate may carry, and a layout of one of the park's plate formats. Returns it as stored."""
+    typed = " ".join(text.split()).upper()
+    if not PLATE.fullmatch(typed):
+        raise ActionError(N_("a plate has 2 to 16 letters, digits, spaces or dashes"))
+    latin = normalize_plate(typed)
+    if not any(plate_format.accepts(latin) for plate_format in formats_for(formats)):
+        raise ActionError(N_("this plate fits none of the park's plate formats"))
+    return typed
+
+
+def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
+    """The guard types the plate (unreadable or misread): decide again on it. The barrier
+    is not driven by this: if the rules now allow, the guard opens."""
+    typed = check_typed_plate(text, list(park_settings().plate_formats))
+    _editable(passage)
+    before = passage.plate_read
+    passage.plate_read = typed
+    passage.plate_confirmed = True
+    passage.plate_confirmed_by_id = user.id
+    _record(passage, user, "gate.plate_corrected", {"from": before, "to": passage.plate_read})
+    return decide(passage)
+
+
+def record_crew(
+    passage: Passage,
+    user: User,
+    *,
+    driver_present: bool,
+    escort_present: bool,
+    ids_checked: bool,
+    persons: int,
+    waybill: str | None = None,
+) -> GateDecision:
+    if not 1 <= persons <= 9:
+        raise ActionError(N_("persons on board: 1 to 9"))
+    _editable(passage)
+    passage.crew = {
+        "driver_present": driver_present,
+        "escort_present": escort_present,
+        "ids_checked": ids_checked,
+        "persons": persons,
+        "waybill": (waybill or "").strip()[:64] or None,
+        "by": user.username,
+    }
+    passage.persons_count = persons
+    _record(passage, user, "gate.crew_recorded", dict(passage.crew))
+    return decide(passage)
+
+
+def release(passage: Passage, user: User) -> GateDecision:
+    """A held vehicle is called from the holding lot: decide again with today's counts."""
+    if passage.decision is not Decision.HOLD or passage.released_at is not None:
+        raise ActionError(N_("this vehicle is not waiting in the holding lot"))
+    _record(passage, user, "gate.release_requested", {"lane": passage.lane.code})
+    result = decide(passage)
+    if result.decision is not Decision.HOLD and passage.released_at is None:
+        passage.released_at = utcnow()
+    return result
+
+
+def confirm_passed(passage: Passage, user: User) -> None:
+    """The barrier did not open but the guard saw the allowed vehicle pass (the boom was
+    lifted by hand): it is inside, or its visit is closed. No commit."""
+    if passage.decision is not Decision.ALLOW:
+        raise ActionError(N_("only an allowed vehicle can be recorded as passed"))
+    _editable(passage)
+    now = utcnow()
+    passage.barrier_opened_at = now
+    record_passed(passage, now)
+    _record(passage, user, "gate.passed_by_hand", {"lane": passage.lane.code})
+
+
+def _record(passage: Passage, user: User, action: str, details: dict[str, Any]) -> None:
+    """A guard's action on a passage, in the audit chain under the guard's name."""
+    audit.record(
+        action,
+        entity_type="passage",
+        entity_id=passage.id,
+        details=details,
+        actor_user_id=user.id,
+        actor=user.username,
+    )
+
+
+def _editable(passage: Passage) -> None:
+    if passage.barrier_opened_at is not None:
+        raise ActionError(N_("the barrier was already opened for this vehicle"))

@@ -1,0 +1,373 @@
+"""Building the domain request for a passage: its reads, the candidate vehicles, their
+bookings, documents and crews, the park's counts; and running the rules on it (nothing is
+changed here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from gatekeeper.domain import gate as rules
+from gatekeeper.domain.gate import GateDecision
+from gatekeeper.domain.plates import plate_skeleton
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Booking,
+    BookingStatus,
+    Dock,
+    Lane,
+    Park,
+    Passage,
+    PassageDirection,
+    Person,
+    Presence,
+    PresenceKind,
+    RoadEdge,
+    Vehicle,
+    Zone,
+    ZoneKind,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services.gate.queue import waiting_query
+from gatekeeper.services.park import park_settings
+
+
+def park_day(now: datetime, park: Park) -> date:
+    return now.astimezone(ZoneInfo(park.timezone or "UTC")).date()
+
+
+def _day_bounds(day: date, park: Park) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(park.timezone or "UTC")
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+# How far from now a vehicle's booking may lie and still be its booking (early or late):
+# a night shift's window that opens after midnight is found the evening before.
+BOOKING_REACH = timedelta(hours=12)
+
+
+def _booking_span(now: datetime, day: date, park: Park) -> tuple[datetime, datetime]:
+    """The windows a vehicle at the gate now may be booked for: the park's whole local day,
+    and twelve hours either side of now."""
+    start, end = _day_bounds(day, park)
+    return min(start, now - BOOKING_REACH), max(end, now + BOOKING_REACH)
+
+
+def _rules(park: Park) -> rules.Rules:
+    return rules.Rules(
+        plate_confidence_threshold=park.plate_confidence_threshold,
+        hazard_confidence_threshold=park.hazard_confidence_threshold,
+        early_tolerance=timedelta(minutes=park.early_tolerance_minutes),
+        late_tolerance=timedelta(minutes=park.late_tolerance_minutes),
+        escort_required_for_hazmat=park.escort_required_for_hazmat,
+        crew_check_required_for_hazmat=park.crew_check_required_for_hazmat,
+        waybill_required_for_hazmat=park.waybill_required_for_hazmat,
+        small_load_points_threshold=park.small_load_points_threshold,
+        max_stay=timedelta(minutes=park.max_stay_minutes),
+        timezone=park.timezone or "UTC",
+    )
+
+
+def _reads(passage: Passage) -> rules.Reads:
+    candidates: tuple[tuple[str, float], ...] = ()
+    if passage.reads and not passage.plate_confirmed:
+        candidates = tuple(
+            (str(c.get("text", "")), float(c.get("confidence", 0.0)))
+            for c in (passage.reads.get("candidates") or [])[1:6]
+            if isinstance(c, dict)
+        )
+    return rules.Reads(
+        plate=passage.plate_read,
+        plate_confidence=passage.plate_confidence or 0.0,
+        candidates=candidates,
+        hin=passage.hin_read,
+        un=passage.un_read,
+        hazard_confidence=passage.hazard_confidence or 0.0,
+        confirmed_by_guard=passage.plate_confirmed,
+    )
+
+
+def _lane(lane: Lane) -> rules.LaneInfo:
+    return rules.LaneInfo(lane.code, lane.kind.value, lane.direction.value, lane.is_open)
+
+
+def _vehicle(v: Vehicle) -> rules.VehicleRecord:
+    return rules.VehicleRecord(
+        id=v.id,
+        plate=v.plate,
+        kind=v.kind.value,
+        is_trailer=v.is_trailer,
+        standing=v.standing.value,
+        standing_reason=v.standing_reason,
+        standing_until=v.standing_until,
+        adr_approval=v.adr_approval.value if v.adr_approval else None,
+        adr_certificate_expiry=v.adr_certificate_expiry,
+        dg_permit_expiry=v.dg_permit_expiry,
+        tank_inspection_expiry=v.tank_inspection_expiry,
+    )
+
+
+def _person(p: Person) -> rules.PersonRecord:
+    return rules.PersonRecord(
+        id=p.id,
+        name=p.full_name,
+        standing=p.standing.value,
+        qualifications=tuple(
+            rules.QualificationRecord(
+                q.kind.value, tuple(q.classes or ()), q.expires_on, q.valid_from
+            )
+            for q in p.qualifications
+        ),
+    )
+
+
+def _route(booking: Booking) -> tuple[rules.RouteEdgeRecord, ...]:
+    stops = [stop.node_id for stop in booking.route]
+    edges = []
+    for start, end in pairwise(stops):
+        edge = db.session.scalar(
+            select(RoadEdge).where(
+                or_(
+                    (RoadEdge.from_node_id == start) & (RoadEdge.to_node_id == end),
+                    (RoadEdge.from_node_id == end)
+                    & (RoadEdge.to_node_id == start)
+                    & RoadEdge.two_way,
+                )
+            )
+        )
+        if edge is not None:
+            edges.append(
+                rules.RouteEdgeRecord(
+                    name=f"{edge.from_node.code}-{edge.to_node.code}",
+                    tunnel_category=edge.tunnel_category.value if edge.tunnel_category else None,
+                    forbidden_hazard_classes=tuple(edge.forbidden_hazard_classes or ()),
+                )
+            )
+    return tuple(edges)
+
+
+def _booking(b: Booking) -> rules.BookingRecord:
+    cargo = tuple(
+        rules.CargoRecord(
+            un_number=line.un_number,
+            packaging=line.packaging.value,
+            quantity=float(line.quantity),
+            hazard_class=line.dangerous_good.hazard_class if line.dangerous_good else None,
+            classification_code=(
+                line.dangerous_good.classification_code if line.dangerous_good else None
+            ),
+            tunnel_code=line.dangerous_good.tunnel_code if line.dangerous_good else None,
+            hazard_id_numbers=tuple(line.dangerous_good.hazard_id_numbers or ())
+            if line.dangerous_good
+            else (),
+            transport_category=line.transport_category,
+        )
+        for line in b.cargo
+    )
+    return rules.BookingRecord(
+        id=b.id,
+        reference=b.reference,
+        status=b.status.value,
+        vehicle_id=b.vehicle_id,
+        trailer_id=b.trailer_id,
+        window_start=b.window_start,
+        window_end=b.window_end,
+        driver=_person(b.driver),
+        escort=_person(b.escort) if b.escort else None,
+        cargo=cargo,
+        waybill_number=b.waybill_number,
+        destination=b.dock.code,
+        route=_route(b),
+    )
+
+
+def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[Vehicle]:
+    """Registered vehicles whose plate may be one of the texts: the same skeleton (OCR
+    confusions folded), the skeleton without a leading province letter, and the vehicles
+    expected today or inside (``also``), against which one-character errors are judged."""
+    skeletons: set[str] = set()
+    for text in texts:
+        skeleton = plate_skeleton(text)
+        if skeleton:
+            skeletons.update({skeleton, skeleton[1:]})
+    conditions = [Vehicle.plate_skeleton.in_(skeletons)] if skeletons else []
+    if also:
+        conditions.append(Vehicle.id.in_(also))
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
+
+
+def _expected_vehicle_ids(start: datetime, end: datetime) -> list[int]:
+    """Vehicles and trailers booked with a window between ``start`` and ``end``."""
+    rows = db.session.execute(
+        select(Booking.vehicle_id, Booking.trailer_id).where(
+            Booking.window_end > start,
+            Booking.window_start < end,
+            Booking.status.in_(
+                [BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.REQUESTED]
+            ),
+        )
+    ).all()
+    return sorted({i for row in rows for i in row if i is not None})
+
+
+def holding_zone() -> Zone | None:
+    return db.session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id))
+
+
+def _inside_vehicles() -> Any:
+    """Vehicle presence outside the holding lot (what capacity counts)."""
+    return (
+        select(Presence)
+        .outerjoin(Zone, Presence.zone_id == Zone.id)
+        .where(
+            Presence.kind == PresenceKind.VEHICLE,
+            or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
+        )
+    )
+
+
+def _count(query: Any) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
+    inside = _inside_vehicles()
+    if exclude_passage is not None:  # the place this passage holds already is its own
+        inside = inside.where(
+            or_(Presence.entry_passage_id.is_(None), Presence.entry_passage_id != exclude_passage)
+        )
+    hazmat = inside.where(func.json_array_length(Presence.hazard_classes) > 0)
+    holding = holding_zone()
+    waiting = waiting_query()
+    if exclude_passage is not None:
+        waiting = waiting.where(Passage.id != exclude_passage)
+    values: dict[str, Any] = {
+        "hazmat_inside": _count(hazmat),
+        "hazmat_capacity": park.hazmat_vehicle_capacity,
+        "holding_waiting": _count(waiting),
+        "holding_capacity": holding.capacity_vehicles if holding else None,
+    }
+    if booking is not None:
+        dock: Dock = booking.dock
+        zone = dock.zone
+        in_zone = inside.where(Presence.zone_id == zone.id)
+        values.update(
+            zone_code=zone.code,
+            zone_vehicles=_count(in_zone),
+            zone_capacity=zone.capacity_vehicles,
+            zone_hazmat=_count(hazmat.where(Presence.zone_id == zone.id)),
+            zone_hazmat_capacity=zone.capacity_hazmat_vehicles,
+            zone_allowed_classes=tuple(zone.allowed_hazard_classes)
+            if zone.allowed_hazard_classes
+            else None,
+            dock_code=dock.code,
+            dock_in_use=_count(
+                inside.join(Booking, Presence.booking_id == Booking.id).where(
+                    Booking.dock_id == dock.id
+                )
+            ),
+            dock_slots=dock.slots_per_hour,
+        )
+    return rules.Occupancy(**values)
+
+
+def _crew(passage: Passage) -> rules.Crew | None:
+    crew = passage.crew or {}
+    if "driver_present" not in crew:
+        return None
+    return rules.Crew(
+        driver_present=bool(crew.get("driver_present")),
+        escort_present=bool(crew.get("escort_present")),
+        ids_checked=bool(crew.get("ids_checked")),
+        persons=int(crew.get("persons") or 1),
+    )
+
+
+def _waybill(passage: Passage) -> rules.Waybill | None:
+    number = (passage.crew or {}).get("waybill")
+    return rules.Waybill(number=str(number)) if number else None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    result: GateDecision
+    vehicles: dict[int, Vehicle]
+    booking: Booking | None
+
+
+def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
+    """Run the rules on a passage as it stands (nothing is changed)."""
+    park = park_settings()
+    now = now or utcnow()
+    day = park_day(now, park)
+    start, end = _booking_span(now, day, park)
+    reads = _reads(passage)
+    texts = [t for t in [reads.plate, *(c[0] for c in reads.candidates)] if t]
+    if passage.direction is PassageDirection.OUT:
+        present = list(
+            db.session.scalars(select(Presence).where(Presence.kind == PresenceKind.VEHICLE))
+        )
+        found = candidate_vehicles(texts, [p.vehicle_id for p in present if p.vehicle_id])
+        result = rules.decide_exit(
+            rules.ExitRequest(
+                lane=_lane(passage.lane),
+                now=now,
+                reads=reads,
+                vehicles=tuple(_vehicle(v) for v in found),
+                presences=tuple(
+                    rules.PresenceRecord(p.vehicle_id, p.entered_at, p.booking_id)
+                    for p in present
+                    if p.vehicle_id is not None
+                ),
+                rules=_rules(park),
+            )
+        )
+        return Evaluation(result, {v.id: v for v in found}, None)
+    found = candidate_vehicles(texts, _expected_vehicle_ids(start, end))
+    ids = [v.id for v in found]
+    bookings = (
+        list(
+            db.session.scalars(
+                select(Booking).where(
+                    or_(Booking.vehicle_id.in_(ids), Booking.trailer_id.in_(ids)),
+                    Booking.window_end > start,
+                    Booking.window_start < end,
+                )
+            )
+        )
+        if ids
+        else []
+    )
+    # Both units of a booked combination take part (documents, standing).
+    extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
+    if extra:
+        found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
+    vehicle_records = tuple(_vehicle(v) for v in found)
+    booking_records = tuple(_booking(b) for b in bookings)
+    # The booking is needed before deciding: its dock and zone give the capacity counts.
+    first = rules.match_plate(reads, vehicle_records)
+    chosen = rules.booking_for(first.vehicle, booking_records)
+    booking = next((b for b in bookings if chosen and b.id == chosen.id), None)
+    result = rules.decide_entry(
+        rules.EntryRequest(
+            lane=_lane(passage.lane),
+            now=now,
+            today=day,
+            reads=reads,
+            vehicles=vehicle_records,
+            bookings=booking_records,
+            occupancy=_occupancy(booking, park, exclude_passage=passage.id),
+            rules=_rules(park),
+            crew=_crew(passage),
+            waybill=_waybill(passage),
+        )
+    )
+    return Evaluation(result, {v.id: v for v in found}, booking)

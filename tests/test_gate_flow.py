@@ -580,3 +580,30 @@ def test_a_vehicle_let_in_without_a_registration_is_on_the_roll_call(
         db.session.commit()
         assert gate.open_barrier(leaving, demo.guard)
     assert _presences(passage) == []
+
+
+def test_occupancy_counts_what_passed_in_a_fixed_number_of_queries(client: Any, demo: Demo) -> None:
+    from sqlalchemy import event
+
+    from gatekeeper.web.home.queries import occupancy
+
+    def tank_zone() -> Any:
+        return next(row for row in occupancy() if row.zone.code == "Z-TANK")
+
+    passage = _enter(client, demo)
+    assert (tank_zone().vehicles, tank_zone().people) == (0, 0)  # reserved, not inside
+    assert gate.open_barrier(passage, demo.guard)
+    row = tank_zone()
+    assert (row.vehicles, row.hazmat_vehicles, row.people) == (2, 1, 2)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        occupancy()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 2  # the counts, and the zones

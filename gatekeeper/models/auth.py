@@ -88,7 +88,7 @@ class User(UserMixin, Model):
             return False
 
     def __str__(self) -> str:
-        return f"{self.display_name} ({self.role.value})"
+        return f"{self.display_name} ({self.username})"
 
 
 station_lane = Table(

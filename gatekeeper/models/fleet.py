@@ -144,7 +144,7 @@ class Person(Model):
     __table_args__ = (UniqueConstraint("id_document_type", "id_document_number"),)
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.kind.value})"
+        return self.full_name
 
 
 class Qualification(Model):
@@ -171,7 +171,7 @@ class Qualification(Model):
         return (self.valid_from is None or self.valid_from <= day) and day <= self.expires_on
 
     def __str__(self) -> str:
-        return f"{self.kind.value} {self.number or ''} until {self.expires_on}"
+        return f"{self.number or '-'} ({self.expires_on})"
 
 
 class Document(Model):

@@ -39,7 +39,8 @@ def load_reference_data(data_dir: Path = DATA_DIR) -> LoadResult:
             "name": row["name"],
             "hazard_class": row["class"],
             "classification_code": row["classification_code"] or None,
-            "tunnel_code": row["tunnel_code"] or None,
+            # The source writes "None" for goods without a tunnel code (28 rows).
+            "tunnel_code": None if row["tunnel_code"] in ("", "None") else row["tunnel_code"],
             "hazard_id_numbers": [code for code in row["hazard_id_numbers"].split("|") if code],
         }
         good = existing.get(row["un_number"])

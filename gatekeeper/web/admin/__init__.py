@@ -32,10 +32,10 @@ from gatekeeper import models as m
 from gatekeeper.access import protect_blueprint
 from gatekeeper.extensions import db
 from gatekeeper.services import audit
-from gatekeeper.services.clock import format_moment
+from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label
+from gatekeeper.web.labels import LABELS, label
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -57,7 +57,9 @@ class HomeView(_AdminOnly, AdminIndexView):
 # Never shown, exported or written to the audit log as values.
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "session_epoch"})
 # Internal columns a person has no use for.
-INTERNAL_COLUMNS = frozenset({"plate_skeleton", "plate_normalized", "template", "params"})
+INTERNAL_COLUMNS = frozenset(
+    {"plate_skeleton", "plate_normalized", "template", "params", "dedup_key"}
+)
 
 
 def _shown(value: Any, name: str) -> Any:
@@ -87,6 +89,11 @@ def _moment(_view: Any, value: datetime, _name: str) -> str:
     return format_moment(value)
 
 
+def _moment_in_full(_view: Any, value: datetime, _name: str) -> str:
+    """Exports carry the park's local time with its offset (a file outlives its day)."""
+    return local(value).isoformat(timespec="seconds")
+
+
 class AuditedModelView(_AdminOnly, ModelView):
     """Admin CRUD that records who changed what: each changed column with its old and new
     value (secrets as "(changed)"), taken before the form writes to the model."""
@@ -101,6 +108,11 @@ class AuditedModelView(_AdminOnly, ModelView):
         datetime: _moment,
     }
     column_type_formatters_detail = column_type_formatters
+    column_type_formatters_export = {
+        **typefmt.EXPORT_FORMATTERS,
+        enum.Enum: _enum_label,
+        datetime: _moment_in_full,
+    }
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
         hidden = sorted((SECRET_COLUMNS | INTERNAL_COLUMNS) & set(inspect(model).attrs.keys()))
@@ -110,7 +122,17 @@ class AuditedModelView(_AdminOnly, ModelView):
             settings += ["column_exclude_list"]
         for setting in settings:  # Flask-Admin's settings, typed Any
             setattr(self, setting, [*(getattr(self, setting, None) or ()), *hidden])
+        # Enum columns list, filter and edit with the user's words for their values.
+        self.column_choices = {
+            column.key: [(member.value, LABELS.get(member, member.value)) for member in kind]
+            for column in inspect(model).columns
+            if (kind := getattr(column.type, "enum_class", None)) is not None
+        }
         super().__init__(model, *args, **kwargs)
+
+    def _get_list_value(self, *args: Any, **kwargs: Any) -> Any:
+        value = super()._get_list_value(*args, **kwargs)
+        return "" if value is None else value  # an empty cell, not "None"
 
     def _entity(self, model: Any) -> tuple[str, str]:
         identity = inspect(model).identity
@@ -280,7 +302,7 @@ class VehicleView(AuditedModelView):
         "standing",
     )
     column_searchable_list = ("plate", "plate_normalized")
-    column_filters = ("kind", "standing", "carrier")
+    column_filters = ("kind", "standing", "carrier.name")
     form_excluded_columns = ("plate_normalized", "documents")
 
 

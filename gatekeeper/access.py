@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from flask import (
     Flask,
+    Request,
     Response,
     abort,
     current_app,
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from gatekeeper.extensions import db, login_manager
-from gatekeeper.models.auth import Role, Station, User, hash_token
+from gatekeeper.models.auth import USER_TOKEN_PREFIX, ApiToken, Role, Station, User, hash_token
 from gatekeeper.models.types import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,6 +93,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_token)
     login_manager.unauthorized_handler(_unauthorized)
 
 
@@ -104,7 +106,7 @@ def _enforce() -> ResponseReturnValue | None:
         abort(403)
     if rule.public:
         return None
-    if current_user.is_authenticated and _idle_too_long():
+    if current_user.is_authenticated and g.get("api_token") is None and _idle_too_long():
         logout_user()
         session.clear()
         return _unauthorized()
@@ -172,6 +174,28 @@ def _unauthorized() -> ResponseReturnValue:
         response.headers["WWW-Authenticate"] = 'Bearer realm="gatekeeper"'
         return response
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _load_user_from_token(request: Request) -> User | None:
+    """A user's API token (``Authorization: Bearer gku_...``) on the API: the request acts
+    as that user, with the user's role and scope; no session is made."""
+    if not request.path.startswith("/api/"):
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(USER_TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or not row.active or not row.user.active:
+        return None
+    g.api_token = row
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
+        try:
+            db.session.commit()
+        except OperationalError:  # a reading request on a busy SQLite: next time
+            db.session.rollback()
+    return row.user
 
 
 def _load_user(session_id: str) -> User | None:

@@ -68,6 +68,26 @@ def refdata_load() -> None:
     click.echo(f"reference data: {result.inserted} inserted, {result.updated} updated")
 
 
+@user_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="API", show_default=True, help="What the token is for.")
+def user_token(username: str, name: str) -> None:
+    """Issue an API token for USERNAME and print it once (only its hash is kept)."""
+    from sqlalchemy import select
+
+    from gatekeeper.extensions import db
+    from gatekeeper.models import User
+    from gatekeeper.services.tokens import issue_token
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user {username!r}")
+    token = issue_token(user, name, actor="cli")
+    db.session.commit()
+    click.echo(f"API token for {username} (shown once; send it as 'Authorization: Bearer ...'):")
+    click.echo(token)
+
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Recompute the chain; exit 1 and name the entries if anything was altered."""

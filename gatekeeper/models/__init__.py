@@ -1,7 +1,7 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from gatekeeper.models.audit import AuditEntry
-from gatekeeper.models.auth import Role, Station, User
+from gatekeeper.models.auth import ApiToken, Role, Station, User
 from gatekeeper.models.booking import (
     Booking,
     BookingStatus,
@@ -59,6 +59,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AlertStatus",
+    "ApiToken",
     "AuditEntry",
     "Booking",
     "BookingStatus",

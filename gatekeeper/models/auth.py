@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "gks_"  # noqa: S105 (a public marker that identifies station tokens)
+USER_TOKEN_PREFIX = "gku_"  # noqa: S105 (a public marker that identifies users' API tokens)
 
 
 class Role(enum.StrEnum):
@@ -131,3 +132,37 @@ class Station(Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ApiToken(Model):
+    """A user's API token for ERP/TMS and carrier systems (``Authorization: Bearer gku_...``).
+    Only its hash is kept; it acts as its user, with the user's role and scope."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """A new token for the user: the row (hash only) and the token (shown once)."""
+        token = USER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = cls(
+            user=user,
+            name=name[:80],
+            token_hash=hash_token(token),
+            token_hint=token[: len(USER_TOKEN_PREFIX) + 4],
+        )
+        return row, token
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -51,7 +51,20 @@ def openapi_document(version: str) -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"stationToken": []}],
         "components": {
-            "securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "stationToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A gate station's token (gks_...), shown once in the admin area",
+                },
+                "userToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A user's API token (gku_...): acts as that user, with the "
+                    "user's role and scope; created on the account page or with "
+                    "'flask user token USERNAME'",
+                },
+            },
             "schemas": {
                 "Error": _ERROR,
                 "Capture": {

@@ -13,3 +13,7 @@ class LoginForm(FlaskForm):
 
 class LocaleForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh_CN", "简体中文")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,14 +19,15 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from gatekeeper.access import ALL_ROLES, public, roles_required
 from gatekeeper.extensions import db, limiter
 from gatekeeper.models import User
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit
-from gatekeeper.web.auth.forms import LocaleForm, LoginForm
+from gatekeeper.services import audit, tokens
+from gatekeeper.web.auth.forms import LocaleForm, LoginForm, TokenForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -104,3 +106,45 @@ def locale() -> ResponseReturnValue:
     else:
         flash(_("Unknown language."), "error")
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account")
+@roles_required(*ALL_ROLES)
+def account() -> ResponseReturnValue:
+    """The signed-in user's account: API tokens for their systems (ERP, TMS, carrier
+    software), created here (shown once) and revoked here."""
+    return render_template(
+        "auth/account.html",
+        tokens=tokens.tokens_of(current_user),
+        form=TokenForm(),
+        button=FlaskForm(),
+    )
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def create_token() -> ResponseReturnValue:
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/account.html",
+            tokens=tokens.tokens_of(current_user),
+            form=form,
+            button=FlaskForm(),
+        ), 400
+    token = tokens.issue_token(current_user, form.name.data)
+    db.session.commit()
+    flash(_("Your new API token (shown once, copy it now): %(token)s", token=token), "ok")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke_token(current_user, token_id):
+        abort(404)
+    db.session.commit()
+    flash(_("Token revoked: it no longer works."), "ok")
+    return redirect(url_for(".account"))

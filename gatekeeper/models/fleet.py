@@ -44,6 +44,28 @@ class AdrApproval(enum.StrEnum):
     MEMU = "MEMU"
 
 
+class PlateColour(enum.StrEnum):
+    """Chinese plates carry their class in their colour (recorded and reported with every
+    passage): blue (small vehicles), yellow (trucks, trailers), green (new energy),
+    yellow-green (large new-energy vehicles), white (police, military), black (foreign)."""
+
+    BLUE = "blue"
+    YELLOW = "yellow"
+    GREEN = "green"
+    YELLOW_GREEN = "yellow_green"
+    WHITE = "white"
+    BLACK = "black"
+
+
+class ReviewStatus(enum.StrEnum):
+    """The park's review of what a carrier registered: only approved vehicles and persons
+    can be booked."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Standing(enum.StrEnum):
     """Whether the park lets a vehicle or person in at all."""
 
@@ -81,6 +103,7 @@ class Vehicle(Model):
     # The plate with OCR-confusable characters folded (tolerant lookup).
     plate_skeleton: Mapped[str] = mapped_column(String(20), index=True)
     country: Mapped[str] = mapped_column(String(2))
+    plate_colour: Mapped[PlateColour | None] = mapped_column(str_enum(PlateColour, 12))
     kind: Mapped[VehicleKind] = mapped_column(str_enum(VehicleKind))
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
     make_model: Mapped[str | None] = mapped_column(String(80))
@@ -91,6 +114,17 @@ class Vehicle(Model):
     dg_permit_expiry: Mapped[date | None]
     tank_code: Mapped[str | None] = mapped_column(String(16))
     tank_inspection_expiry: Mapped[date | None]
+    # UN numbers or classes the tank is approved for (e.g. ["1203", "3"]).
+    tank_approved: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Vehicle licence (行驶证) and its inspection.
+    licence_number: Mapped[str | None] = mapped_column(String(64))
+    licence_inspection_expiry: Mapped[date | None]
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus, 10), default=ReviewStatus.APPROVED
+    )
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
     standing_reason: Mapped[str | None] = mapped_column(String(255))
     standing_until: Mapped[date | None]

@@ -15,7 +15,6 @@ and its effects), ``actions`` (the guard's), ``barrier``, ``queue`` (the holding
 from gatekeeper.services.gate.actions import (
     Action,
     ActionError,
-    check_typed_plate,
     confirm_passed,
     correct_plate,
     guard_decides,
@@ -46,7 +45,6 @@ __all__ = [
     "ActionError",
     "Evaluation",
     "candidate_vehicles",
-    "check_typed_plate",
     "confirm_passed",
     "correct_plate",
     "decide",

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from camera_adapters.wire import PLATE
 from gatekeeper.domain.gate import Decision, GateDecision
 from gatekeeper.domain.messages import N_
-from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.models import (
     Passage,
     User,
@@ -19,7 +17,7 @@ from gatekeeper.services import audit
 from gatekeeper.services.gate.apply import apply_decision, decide, record_passed, store_evaluation
 from gatekeeper.services.gate.evaluation import evaluate
 from gatekeeper.services.park import park_settings
-from gatekeeper.vision.formats import formats_for
+from gatekeeper.services.plates import PlateError, check_typed_plate
 
 
 class ActionError(ValueError):
@@ -81,22 +79,13 @@ def guard_decides(passage: Passage, action: str, user: User, reason: str | None)
     apply_decision(passage, decision, evaluation, now)
 
 
-def check_typed_plate(text: str, formats: list[str]) -> str:
-    """A plate typed by the guard, validated as a camera's reading is: the characters a
-    plate may carry, and a layout of one of the park's plate formats. Returns it as stored."""
-    typed = " ".join(text.split()).upper()
-    if not PLATE.fullmatch(typed):
-        raise ActionError(N_("a plate has 2 to 16 letters, digits, spaces or dashes"))
-    latin = normalize_plate(typed)
-    if not any(plate_format.accepts(latin) for plate_format in formats_for(formats)):
-        raise ActionError(N_("this plate fits none of the park's plate formats"))
-    return typed
-
-
 def correct_plate(passage: Passage, text: str, user: User) -> GateDecision:
     """The guard types the plate (unreadable or misread): decide again on it. The barrier
     is not driven by this: if the rules now allow, the guard opens."""
-    typed = check_typed_plate(text, list(park_settings().plate_formats))
+    try:
+        typed = check_typed_plate(text, list(park_settings().plate_formats))
+    except PlateError as exc:
+        raise ActionError(str(exc)) from exc
     _editable(passage)
     before = passage.plate_read
     passage.plate_read = typed

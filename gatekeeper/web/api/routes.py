@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from camera_adapters.wire import AnprEventError, parse_event
-from gatekeeper.access import ALL_ROLES, STAFF_ROLES, station_or_roles, station_required
+from gatekeeper.access import (
+    ALL_ROLES,
+    STAFF_ROLES,
+    roles_required,
+    station_or_roles,
+    station_required,
+)
 from gatekeeper.extensions import csrf, db
-from gatekeeper.models import Lane, Passage, Role
+from gatekeeper.models import Lane, Passage, Role, Vehicle
+from gatekeeper.services import fleet
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.web.api.openapi import openapi_document
 
@@ -138,3 +149,65 @@ def capture(capture_id: int) -> ResponseReturnValue:
     if station is not None and not station.serves(passage.lane):
         abort(404)  # another station's lane: do not reveal that it exists
     return jsonify(capture_json(passage))
+
+
+# --- carrier systems: their own fleet --------------------------------------------------------
+
+
+def _own_carrier_id() -> int:
+    if current_user.carrier_id is None:  # the schema forbids this; fail closed anyway
+        abort(403)
+    return int(current_user.carrier_id)
+
+
+def _fields(exc: fleet.FleetError) -> ResponseReturnValue:
+    fields = {name: gettext(message) for name, message in exc.errors.items()}
+    return jsonify(error="bad_request", message="invalid fields", fields=fields), 400
+
+
+def _json_object() -> dict[str, Any]:
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None
+    if not isinstance(payload, dict):
+        abort(400, description="body: a JSON object (Content-Type: application/json)")
+    return payload
+
+
+@bp.route("/carrier/vehicles")
+@roles_required(Role.CARRIER)
+def carrier_vehicles() -> ResponseReturnValue:
+    vehicles = db.session.scalars(
+        select(Vehicle).where(Vehicle.carrier_id == _own_carrier_id()).order_by(Vehicle.plate)
+    )
+    return jsonify(vehicles=[fleet.vehicle_json(v) for v in vehicles])
+
+
+@bp.route("/carrier/vehicles", methods=["POST"])
+@roles_required(Role.CARRIER)
+def carrier_vehicle_create() -> ResponseReturnValue:
+    _own_carrier_id()
+    try:
+        vehicle = fleet.register_vehicle(current_user.carrier, _json_object(), current_user)
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        return _fields(exc)
+    db.session.commit()
+    return jsonify(fleet.vehicle_json(vehicle)), 201
+
+
+@bp.route("/carrier/vehicles/<int:vehicle_id>", methods=["GET", "PATCH"])
+@roles_required(Role.CARRIER)
+def carrier_vehicle(vehicle_id: int) -> ResponseReturnValue:
+    vehicle = fleet.carrier_vehicle(_own_carrier_id(), vehicle_id)
+    if vehicle is None:
+        abort(404)  # another carrier's vehicle is not revealed
+    if request.method == "PATCH":
+        try:
+            fleet.change_vehicle(vehicle, _json_object(), current_user)
+        except fleet.FleetError as exc:
+            db.session.rollback()
+            return _fields(exc)
+        db.session.commit()
+    return jsonify(fleet.vehicle_json(vehicle))

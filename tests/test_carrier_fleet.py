@@ -1,0 +1,147 @@
+"""Carriers register their own vehicles (pages and API): validated per field, plates by the
+park's formats and normalised, duplicates and expired documents refused, every change back
+to the park's review; another carrier's vehicle is never found."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from gatekeeper.extensions import db
+from gatekeeper.models import ApiToken, AuditEntry, ReviewStatus, Role, Vehicle
+from gatekeeper.services.clock import park_today
+from gatekeeper.services.reference_data import load_reference_data
+from tests.factories import make_carrier, make_user, make_vehicle
+
+NEXT_YEAR = 365  # days
+
+
+@pytest.fixture
+def carrier_api(session: Any) -> Any:
+    """A carrier user's API token, and the carrier."""
+    load_reference_data()
+    user = make_user(Role.CARRIER)
+    row, token = ApiToken.issue(user, "fleet software")
+    db.session.add(row)
+    db.session.commit()
+    return user, {"Authorization": f"Bearer {token}"}
+
+
+def _tanker(**changes: Any) -> dict[str, Any]:
+    expiry = (park_today() + timedelta(days=NEXT_YEAR)).isoformat()
+    body = {
+        "plate": "苏E·D8892",
+        "country": "cn",
+        "plate_colour": "yellow",
+        "kind": "tanker",
+        "licence_number": "320500123456",
+        "licence_inspection_expiry": expiry,
+        "dg_permit_number": "苏交运管危 320500001",
+        "dg_permit_expiry": expiry,
+        "adr_approval": "FL",
+        "adr_certificate_expiry": expiry,
+        "tank_code": "L4BN",
+        "tank_inspection_expiry": expiry,
+        "tank_approved": ["1203", "1202", "3"],
+    }
+    body.update(changes)
+    return body
+
+
+def test_a_carrier_system_registers_a_tanker(client: Any, carrier_api: Any) -> None:
+    user, auth = carrier_api
+    response = client.post("/api/v1/carrier/vehicles", json=_tanker(), headers=auth)
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["plate"] == "苏E·D8892" and body["country"] == "CN"
+    assert body["review"]["status"] == "pending" and body["tank_approved"] == ["1203", "1202", "3"]
+    vehicle = db.session.get(Vehicle, body["id"])
+    assert vehicle.carrier_id == user.carrier_id and vehicle.plate_normalized == "ED8892"
+    listed = client.get("/api/v1/carrier/vehicles", headers=auth).json["vehicles"]
+    assert [v["id"] for v in listed] == [vehicle.id]
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "fleet.vehicle_registered")
+    )
+    assert entry is not None and entry.entity_id == str(vehicle.id)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"plate": "AB#12!?"}, "plate", "2 to 16 letters"),
+        ({"plate": "12"}, "plate", "fits none of the park's plate formats"),
+        ({"plate_colour": None}, "plate_colour", "colour"),
+        ({"kind": "spaceship"}, "kind", "listed values"),
+        ({"dg_permit_expiry": "2020-01-31"}, "dg_permit_expiry", "already expired"),
+        ({"adr_certificate_expiry": None}, "adr_certificate_expiry", "required with an ADR"),
+        ({"tank_approved": ["9999"]}, "tank_approved", "not a UN number on the list"),
+        ({"licence_inspection_expiry": "31/12/2027"}, "licence_inspection_expiry", "YYYY-MM-DD"),
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
+def test_bad_fields_are_refused_each_with_its_message(
+    client: Any, carrier_api: Any, changes: dict[str, Any], field: str, message: str
+) -> None:
+    _user, auth = carrier_api
+    response = client.post("/api/v1/carrier/vehicles", json=_tanker(**changes), headers=auth)
+    assert response.status_code == 400
+    assert message in response.json["fields"][field], response.json
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+
+
+def test_a_duplicate_plate_is_refused_in_any_spelling(client: Any, carrier_api: Any) -> None:
+    _user, auth = carrier_api
+    assert client.post("/api/v1/carrier/vehicles", json=_tanker(), headers=auth).status_code == 201
+    again = client.post("/api/v1/carrier/vehicles", json=_tanker(plate="苏E D8892"), headers=auth)
+    assert again.status_code == 400
+    assert "registered already" in again.json["fields"]["plate"]
+
+
+def test_a_change_goes_back_to_review(client: Any, carrier_api: Any) -> None:
+    user, auth = carrier_api
+    vehicle = make_vehicle(carrier=user.carrier)
+    db.session.commit()
+    assert vehicle.review_status is ReviewStatus.APPROVED
+    response = client.patch(
+        f"/api/v1/carrier/vehicles/{vehicle.id}", json={"make_model": "Volvo FH"}, headers=auth
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["make_model"] == "Volvo FH"
+    assert response.json["review"]["status"] == "pending"
+    unchanged = client.patch(
+        f"/api/v1/carrier/vehicles/{vehicle.id}", json={"make_model": "Volvo FH"}, headers=auth
+    )
+    assert unchanged.status_code == 200
+
+
+def test_another_carriers_vehicle_is_never_found(client: Any, carrier_api: Any) -> None:
+    _user, auth = carrier_api
+    theirs = make_vehicle(carrier=make_carrier())
+    db.session.commit()
+    url = f"/api/v1/carrier/vehicles/{theirs.id}"
+    assert client.get(url, headers=auth).status_code == 404
+    assert client.patch(url, json={"make_model": "x"}, headers=auth).status_code == 404
+    assert client.get("/api/v1/carrier/vehicles", headers=auth).json["vehicles"] == []
+    db.session.refresh(theirs)
+    assert theirs.make_model is None
+
+
+def test_only_carriers_use_the_carrier_api(client: Any, session: Any) -> None:
+    manager = make_user(Role.MANAGER)
+    row, token = ApiToken.issue(manager, "ERP")
+    db.session.add(row)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/carrier/vehicles", headers=headers).status_code == 403
+    assert client.get("/api/v1/carrier/vehicles").status_code == 401
+
+
+def test_the_body_must_be_a_json_object(client: Any, carrier_api: Any) -> None:
+    _user, auth = carrier_api
+    response = client.post(
+        "/api/v1/carrier/vehicles", data="[1]", headers=auth, content_type="application/json"
+    )
+    assert response.status_code == 400

@@ -134,6 +134,8 @@ def test_an_admin_edit_records_what_changed_from_what(as_role: Any, session: Any
             "standing": "blacklisted",
             "standing_reason": "repeated illegal parking",
             "carrier": str(vehicle.carrier_id),
+            "tank_approved": "[]",  # a textarea, not scraped above
+            "review_status": "approved",
         }
     )
     _form_post(admin, url, form)

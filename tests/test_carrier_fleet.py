@@ -8,12 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from gatekeeper.extensions import db
 from gatekeeper.models import ApiToken, AuditEntry, ReviewStatus, Role, Vehicle
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.reference_data import load_reference_data
+from tests.conftest import login_as
 from tests.factories import make_carrier, make_user, make_vehicle
 
 NEXT_YEAR = 365  # days
@@ -145,3 +147,105 @@ def test_the_body_must_be_a_json_object(client: Any, carrier_api: Any) -> None:
         "/api/v1/carrier/vehicles", data="[1]", headers=auth, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def _page_form(browser: Any, url: str) -> dict[str, str]:
+    from tests.conftest import csrf_token_from
+
+    return {"csrf_token": csrf_token_from(browser.get(url).get_data(as_text=True))}
+
+
+def test_a_carrier_registers_a_trailer_on_its_pages(app: Flask, session: Any) -> None:
+    load_reference_data()
+    user = make_user(Role.CARRIER)
+    browser = login_as(app.test_client(), user)
+    fleet_page = browser.get("/carrier/fleet").get_data(as_text=True)
+    assert "/carrier/vehicles/new" in fleet_page
+    form = {
+        **_page_form(browser, "/carrier/vehicles/new"),
+        "plate": "Q-AKZ-111",
+        "country": "BE",
+        "kind": "tank_trailer",
+        "adr_approval": "FL",
+        "adr_certificate_expiry": (park_today() + timedelta(days=100)).isoformat(),
+        "tank_approved": "1203, 3",
+    }
+    response = browser.post("/carrier/vehicles/new", data=form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Q-AKZ-111 registered" in page
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == "Q-AKZ-111"))
+    assert vehicle.carrier_id == user.carrier_id and vehicle.tank_approved == ["1203", "3"]
+    assert vehicle.review_status is ReviewStatus.PENDING and "waiting for review" in page
+
+
+def test_a_bad_field_is_explained_beside_it_and_the_input_kept(app: Flask, session: Any) -> None:
+    browser = login_as(app.test_client(), make_user(Role.CARRIER))
+    form = {
+        **_page_form(browser, "/carrier/vehicles/new"),
+        "plate": "AB#12",
+        "country": "BE",
+        "kind": "tanker",
+        "make_model": "DAF XF",
+        "dg_permit_expiry": "2020-03-01",
+    }
+    response = browser.post("/carrier/vehicles/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    plate_label = page.split('for="plate"', 1)[1].split("</label>", 1)[0]
+    assert "2 to 16 letters" in plate_label
+    permit_label = page.split('for="dg_permit_expiry"', 1)[1].split("</label>", 1)[0]
+    assert "already expired" in permit_label
+    assert 'value="DAF XF"' in page  # nothing typed is lost
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == 0
+
+
+def test_a_carrier_changes_its_vehicle_and_it_goes_back_to_review(app: Flask, session: Any) -> None:
+    user = make_user(Role.CARRIER)
+    vehicle = make_vehicle(carrier=user.carrier, plate="1-CHG-001")
+    db.session.commit()
+    browser = login_as(app.test_client(), user)
+    url = f"/carrier/vehicles/{vehicle.id}/edit"
+    page = browser.get(url).get_data(as_text=True)
+    assert 'value="1-CHG-001"' in page
+    form = {
+        **_page_form(browser, url),
+        "plate": "1-CHG-001",
+        "country": "BE",
+        "kind": "tanker",
+        "make_model": "Scania R",
+        "adr_approval": "FL",
+        "adr_certificate_expiry": vehicle.adr_certificate_expiry.isoformat(),
+    }
+    browser.post(url, data=form)
+    db.session.refresh(vehicle)
+    assert vehicle.make_model == "Scania R" and vehicle.review_status is ReviewStatus.PENDING
+
+
+def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, session: Any) -> None:
+    """Walks every carrier-scoped page and API route that takes an id."""
+    mine = make_user(Role.CARRIER)
+    row, token = ApiToken.issue(mine, "fleet")
+    db.session.add(row)
+    theirs = make_vehicle(carrier=make_carrier(), plate="9-THR-001")
+    db.session.commit()
+    browser = login_as(app.test_client(), mine)
+    api = app.test_client()
+    scoped = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/carrier/", "/api/v1/carrier/")) and rule.arguments
+    ]
+    assert len(scoped) >= 2, [r.rule for r in scoped]
+    for rule in scoped:
+        url = rule.build({name: theirs.id for name in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if url.startswith("/api/"):
+                answer = api.open(
+                    url, method=method, json={}, headers={"Authorization": f"Bearer {token}"}
+                )
+            else:
+                answer = browser.open(
+                    url, method=method, data=_page_form(browser, "/carrier/fleet")
+                )
+            assert answer.status_code == 404, (method, url, answer.status_code)
+            assert "9-THR-001" not in answer.get_data(as_text=True)

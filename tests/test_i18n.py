@@ -122,3 +122,22 @@ def test_every_failing_check_reads_in_chinese(
         text = text.replace(name, "")
     words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9/-]*", text) if not re.search(r"[\d/-]", w)}
     assert words <= {"UN", "ADR", "HIN", "FL", "AT", "EX/II", "EX/III", "C", "E", "B", "D"}, text
+
+
+def test_every_code_a_page_shows_has_its_own_word(app: Flask) -> None:
+    from gatekeeper.models import PersonKind, QualificationKind, ReadStatus, ReviewStatus
+    from gatekeeper.web.labels import LABELLED_ENUMS, LABELS, label
+
+    missing = [
+        f"{kind.__name__}.{member.name}"
+        for kind in LABELLED_ENUMS
+        for member in kind
+        if (kind, str(member.value)) not in LABELS
+    ]
+    assert missing == []
+    with app.test_request_context():
+        # Members of different lists with the same value keep their own words.
+        assert label(ReviewStatus.PENDING) == "waiting for review"
+        assert label(ReadStatus.PENDING) == "reading"
+        assert label(PersonKind.ESCORT) == "escort"
+        assert label(QualificationKind.ESCORT) == "escort qualification"

@@ -74,6 +74,8 @@ class VehicleInput(BaseModel):
     @field_validator("tank_approved", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
+        if value is None:
+            return []
         if isinstance(value, str):  # the form's "1203, 1202, 3"
             return [part for part in re.split(r"[\s,;]+", value) if part]
         return value

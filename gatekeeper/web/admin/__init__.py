@@ -35,7 +35,7 @@ from gatekeeper.services import audit
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import LABELS, label
+from gatekeeper.web.labels import label, label_of
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -124,7 +124,7 @@ class AuditedModelView(_AdminOnly, ModelView):
             setattr(self, setting, [*(getattr(self, setting, None) or ()), *hidden])
         # Enum columns list, filter and edit with the user's words for their values.
         self.column_choices = {
-            column.key: [(member.value, LABELS.get(member, member.value)) for member in kind]
+            column.key: [(member.value, label_of(member)) for member in kind]
             for column in inspect(model).columns
             if (kind := getattr(column.type, "enum_class", None)) is not None
         }

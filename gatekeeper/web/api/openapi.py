@@ -39,7 +39,113 @@ def _capture_response(description: str) -> dict[str, Any]:
     }
 
 
+def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The carrier fleet API, its request schema generated from the same pydantic model
+    that validates the requests (services.fleet.VehicleInput)."""
+    from gatekeeper.services.fleet import VehicleInput
+
+    schema = VehicleInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = dict(schema.pop("$defs", {}))
+    components["VehicleInput"] = schema
+    components["Vehicle"] = {
+        "allOf": [
+            {"$ref": "#/components/schemas/VehicleInput"},
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "review": {
+                        "type": "object",
+                        "properties": {
+                            "status": {"enum": ["pending", "approved", "rejected"]},
+                            "comment": {"type": ["string", "null"]},
+                        },
+                    },
+                    "standing": {"type": "string"},
+                },
+            },
+        ]
+    }
+    components["FieldErrors"] = {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }
+    vehicle = {"application/json": {"schema": {"$ref": "#/components/schemas/Vehicle"}}}
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VehicleInput"}}},
+    }
+    invalid = {
+        "description": "Invalid fields, each with its message; nothing saved",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}},
+    }
+    vehicle_id = {
+        "name": "vehicle_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+    security: list[dict[str, list[str]]] = [{"userToken": []}]
+    paths = {
+        "/carrier/vehicles": {
+            "get": {
+                "summary": "The calling carrier's vehicles and trailers",
+                "security": security,
+                "responses": {
+                    "200": {"description": "Vehicles", "content": {"application/json": {}}},
+                    "401": _UNAUTHORIZED,
+                    "403": _error_response("Not a carrier user"),
+                },
+            },
+            "post": {
+                "summary": "Register a vehicle or trailer (then reviewed by the park)",
+                "security": security,
+                "requestBody": body,
+                "responses": {
+                    "201": {"description": "Registered, pending review", "content": vehicle},
+                    "400": invalid,
+                    "401": _UNAUTHORIZED,
+                    "403": _error_response("Not a carrier user"),
+                },
+            },
+        },
+        "/carrier/vehicles/{vehicle_id}": {
+            "get": {
+                "summary": "One of the carrier's vehicles",
+                "security": security,
+                "parameters": [vehicle_id],
+                "responses": {
+                    "200": {"description": "The vehicle", "content": vehicle},
+                    "401": _UNAUTHORIZED,
+                    "404": _error_response("No such vehicle of this carrier"),
+                },
+            },
+            "patch": {
+                "summary": "Change fields of a vehicle (back to the park's review)",
+                "security": security,
+                "parameters": [vehicle_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    "200": {"description": "The changed vehicle", "content": vehicle},
+                    "400": invalid,
+                    "401": _UNAUTHORIZED,
+                    "404": _error_response("No such vehicle of this carrier"),
+                },
+            },
+        },
+    }
+    return paths, components
+
+
 def openapi_document(version: str) -> dict[str, Any]:
+    carrier_paths, carrier_schemas = _carrier_paths()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -66,6 +172,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 },
             },
             "schemas": {
+                **carrier_schemas,
                 "Error": _ERROR,
                 "Capture": {
                     "type": "object",
@@ -135,6 +242,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             },
         },
         "paths": {
+            **carrier_paths,
             "/": {
                 "get": {
                     "summary": "API root: version and links",

@@ -1,0 +1,1 @@
+"""The carrier's own pages: register and change vehicles and trailers."""

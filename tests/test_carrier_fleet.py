@@ -249,3 +249,44 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
                 )
             assert answer.status_code == 404, (method, url, answer.status_code)
             assert "9-THR-001" not in answer.get_data(as_text=True)
+
+
+def test_the_park_reviews_what_a_carrier_registered(
+    app: Flask, client: Any, carrier_api: Any
+) -> None:
+    from tests.conftest import csrf_token_from
+
+    carrier_user, auth = carrier_api
+    created = client.post("/api/v1/carrier/vehicles", json=_tanker(), headers=auth).json
+    manager = login_as(app.test_client(), make_user(Role.MANAGER))
+    page = manager.get("/manage/review").get_data(as_text=True)
+    assert f'id="vehicle-{created["id"]}"' in page and "苏E·D8892" in page
+    token = csrf_token_from(page)
+    url = f"/manage/review/vehicles/{created['id']}"
+    refused = manager.post(
+        f"{url}/reject", data={"csrf_token": token, "comment": ""}, follow_redirects=True
+    )
+    assert "say why the vehicle is rejected" in refused.get_data(as_text=True)
+    manager.post(f"{url}/reject", data={"csrf_token": token, "comment": "licence photo missing"})
+    seen = client.get(f"/api/v1/carrier/vehicles/{created['id']}", headers=auth).json
+    assert seen["review"] == {"status": "rejected", "comment": "licence photo missing"}
+    # The carrier sees the reason on its page; the park approves the corrected vehicle.
+    fleet_page = (
+        login_as(app.test_client(), carrier_user).get("/carrier/fleet").get_data(as_text=True)
+    )
+    assert "licence photo missing" in fleet_page
+    manager.post(f"{url}/approve", data={"csrf_token": token, "comment": ""})
+    seen = client.get(f"/api/v1/carrier/vehicles/{created['id']}", headers=auth).json
+    assert seen["review"]["status"] == "approved"
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action == "fleet.vehicle_reviewed")
+    ).all()
+    assert len(actions) == 2
+    assert manager.get("/manage/review").get_data(as_text=True).count('id="vehicle-') == 0
+
+
+def test_carriers_do_not_review(as_role: Any, session: Any) -> None:
+    vehicle = make_vehicle()
+    assert as_role(Role.CARRIER).get("/manage/review").status_code == 403
+    response = as_role(Role.CARRIER).post(f"/manage/review/vehicles/{vehicle.id}/approve")
+    assert response.status_code == 403

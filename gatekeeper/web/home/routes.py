@@ -9,14 +9,16 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 from gatekeeper import jobs
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import AlertKind, AlertStatus, Role
+from gatekeeper.models import AlertKind, AlertStatus, ReviewStatus, Role, Vehicle
 from gatekeeper.services import alerts as alert_service
+from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web.home import queries
@@ -113,6 +115,59 @@ def alert_step(alert_id: int, step: str) -> ResponseReturnValue:
         gettext("Alert #%(id)s acknowledged", id=alert_id)
         if step == "acknowledge"
         else gettext("Alert #%(id)s resolved", id=alert_id),
+        "ok",
+    )
+    return back
+
+
+@bp.route("/manage/review")
+@roles_required(*STAFF_ROLES)
+def review() -> ResponseReturnValue:
+    """What carriers registered or changed, waiting for the park's review, oldest first."""
+    status = _member(ReviewStatus, request.args.get("status")) or ReviewStatus.PENDING
+    page = db.paginate(
+        select(Vehicle)
+        .where(Vehicle.review_status == status)
+        .options(selectinload(Vehicle.carrier))
+        .order_by(Vehicle.id),
+        per_page=ALERTS_PER_PAGE,
+        error_out=False,
+    )
+    today = park_today()
+    warning_days = park_settings().expiry_warning_days
+    return render_template(
+        "home/review.html",
+        page=page,
+        status=status,
+        statuses=list(ReviewStatus),
+        documents={v.id: queries.vehicle_documents(v, today, warning_days) for v in page.items},
+        form=AlertActionForm(),
+    )
+
+
+@bp.route("/manage/review/vehicles/<int:vehicle_id>/<any(approve, reject):step>", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def review_vehicle(vehicle_id: int, step: str) -> ResponseReturnValue:
+    form = AlertActionForm()
+    back = redirect(request.form.get("next") or url_for(".review"))
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return back
+    try:
+        fleet_service.review_vehicle(vehicle, step == "approve", form.comment.data, current_user)
+    except fleet_service.FleetError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(f"{vehicle.plate}: {gettext(message)}", "error")
+        return back
+    db.session.commit()
+    flash(
+        gettext("%(plate)s approved", plate=vehicle.plate)
+        if step == "approve"
+        else gettext("%(plate)s rejected", plate=vehicle.plate),
         "ok",
     )
     return back

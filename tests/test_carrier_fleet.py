@@ -176,6 +176,8 @@ def test_a_carrier_registers_a_trailer_on_its_pages(app: Flask, session: Any) ->
     vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == "Q-AKZ-111"))
     assert vehicle.carrier_id == user.carrier_id and vehicle.tank_approved == ["1203", "3"]
     assert vehicle.review_status is ReviewStatus.PENDING and "waiting for review" in page
+    # One page shows every state, with a legend of what each means.
+    assert 'id="legend"' in page and "cannot be booked until it is renewed" in page
 
 
 def test_a_bad_field_is_explained_beside_it_and_the_input_kept(app: Flask, session: Any) -> None:

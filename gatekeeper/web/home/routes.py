@@ -186,6 +186,7 @@ def fleet() -> ResponseReturnValue:
         vehicles=[(v, queries.vehicle_documents(v, today, warning_days)) for v in vehicles],
         persons=persons,
         state_of=lambda day: expiry_state(day, today, warning_days),
+        warning_days=warning_days,
     )
 
 

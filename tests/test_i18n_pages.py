@@ -111,6 +111,8 @@ def test_every_page_of_a_role_reads_in_chinese(
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
         html = response.get_data(as_text=True)
+        title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title, (path, title[:80])  # markup in the title block is lost
         words = _english_words(html, names)
         if words:
             problems[path] = words

@@ -141,24 +141,36 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _bearer_token(from_request: Request) -> str:
+    """The token of an ``Authorization: Bearer ...`` header, or ""."""
+    scheme, _, token = from_request.headers.get("Authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" else ""
+
+
+def _note_use(row: Station | ApiToken, column: str) -> None:
+    """Record when a token was last used, at most once a minute (a commit)."""
+    now = utcnow()
+    last = getattr(row, column)
+    if last is not None and now - last <= timedelta(minutes=1):
+        return
+    setattr(row, column, now)
+    try:
+        db.session.commit()
+    except OperationalError:
+        # A reading request's transaction cannot always become a writing one on SQLite
+        # (see app._may_write): the time waits for the token's next use.
+        db.session.rollback()
+
+
 def _authenticate_station() -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = _bearer_token(request)
+    if not token:
         return False
     station = db.session.scalar(select(Station).where(Station.token_hash == hash_token(token)))
     if station is None or not station.active:
         return False
     g.station = station
-    now = utcnow()
-    if station.last_seen_at is None or now - station.last_seen_at > timedelta(minutes=1):
-        station.last_seen_at = now
-        try:
-            db.session.commit()
-        except OperationalError:
-            # A reading request's transaction cannot always become a writing one on
-            # SQLite (see app._may_write): "last seen" waits for the station's next call.
-            db.session.rollback()
+    _note_use(station, "last_seen_at")
     return True
 
 
@@ -181,20 +193,14 @@ def _load_user_from_token(request: Request) -> User | None:
     as that user, with the user's role and scope; no session is made."""
     if not request.path.startswith("/api/"):
         return None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.startswith(USER_TOKEN_PREFIX):
+    token = _bearer_token(request)
+    if not token.startswith(USER_TOKEN_PREFIX):
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or not row.active or not row.user.active:
         return None
     g.api_token = row
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
-        try:
-            db.session.commit()
-        except OperationalError:  # a reading request on a busy SQLite: next time
-            db.session.rollback()
+    _note_use(row, "last_used_at")
     return row.user
 
 

@@ -129,3 +129,15 @@ def server_database(server: Server) -> Iterator[Connection]:
             yield conn
     finally:
         engine.dispose()
+
+
+def verify_audit(server: Server) -> None:
+    """``flask audit verify`` on the server's database must find the chain whole."""
+    verified = subprocess.run(
+        [str(BIN / "flask"), "audit", "verify"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -25,7 +24,7 @@ import pytest
 from sqlalchemy import text
 
 from gatekeeper.services.demo import DEMO_PASSWORD
-from tests.live import BIN, ROOT, Server, run_server, server_database
+from tests.live import Server, run_server, server_database, verify_audit
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +116,7 @@ def test_the_same_event_twenty_times_at_once_is_one_passage(server: Server) -> N
 
 
 def test_the_audit_chain_is_whole_after_the_bursts(server: Server) -> None:
-    verified = subprocess.run(
-        [str(BIN / "flask"), "audit", "verify"],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify_audit(server)
 
 
 def test_two_tankers_at_once_cannot_both_take_the_last_hazmat_place(server: Server) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from werkzeug.test import encode_multipart
 
 from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.conftest import SHARED_DATA
-from tests.live import BIN, ROOT, Server, run_server, server_database
+from tests.live import ROOT, Server, run_server, server_database, verify_audit
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -161,14 +160,7 @@ def test_guard_sees_the_tanker_and_overrides_the_review(server: Server, browser:
         ("gate.override", "guard"),
         ("barrier.open", "guard"),
     ]
-    verified = subprocess.run(
-        [str(BIN / "flask"), "audit", "verify"],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verify_audit(server)
 
 
 def test_gate_overview_and_holding_queue_update_live(server: Server, browser: object) -> None:

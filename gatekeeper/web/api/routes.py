@@ -189,7 +189,7 @@ def carrier_vehicles() -> ResponseReturnValue:
 def carrier_vehicle_create() -> ResponseReturnValue:
     _own_carrier_id()
     try:
-        vehicle = fleet.register_vehicle(current_user.carrier, _json_object(), current_user)
+        vehicle = fleet.register_vehicle(current_user.carrier, _json_object())
     except fleet.FleetError as exc:
         db.session.rollback()
         return _fields(exc)
@@ -205,7 +205,7 @@ def carrier_vehicle(vehicle_id: int) -> ResponseReturnValue:
         abort(404)  # another carrier's vehicle is not revealed
     if request.method == "PATCH":
         try:
-            fleet.change_vehicle(vehicle, _json_object(), current_user)
+            fleet.change_vehicle(vehicle, _json_object())
         except fleet.FleetError as exc:
             db.session.rollback()
             return _fields(exc)

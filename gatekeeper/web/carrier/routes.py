@@ -54,7 +54,7 @@ def vehicle_new() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, None, 400 if form.is_submitted() else 200)
     try:
-        vehicle = fleet.register_vehicle(current_user.carrier, form.values(), current_user)
+        vehicle = fleet.register_vehicle(current_user.carrier, form.values())
     except fleet.FleetError as exc:
         db.session.rollback()
         _show_errors(form, exc)
@@ -72,7 +72,7 @@ def vehicle_edit(vehicle_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(form, vehicle, 400 if form.is_submitted() else 200)
     try:
-        changed = fleet.change_vehicle(vehicle, form.values(), current_user)
+        changed = fleet.change_vehicle(vehicle, form.values())
     except fleet.FleetError as exc:
         db.session.rollback()
         _show_errors(form, exc)

@@ -105,3 +105,31 @@ def test_a_failed_opening_gives_the_claim_back(client: Any, demo: Demo) -> None:
     passage.lane.barrier = {"type": "simulated"}
     db.session.commit()
     assert gate.open_barrier(passage, demo.guard)
+
+
+def test_the_park_write_lock_is_asked_once_per_transaction(client: Any, demo: Demo) -> None:
+    from sqlalchemy import event
+
+    from gatekeeper.services import audit
+
+    body = demo.post_event(client, "G1-IN", event_id="lock-once", plate="ZZ-999-ZZ").json
+    passage = db.session.get(Passage, body["id"])
+    db.session.commit()
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        locked = gate.lock_passage(passage.id)
+        gate.decide(locked)  # locks again, and audits (which locks too)
+        audit.record("test.more", details={})
+        db.session.commit()
+        gate.lock_passage(passage.id)  # a new transaction asks again
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    asked = sum("pg_advisory_xact_lock" in sql for sql in statements)
+    postgres = engine.dialect.name == "postgresql"
+    assert asked == (2 if postgres else 0)  # SQLite's writing transactions hold the lock

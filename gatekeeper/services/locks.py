@@ -21,8 +21,17 @@ from gatekeeper.extensions import db
 PARK_WRITE_LOCK_KEY = 0x6761_7465
 
 
+_HELD = "gatekeeper.park_write_lock"
+
+
 def park_write_lock() -> None:
-    """Wait until no other transaction changes the park's counts or the audit chain."""
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARK_WRITE_LOCK_KEY})
+    """Wait until no other transaction changes the park's counts or the audit chain.
+    Asked once per transaction: a decision, its audit entries and the guard's lock on the
+    passage all call this, and the lock is held until the transaction ends anyway."""
+    session = db.session()  # this request's or job's Session (not the registry)
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.in_transaction() and session.info.get(_HELD) is session.get_transaction():
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARK_WRITE_LOCK_KEY})
+    session.info[_HELD] = session.get_transaction()

@@ -68,7 +68,8 @@ def vehicle_new() -> ResponseReturnValue:
 @roles_required(Role.CARRIER)
 def vehicle_edit(vehicle_id: int) -> ResponseReturnValue:
     vehicle = _own(vehicle_id)
-    form = VehicleForm(obj=None if _posted() else _form_values(vehicle))
+    # On a POST the form shows what was sent, never the stored values under it.
+    form = VehicleForm(data=None if request.method == "POST" else _form_values(vehicle))
     if not form.validate_on_submit():
         return _render(form, vehicle, 400 if form.is_submitted() else 200)
     try:
@@ -87,18 +88,8 @@ def vehicle_edit(vehicle_id: int) -> ResponseReturnValue:
     return redirect(url_for("home.fleet"))
 
 
-def _posted() -> bool:
-    return request.method == "POST"
-
-
-class _Values:
+def _form_values(vehicle: Vehicle) -> dict[str, Any]:
     """A vehicle's stored values as the form shows them (dates as YYYY-MM-DD)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-
-def _form_values(vehicle: Vehicle) -> _Values:
     shown: dict[str, Any] = {}
     for name in fleet.VehicleInput.model_fields:
         value = getattr(vehicle, name)
@@ -109,4 +100,4 @@ def _form_values(vehicle: Vehicle) -> _Values:
         elif hasattr(value, "value"):
             value = value.value
         shown[name] = "" if value is None else value
-    return _Values(shown)
+    return shown

@@ -126,7 +126,7 @@ def make_vehicle(carrier: Carrier | None = None, **values: Any) -> Vehicle:
 def make_person(kind: PersonKind = PersonKind.DRIVER, **values: Any) -> Person:
     n = _n()
     qualifications = values.pop("qualifications", [])
-    person = Person(kind=kind, full_name=f"Person {n}", **values)
+    person = Person(kind=kind, **{"full_name": f"Person {n}", **values})
     person.qualifications.extend(qualifications)
     return _save(person)
 

@@ -16,7 +16,7 @@ from gatekeeper.models import ApiToken, AuditEntry, ReviewStatus, Role, Vehicle
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.reference_data import load_reference_data
 from tests.conftest import login_as
-from tests.factories import make_carrier, make_user, make_vehicle
+from tests.factories import make_carrier, make_person, make_user, make_vehicle
 
 NEXT_YEAR = 365  # days
 
@@ -228,7 +228,11 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
     mine = make_user(Role.CARRIER)
     row, token = ApiToken.issue(mine, "fleet")
     db.session.add(row)
-    theirs = make_vehicle(carrier=make_carrier(), plate="9-THR-001")
+    other = make_carrier()
+    theirs = {
+        "vehicle_id": make_vehicle(carrier=other, plate="9-THR-001").id,
+        "person_id": make_person(carrier=other, full_name="Their Driver 9THR").id,
+    }
     db.session.commit()
     browser = login_as(app.test_client(), mine)
     api = app.test_client()
@@ -239,7 +243,7 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
     ]
     assert len(scoped) >= 2, [r.rule for r in scoped]
     for rule in scoped:
-        url = rule.build({name: theirs.id for name in rule.arguments})[1]
+        url = rule.build({name: theirs[name] for name in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if url.startswith("/api/"):
                 answer = api.open(
@@ -250,7 +254,8 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
                     url, method=method, data=_page_form(browser, "/carrier/fleet")
                 )
             assert answer.status_code == 404, (method, url, answer.status_code)
-            assert "9-THR-001" not in answer.get_data(as_text=True)
+            body = answer.get_data(as_text=True)
+            assert "9-THR-001" not in body and "Their Driver 9THR" not in body
 
 
 def test_the_park_reviews_what_a_carrier_registered(

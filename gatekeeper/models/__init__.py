@@ -15,6 +15,7 @@ from gatekeeper.models.dangerous_goods import DangerousGood, HazardIdNumber
 from gatekeeper.models.fleet import (
     AdrApproval,
     Document,
+    IdDocumentType,
     Person,
     PersonKind,
     PlateColour,
@@ -75,6 +76,7 @@ __all__ = [
     "Document",
     "Gate",
     "HazardIdNumber",
+    "IdDocumentType",
     "Lane",
     "LaneDirection",
     "LaneKind",

@@ -82,6 +82,15 @@ class PersonKind(enum.StrEnum):
     VISITOR = "visitor"
 
 
+class IdDocumentType(enum.StrEnum):
+    """The photo ID a person is known by. Only a keyed digest of its number and the last
+    four characters are stored (enough to find duplicates and to recognise it masked)."""
+
+    CN_RESIDENT_ID = "cn_resident_id"  # 居民身份证, 18 characters with a check digit
+    PASSPORT = "passport"
+    OTHER = "other"
+
+
 class QualificationKind(enum.StrEnum):
     ADR_DRIVER = "adr_driver"  # ADR 8.2 driver training certificate (5 years)
     DG_DRIVER_CN = "dg_driver_cn"  # China: road dangerous-goods driver qualification
@@ -157,8 +166,11 @@ class Person(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind))
     full_name: Mapped[str] = mapped_column(String(160))
-    id_document_type: Mapped[str | None] = mapped_column(String(32))
-    id_document_number: Mapped[str | None] = mapped_column(String(64))
+    id_document_type: Mapped[IdDocumentType | None] = mapped_column(str_enum(IdDocumentType, 32))
+    # HMAC-SHA256 of the normalised ID number (services.crew.id_digest): never the number.
+    id_number_digest: Mapped[str | None] = mapped_column(String(64))
+    # The last four characters, to show the number masked ("…1234").
+    id_number_tail: Mapped[str | None] = mapped_column(String(4))
     nationality: Mapped[str | None] = mapped_column(String(2))
     phone: Mapped[str | None] = mapped_column(String(40))
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
@@ -167,6 +179,12 @@ class Person(Model):
     host_name: Mapped[str | None] = mapped_column(String(160))
     standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
     standing_reason: Mapped[str | None] = mapped_column(String(255))
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus, 10), default=ReviewStatus.APPROVED
+    )
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     carrier: Mapped[Carrier | None] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -175,7 +193,12 @@ class Person(Model):
     )
     documents: Mapped[list[Document]] = relationship(back_populates="person")
 
-    __table_args__ = (UniqueConstraint("id_document_type", "id_document_number"),)
+    # One person per ID within a carrier (a driver may work for two carriers).
+    __table_args__ = (UniqueConstraint("carrier_id", "id_document_type", "id_number_digest"),)
+
+    @property
+    def id_masked(self) -> str | None:
+        return f"…{self.id_number_tail}" if self.id_number_tail else None
 
     def __str__(self) -> str:
         return self.full_name

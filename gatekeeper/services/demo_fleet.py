@@ -14,6 +14,7 @@ from gatekeeper.models import (
     BookingStatus,
     CargoLine,
     Carrier,
+    IdDocumentType,
     Packaging,
     Person,
     PersonKind,
@@ -27,6 +28,7 @@ from gatekeeper.models import (
     VehicleKind,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.crew import id_digest
 from gatekeeper.services.demo import DEMO_TIMEZONE
 
 if TYPE_CHECKING:
@@ -307,7 +309,12 @@ def _person(
 ) -> Person:
     person = s.get_or_create(
         Person,
-        {"id_document_type": "passport", "id_document_number": f"P{number:07d}"},
+        {
+            "carrier_id": values["carrier"].id if values.get("carrier") else None,
+            "id_document_type": IdDocumentType.PASSPORT,
+            "id_number_digest": id_digest(IdDocumentType.PASSPORT, f"P{number:07d}"),
+        },
+        id_number_tail=f"{number:04d}"[-4:],
         full_name=name,
         kind=kind,
         **values,

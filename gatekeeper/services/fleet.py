@@ -95,27 +95,38 @@ def parse_vehicle(data: dict[str, Any]) -> VehicleInput:
     try:
         return VehicleInput.model_validate(cleaned)
     except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "body"
-            errors.setdefault(field, _shape_message(error))
-        raise FleetError(errors) from exc
+        raise FleetError(shape_errors(exc)) from exc
+
+
+def shape_errors(exc: ValidationError) -> dict[str, str]:
+    """One message per field; a nested field is named by its path ("qualifications.0.number")."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) if error["loc"] else "body"
+        errors.setdefault(field, _shape_message(error))
+    return errors
 
 
 def _shape_message(error: Any) -> str:
     kind = error.get("type", "")
-    if kind == "missing":
+    if kind == "missing" or (kind.endswith("_type") and error.get("input") is None):
         return N_("required")
     if kind == "extra_forbidden":
         return N_("unknown field")
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         return N_("a date as YYYY-MM-DD")
-    if kind == "enum":
+    if kind in ("enum", "literal_error"):
         return N_("not one of the listed values")
     if kind in ("string_too_long", "string_too_short", "too_long"):
         return N_("too long or too short")
     if kind == "string_pattern_mismatch":
+        if error["loc"] and error["loc"][-1] == "phone":
+            return N_("a phone number: digits, spaces, +, -")
         return N_("two letters (ISO country code)")
+    if kind in ("bool_parsing", "bool_type"):
+        return N_("yes or no")
+    if kind in ("list_type", "model_type", "model_attributes_type", "dict_type"):
+        return N_("not valid")
     return N_("not valid")
 
 

@@ -308,10 +308,11 @@ class VehicleView(AuditedModelView):
 
 class PersonView(AuditedModelView):
     column_list = ("full_name", "kind", "carrier", "company", "standing")
-    column_searchable_list = ("full_name", "id_document_number")
-    column_filters = ("kind", "standing")
+    column_searchable_list = ("full_name",)
+    column_filters = ("kind", "standing", "review_status")
     inline_models = (m.Qualification,)
-    form_excluded_columns = ("documents",)
+    # The ID number is kept only as a digest: it is typed on the carrier's pages.
+    form_excluded_columns = ("documents", "id_number_digest", "id_number_tail")
 
 
 class BookingView(AuditedModelView):

@@ -40,16 +40,48 @@ def _capture_response(description: str) -> dict[str, Any]:
 
 
 def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The carrier fleet API, its request schema generated from the same pydantic model
-    that validates the requests (services.fleet.VehicleInput)."""
+    """The carrier fleet API, its request schemas generated from the same pydantic models
+    that validate the requests (services.fleet.VehicleInput, services.crew.PersonInput)."""
+    from gatekeeper.services.crew import PersonInput
     from gatekeeper.services.fleet import VehicleInput
 
-    schema = VehicleInput.model_json_schema(ref_template="#/components/schemas/{model}")
-    components: dict[str, Any] = dict(schema.pop("$defs", {}))
-    components["VehicleInput"] = schema
-    components["Vehicle"] = {
+    components: dict[str, Any] = {
+        "FieldErrors": {
+            "type": "object",
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "description": "field (a nested one by its path, e.g. "
+                    "qualifications.0.expires_on) -> message",
+                    "additionalProperties": {"type": "string"},
+                },
+            },
+        }
+    }
+    paths: dict[str, Any] = {}
+    vehicle_out = {"standing": {"type": "string"}}
+    person_out = {
+        "standing": {"type": "string"},
+        "id_number_masked": {"type": ["string", "null"], "description": "…1234"},
+    }
+    for model, name, plural, what, extra in (
+        (VehicleInput, "Vehicle", "vehicles", "vehicle or trailer", vehicle_out),
+        (PersonInput, "Person", "persons", "driver or escort", person_out),
+    ):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[f"{name}Input"] = schema
+        components[name] = _output_schema(name, extra)
+        paths.update(_resource_paths(name, plural, what))
+    return paths, components
+
+
+def _output_schema(name: str, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
         "allOf": [
-            {"$ref": "#/components/schemas/VehicleInput"},
+            {"$ref": f"#/components/schemas/{name}Input"},
             {
                 "type": "object",
                 "properties": {
@@ -61,87 +93,78 @@ def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                             "comment": {"type": ["string", "null"]},
                         },
                     },
-                    "standing": {"type": "string"},
+                    **extra,
                 },
             },
         ]
     }
-    components["FieldErrors"] = {
-        "type": "object",
-        "properties": {
-            "error": {"type": "string"},
-            "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    }
-    vehicle = {"application/json": {"schema": {"$ref": "#/components/schemas/Vehicle"}}}
+
+
+def _resource_paths(name: str, plural: str, what: str) -> dict[str, Any]:
+    out = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
     body = {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VehicleInput"}}},
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}},
     }
     invalid = {
         "description": "Invalid fields, each with its message; nothing saved",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}},
     }
-    vehicle_id = {
-        "name": "vehicle_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer"},
-    }
+    key = f"{name.lower()}_id"
+    ident = {"name": key, "in": "path", "required": True, "schema": {"type": "integer"}}
     security: list[dict[str, list[str]]] = [{"userToken": []}]
-    paths = {
-        "/carrier/vehicles": {
+    not_found = _error_response(f"No such {name.lower()} of this carrier")
+    return {
+        f"/carrier/{plural}": {
             "get": {
-                "summary": "The calling carrier's vehicles and trailers",
+                "summary": f"The calling carrier's {plural}",
                 "security": security,
                 "responses": {
-                    "200": {"description": "Vehicles", "content": {"application/json": {}}},
+                    "200": {"description": plural, "content": {"application/json": {}}},
                     "401": _UNAUTHORIZED,
                     "403": _error_response("Not a carrier user"),
                 },
             },
             "post": {
-                "summary": "Register a vehicle or trailer (then reviewed by the park)",
+                "summary": f"Register a {what} (then reviewed by the park)",
                 "security": security,
                 "requestBody": body,
                 "responses": {
-                    "201": {"description": "Registered, pending review", "content": vehicle},
+                    "201": {"description": "Registered, pending review", "content": out},
                     "400": invalid,
                     "401": _UNAUTHORIZED,
                     "403": _error_response("Not a carrier user"),
                 },
             },
         },
-        "/carrier/vehicles/{vehicle_id}": {
+        f"/carrier/{plural}/{{{key}}}": {
             "get": {
-                "summary": "One of the carrier's vehicles",
+                "summary": f"One of the carrier's {plural}",
                 "security": security,
-                "parameters": [vehicle_id],
+                "parameters": [ident],
                 "responses": {
-                    "200": {"description": "The vehicle", "content": vehicle},
+                    "200": {"description": name, "content": out},
                     "401": _UNAUTHORIZED,
-                    "404": _error_response("No such vehicle of this carrier"),
+                    "404": not_found,
                 },
             },
             "patch": {
-                "summary": "Change fields of a vehicle (back to the park's review)",
+                "summary": f"Change fields of a {what} (back to the park's review)",
                 "security": security,
-                "parameters": [vehicle_id],
+                "parameters": [ident],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 },
                 "responses": {
-                    "200": {"description": "The changed vehicle", "content": vehicle},
+                    "200": {"description": f"The changed {name.lower()}", "content": out},
                     "400": invalid,
                     "401": _UNAUTHORIZED,
-                    "404": _error_response("No such vehicle of this carrier"),
+                    "404": not_found,
                 },
             },
         },
     }
-    return paths, components
 
 
 def openapi_document(version: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from gatekeeper.access import (
 )
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Lane, Passage, Role, Vehicle
-from gatekeeper.services import fleet
+from gatekeeper.services import crew, fleet
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.web.api.openapi import openapi_document
 
@@ -211,3 +211,39 @@ def carrier_vehicle(vehicle_id: int) -> ResponseReturnValue:
             return _fields(exc)
         db.session.commit()
     return jsonify(fleet.vehicle_json(vehicle))
+
+
+@bp.route("/carrier/persons")
+@roles_required(Role.CARRIER)
+def carrier_persons() -> ResponseReturnValue:
+    persons = crew.carrier_persons(_own_carrier_id())
+    return jsonify(persons=[crew.person_json(p) for p in persons])
+
+
+@bp.route("/carrier/persons", methods=["POST"])
+@roles_required(Role.CARRIER)
+def carrier_person_create() -> ResponseReturnValue:
+    _own_carrier_id()
+    try:
+        person = crew.register_person(current_user.carrier, _json_object())
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        return _fields(exc)
+    db.session.commit()
+    return jsonify(crew.person_json(person)), 201
+
+
+@bp.route("/carrier/persons/<int:person_id>", methods=["GET", "PATCH"])
+@roles_required(Role.CARRIER)
+def carrier_person(person_id: int) -> ResponseReturnValue:
+    person = crew.carrier_person(_own_carrier_id(), person_id)
+    if person is None:
+        abort(404)  # another carrier's person is not revealed
+    if request.method == "PATCH":
+        try:
+            crew.change_person(person, _json_object())
+        except fleet.FleetError as exc:
+            db.session.rollback()
+            return _fields(exc)
+        db.session.commit()
+    return jsonify(crew.person_json(person))

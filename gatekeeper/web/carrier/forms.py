@@ -7,9 +7,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField
+from wtforms import Form as PlainForm
 
-from gatekeeper.models import AdrApproval, PlateColour, VehicleKind
+from gatekeeper.models import (
+    AdrApproval,
+    IdDocumentType,
+    PersonKind,
+    PlateColour,
+    VehicleKind,
+)
+from gatekeeper.services.crew import CREW_QUALIFICATIONS
 from gatekeeper.web.labels import label_of
 
 
@@ -52,3 +60,59 @@ class VehicleForm(FlaskForm):
 
     def values(self) -> dict[str, Any]:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class QualificationForm(PlainForm):
+    """One certificate row of the person form (a blank row is ignored)."""
+
+    kind = SelectField(
+        _l("Certificate"),
+        choices=[("", _l("— none —")), *((k.value, label_of(k)) for k in CREW_QUALIFICATIONS)],
+        validate_choice=False,
+    )
+    number = StringField(_l("Certificate number"))
+    classes = StringField(_l("Hazard classes covered (e.g. 2, 3, 8)"))
+    tank = BooleanField(_l("Tank specialisation"))
+    valid_from = StringField(_l("Valid from"))
+    expires_on = StringField(_l("Valid until"))
+
+    DATE_FIELDS = ("valid_from", "expires_on")
+
+    def is_blank(self) -> bool:
+        return not any(
+            (field.data or "").strip() for name, field in self._fields.items() if name != "tank"
+        )
+
+
+class PersonForm(FlaskForm):
+    kind = SelectField(
+        _l("Role"),
+        choices=[(k.value, label_of(k)) for k in (PersonKind.DRIVER, PersonKind.ESCORT)],
+        validate_choice=False,
+    )
+    full_name = StringField(_l("Full name"))
+    id_document_type = SelectField(
+        _l("ID document"), choices=_choices(IdDocumentType, False), validate_choice=False
+    )
+    id_number = StringField(_l("ID number"))
+    nationality = StringField(_l("Nationality (ISO code, e.g. CN)"))
+    phone = StringField(_l("Mobile phone"))
+    qualifications = FieldList(FormField(QualificationForm), min_entries=2, max_entries=4)
+
+    def values(self) -> tuple[dict[str, Any], list[int]]:
+        """The input for services.crew, and for each certificate given the index of the
+        row it came from (to show an error beside its field)."""
+        data: dict[str, Any] = {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "qualifications")
+        }
+        rows: list[int] = []
+        certificates: list[dict[str, Any]] = []
+        for n, entry in enumerate(self.qualifications.entries):
+            if entry.form.is_blank():
+                continue
+            rows.append(n)
+            certificates.append({k: (v if v != "" else None) for k, v in entry.data.items()})
+        data["qualifications"] = certificates
+        return data, rows

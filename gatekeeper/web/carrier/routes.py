@@ -12,9 +12,9 @@ from flask_login import current_user
 
 from gatekeeper.access import roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import Role, Vehicle
-from gatekeeper.services import fleet
-from gatekeeper.web.carrier.forms import VehicleForm
+from gatekeeper.models import Person, Role, Vehicle
+from gatekeeper.services import crew, fleet
+from gatekeeper.web.carrier.forms import PersonForm, VehicleForm
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -32,13 +32,28 @@ def _own(vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-def _show_errors(form: VehicleForm, exc: fleet.FleetError) -> None:
+def _show_errors(
+    form: VehicleForm | PersonForm, exc: fleet.FleetError, rows: list[int] | None = None
+) -> None:
+    """Each message beside its field; ``rows`` maps a certificate's index in the input to
+    its row in the person form."""
     for name, message in exc.errors.items():
-        field = getattr(form, name, None)
+        field = _field(form, name, rows or [])
         if field is not None:
             field.errors = [*field.errors, gettext(message)]
         else:
             flash(gettext(message), "error")
+
+
+def _field(form: VehicleForm | PersonForm, name: str, rows: list[int]) -> Any:
+    first, _, rest = name.partition(".")
+    if first == "qualifications" and rest and isinstance(form, PersonForm):
+        index, _, sub = rest.partition(".")
+        if index.isdigit() and int(index) < len(rows):
+            entry = form.qualifications.entries[rows[int(index)]].form
+            return getattr(entry, sub or "kind", None)
+        return None
+    return getattr(form, name, None) if not rest else None
 
 
 def _render(form: VehicleForm, vehicle: Vehicle | None, status: int = 200) -> ResponseReturnValue:
@@ -100,4 +115,77 @@ def _form_values(vehicle: Vehicle) -> dict[str, Any]:
         elif hasattr(value, "value"):
             value = value.value
         shown[name] = "" if value is None else value
+    return shown
+
+
+# --- drivers and escorts ---------------------------------------------------------------------
+
+
+def _own_person(person_id: int) -> Person:
+    person = crew.carrier_person(_carrier_id(), person_id)
+    if person is None:
+        abort(404)  # another carrier's person is not revealed
+    return person
+
+
+def _render_person(
+    form: PersonForm, person: Person | None, status: int = 200
+) -> ResponseReturnValue:
+    return render_template("carrier/person_form.html", form=form, person=person), status
+
+
+@bp.route("/persons/new", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def person_new() -> ResponseReturnValue:
+    _carrier_id()
+    form = PersonForm()
+    if not form.validate_on_submit():
+        return _render_person(form, None, 400 if form.is_submitted() else 200)
+    data, rows = form.values()
+    try:
+        person = crew.register_person(current_user.carrier, data)
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        _show_errors(form, exc, rows)
+        return _render_person(form, None, 400)
+    db.session.commit()
+    flash(gettext("%(name)s registered: the park reviews it", name=person.full_name), "ok")
+    return redirect(url_for("home.fleet") + "#persons")
+
+
+@bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def person_edit(person_id: int) -> ResponseReturnValue:
+    person = _own_person(person_id)
+    form = PersonForm(data=None if request.method == "POST" else _person_values(person))
+    if not form.validate_on_submit():
+        return _render_person(form, person, 400 if form.is_submitted() else 200)
+    data, rows = form.values()
+    try:
+        changed = crew.change_person(person, data)
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        _show_errors(form, exc, rows)
+        return _render_person(form, person, 400)
+    db.session.commit()
+    flash(
+        gettext("%(name)s changed: the park reviews it again", name=person.full_name)
+        if changed
+        else gettext("Nothing changed"),
+        "ok",
+    )
+    return redirect(url_for("home.fleet") + "#persons")
+
+
+def _person_values(person: Person) -> dict[str, Any]:
+    """A person's stored values as the form shows them (the ID number is not kept)."""
+    shown = crew.current_input(person)
+    shown["id_document_type"] = person.id_document_type.value if person.id_document_type else ""
+    shown["nationality"] = shown["nationality"] or ""
+    shown["phone"] = shown["phone"] or ""
+    certificates = [
+        {**q, "classes": ", ".join(q["classes"]), "valid_from": q["valid_from"] or ""}
+        for q in shown.pop("qualifications")
+    ]
+    shown["qualifications"] = certificates + [{}] * max(0, 2 - len(certificates))
     return shown

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import selectinload
 
 from gatekeeper import jobs
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import AlertKind, AlertStatus, ReviewStatus, Role, Vehicle
+from gatekeeper.models import AlertKind, AlertStatus, Person, ReviewStatus, Role, Vehicle
 from gatekeeper.services import alerts as alert_service
+from gatekeeper.services import crew
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
@@ -120,54 +121,80 @@ def alert_step(alert_id: int, step: str) -> ResponseReturnValue:
     return back
 
 
+REVIEWED: dict[str, type[Vehicle] | type[Person]] = {"vehicles": Vehicle, "persons": Person}
+
+
 @bp.route("/manage/review")
 @roles_required(*STAFF_ROLES)
 def review() -> ResponseReturnValue:
-    """What carriers registered or changed, waiting for the park's review, oldest first."""
+    """What carriers registered or changed, waiting for the park's review, oldest first:
+    vehicles or persons (``what``), by review status."""
+    what = request.args.get("what", "vehicles")
+    model = REVIEWED.get(what)
+    if model is None:
+        abort(400)
     status = _member(ReviewStatus, request.args.get("status")) or ReviewStatus.PENDING
-    page = db.paginate(
-        select(Vehicle)
-        .where(Vehicle.review_status == status)
-        .options(selectinload(Vehicle.carrier))
-        .order_by(Vehicle.id),
-        per_page=ALERTS_PER_PAGE,
-        error_out=False,
-    )
+    query: Select[Any] = select(model).where(model.review_status == status).order_by(model.id)
+    if model is Person:
+        query = query.options(selectinload(Person.carrier), selectinload(Person.qualifications))
+    else:
+        query = query.options(selectinload(Vehicle.carrier))
+    page = db.paginate(query, per_page=ALERTS_PER_PAGE, error_out=False)
     today = park_today()
     warning_days = park_settings().expiry_warning_days
+    waiting = {
+        name: db.session.scalar(
+            select(func.count()).select_from(m).where(m.review_status == ReviewStatus.PENDING)
+        )
+        for name, m in REVIEWED.items()
+    }
     return render_template(
         "home/review.html",
         page=page,
+        what=what,
+        waiting=waiting,
         status=status,
         statuses=list(ReviewStatus),
-        documents={v.id: queries.vehicle_documents(v, today, warning_days) for v in page.items},
+        documents=(
+            {v.id: queries.vehicle_documents(v, today, warning_days) for v in page.items}
+            if model is Vehicle
+            else {}
+        ),
+        state_of=lambda day: expiry_state(day, today, warning_days),
         form=AlertActionForm(),
     )
 
 
-@bp.route("/manage/review/vehicles/<int:vehicle_id>/<any(approve, reject):step>", methods=["POST"])
+@bp.route(
+    "/manage/review/<any(vehicles, persons):what>/<int:item_id>/<any(approve, reject):step>",
+    methods=["POST"],
+)
 @roles_required(*STAFF_ROLES)
-def review_vehicle(vehicle_id: int, step: str) -> ResponseReturnValue:
+def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
     form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for(".review"))
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None:
+    back = redirect(request.form.get("next") or url_for(".review", what=what))
+    item = (
+        db.session.get(Vehicle, item_id) if what == "vehicles" else db.session.get(Person, item_id)
+    )
+    if item is None:
         abort(404)
+    name = item.plate if isinstance(item, Vehicle) else item.full_name
     if not form.validate_on_submit():
         flash(gettext("The form expired: try again"), "error")
         return back
+    act = fleet_service.review_vehicle if isinstance(item, Vehicle) else crew.review_person
     try:
-        fleet_service.review_vehicle(vehicle, step == "approve", form.comment.data, current_user)
+        act(item, step == "approve", form.comment.data, current_user)  # type: ignore[arg-type]
     except fleet_service.FleetError as exc:
         db.session.rollback()
         for message in exc.errors.values():
-            flash(f"{vehicle.plate}: {gettext(message)}", "error")
+            flash(f"{name}: {gettext(message)}", "error")
         return back
     db.session.commit()
     flash(
-        gettext("%(plate)s approved", plate=vehicle.plate)
+        gettext("%(plate)s approved", plate=name)
         if step == "approve"
-        else gettext("%(plate)s rejected", plate=vehicle.plate),
+        else gettext("%(plate)s rejected", plate=name),
         "ok",
     )
     return back

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import Engine, event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -175,4 +175,6 @@ def _select_locale() -> str | None:
         return None
     if current_user and getattr(current_user, "locale", None) in SUPPORTED_LOCALES:
         return str(current_user.locale)
+    if session.get("locale") in SUPPORTED_LOCALES:  # chosen before signing in
+        return str(session["locale"])
     return request.accept_languages.best_match(SUPPORTED_LOCALES)

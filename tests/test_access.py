@@ -12,7 +12,15 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 from gatekeeper.access import rule_for
 from gatekeeper.models import Role
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "home.healthz"}
+# The sign-up, invitation and language pages serve people who have no account yet.
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.apply",
+    "auth.invitation",
+    "auth.locale",
+    "static",
+    "home.healthz",
+}
 
 
 def _sample_url(rule: Rule) -> str:
@@ -38,7 +46,7 @@ def test_every_endpoint_declares_who_may_use_it(app: Flask) -> None:
     assert undeclared == []
 
 
-def test_anonymous_requests_reach_only_login_static_and_healthz(app: Flask) -> None:
+def test_anonymous_requests_reach_only_the_public_pages(app: Flask) -> None:
     client = app.test_client()
     answered = []
     for rule in _all_rules(app):

@@ -54,7 +54,7 @@ def _sign_in(page: Page, server: Server, username: str) -> None:
     page.goto(f"{server.url}/login")
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page).to_have_url(f"{server.url}/")
 
 

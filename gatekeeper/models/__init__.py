@@ -26,7 +26,7 @@ from gatekeeper.models.fleet import (
     Vehicle,
     VehicleKind,
 )
-from gatekeeper.models.org import Carrier, Company
+from gatekeeper.models.org import Carrier, CarrierStatus, Company
 from gatekeeper.models.park import (
     Checkpoint,
     Dock,
@@ -68,6 +68,7 @@ __all__ = [
     "BookingStatus",
     "CargoLine",
     "Carrier",
+    "CarrierStatus",
     "Checkpoint",
     "Company",
     "DangerousGood",

@@ -55,7 +55,7 @@ class User(UserMixin, Model):
     # cookie stops working on the server, not only in the browser that signed out.
     session_epoch: Mapped[str | None] = mapped_column(String(16))
 
-    carrier: Mapped[Carrier | None] = relationship()
+    carrier: Mapped[Carrier | None] = relationship(foreign_keys=[carrier_id])
     company: Mapped[Company | None] = relationship()
 
     __table_args__ = (

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -17,3 +17,72 @@ class LocaleForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
+
+
+_USERNAME = Regexp(r"^[A-Za-z0-9._-]{3,64}$", message=_l("3 to 64 letters, digits, . _ -"))
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(),
+            Length(min=10, max=256, message=_l("at least 10 characters")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("the two passwords differ"))],
+    )
+
+
+class CarrierApplicationForm(NewPasswordMixin, FlaskForm):
+    """A carrier company applies for an account (public sign-up page)."""
+
+    name = StringField(_l("Company name"), validators=[InputRequired(), Length(max=160)])
+    country = StringField(
+        _l("Country (ISO code, e.g. CN, BE)"),
+        validators=[
+            InputRequired(),
+            Regexp(r"^[A-Za-z]{2}$", message=_l("two letters (ISO country code)")),
+        ],
+    )
+    registration_number = StringField(
+        _l("Unified social credit code or VAT number"),
+        validators=[InputRequired(), Length(max=32)],
+    )
+    licence_number = StringField(
+        _l("Road transport business licence number"), validators=[Optional(), Length(max=64)]
+    )
+    licence_expiry = DateField(
+        _l("Licence valid until"),
+        validators=[Optional()],
+    )
+    contact_name = StringField(_l("Contact person"), validators=[InputRequired(), Length(max=120)])
+    email = StringField(
+        _l("E-mail"), validators=[InputRequired(), Email(message=_l("an e-mail address"))]
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9][0-9 ()-]{4,38}$", message=_l("a phone number: digits, spaces, +, -")
+            ),
+        ],
+    )
+    username = StringField(_l("Your username"), validators=[InputRequired(), _USERNAME])
+
+
+class InvitationForm(FlaskForm):
+    """A carrier's user invites a colleague."""
+
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    email = StringField(
+        _l("E-mail"), validators=[Optional(), Email(message=_l("an e-mail address"))]
+    )
+    username = StringField(_l("Username"), validators=[InputRequired(), _USERNAME])
+
+
+class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
+    """The invitee chooses a password."""

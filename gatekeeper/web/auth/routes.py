@@ -24,10 +24,17 @@ from sqlalchemy import select
 
 from gatekeeper.access import ALL_ROLES, public, roles_required
 from gatekeeper.extensions import db, limiter
-from gatekeeper.models import User
+from gatekeeper.models import CarrierStatus, User
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, tokens
-from gatekeeper.web.auth.forms import LocaleForm, LoginForm, TokenForm
+from gatekeeper.services import audit, carriers, tokens
+from gatekeeper.services.fleet import FleetError
+from gatekeeper.web.auth.forms import (
+    AcceptInvitationForm,
+    CarrierApplicationForm,
+    LocaleForm,
+    LoginForm,
+    TokenForm,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -73,7 +80,24 @@ def login() -> ResponseReturnValue:
             actor="anonymous",
         )
         db.session.commit()
-        flash(_("Wrong username or password."), "error")
+        if (
+            user is not None
+            and user.carrier is not None
+            and user.carrier.status is not CarrierStatus.APPROVED
+            and user.check_password(form.password.data or "")
+        ):
+            # Only with the right password: the page tells nobody else the account exists.
+            flash(
+                _("Your company's application is waiting for the park's approval.")
+                if user.carrier.status is CarrierStatus.APPLIED
+                else _(
+                    "The park rejected your company's application: %(reason)s",
+                    reason=user.carrier.review_comment or "–",
+                ),
+                "error",
+            )
+        else:
+            flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -90,11 +114,14 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/account/locale", methods=["POST"])
-@roles_required(*ALL_ROLES)
+@public
 def locale() -> ResponseReturnValue:
-    """The signed-in user's language, kept on the account (each guard has their own)."""
+    """The signed-in user's language, kept on the account (each guard has their own);
+    before signing in (sign-up, invitation), kept in the session."""
     form = LocaleForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not current_user.is_authenticated:
+        session["locale"] = form.locale.data
+    elif form.validate_on_submit():
         current_user.locale = form.locale.data
         audit.record(
             "user.locale",
@@ -148,3 +175,54 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Token revoked: it no longer works."), "ok")
     return redirect(url_for(".account"))
+
+
+# --- carriers: applying for an account, accepting an invitation ------------------------------
+
+
+def _field_errors(form: FlaskForm, exc: FleetError) -> None:
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _(message)]
+        else:
+            flash(_(message), "error")
+
+
+@bp.route("/carriers/apply", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def apply() -> ResponseReturnValue:
+    """A carrier company applies for an account; the park approves it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = CarrierApplicationForm()
+    if form.validate_on_submit():
+        try:
+            carrier, _user = carriers.apply(form.data)
+        except FleetError as exc:
+            db.session.rollback()
+            _field_errors(form, exc)
+        else:
+            db.session.commit()
+            return render_template("auth/applied.html", carrier=carrier)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/apply.html", form=form), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def invitation(token: str) -> ResponseReturnValue:
+    """An invited carrier user chooses a password."""
+    user = carriers.invited_user(token)
+    if user is None:
+        return render_template("auth/invitation.html", user=None, form=None), 404
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        carriers.accept_invitation(user, form.password.data or "")
+        db.session.commit()
+        flash(_("Your password is set: sign in."), "ok")
+        return redirect(url_for(".login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/invitation.html", user=user, form=form), status

@@ -13,7 +13,8 @@ from flask_login import current_user
 from gatekeeper.access import roles_required
 from gatekeeper.extensions import db
 from gatekeeper.models import Person, Role, Vehicle
-from gatekeeper.services import crew, fleet
+from gatekeeper.services import carriers, crew, fleet
+from gatekeeper.web.auth.forms import InvitationForm
 from gatekeeper.web.carrier.forms import PersonForm, VehicleForm
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
@@ -33,7 +34,9 @@ def _own(vehicle_id: int) -> Vehicle:
 
 
 def _show_errors(
-    form: VehicleForm | PersonForm, exc: fleet.FleetError, rows: list[int] | None = None
+    form: VehicleForm | PersonForm | InvitationForm,
+    exc: fleet.FleetError,
+    rows: list[int] | None = None,
 ) -> None:
     """Each message beside its field; ``rows`` maps a certificate's index in the input to
     its row in the person form."""
@@ -45,7 +48,7 @@ def _show_errors(
             flash(gettext(message), "error")
 
 
-def _field(form: VehicleForm | PersonForm, name: str, rows: list[int]) -> Any:
+def _field(form: VehicleForm | PersonForm | InvitationForm, name: str, rows: list[int]) -> Any:
     first, _, rest = name.partition(".")
     if first == "qualifications" and rest and isinstance(form, PersonForm):
         index, _, sub = rest.partition(".")
@@ -189,3 +192,38 @@ def _person_values(person: Person) -> dict[str, Any]:
     ]
     shown["qualifications"] = certificates + [{}] * max(0, 2 - len(certificates))
     return shown
+
+
+# --- the company's users ---------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def users() -> ResponseReturnValue:
+    """The carrier's users; a user invites a colleague (the link is shown once)."""
+    carrier_id = _carrier_id()
+    form = InvitationForm()
+    link = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, token = carriers.invite(current_user, form.data)
+        except fleet.FleetError as exc:
+            db.session.rollback()
+            _show_errors(form, exc)
+            status = 400
+        else:
+            db.session.commit()
+            link = url_for("auth.invitation", token=token, _external=True)
+            flash(gettext("%(name)s is invited", name=user.display_name), "ok")
+            form = InvitationForm(formdata=None)
+    elif form.is_submitted():
+        status = 400
+    page = render_template(
+        "carrier/users.html",
+        users=carriers.carrier_users(carrier_id),
+        form=form,
+        link=link,
+        days=carriers.INVITATION_DAYS,
+    )
+    return page, status

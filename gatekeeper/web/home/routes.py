@@ -16,8 +16,18 @@ from gatekeeper import jobs
 from gatekeeper.access import ALL_ROLES, STAFF_ROLES, public, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import AlertKind, AlertStatus, Person, ReviewStatus, Role, Vehicle
+from gatekeeper.models import (
+    AlertKind,
+    AlertStatus,
+    Carrier,
+    CarrierStatus,
+    Person,
+    ReviewStatus,
+    Role,
+    Vehicle,
+)
 from gatekeeper.services import alerts as alert_service
+from gatekeeper.services import carriers as carrier_service
 from gatekeeper.services import crew
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services.clock import park_today
@@ -195,6 +205,60 @@ def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
         gettext("%(plate)s approved", plate=name)
         if step == "approve"
         else gettext("%(plate)s rejected", plate=name),
+        "ok",
+    )
+    return back
+
+
+@bp.route("/manage/carriers")
+@roles_required(Role.ADMIN)
+def carriers() -> ResponseReturnValue:
+    """Carrier companies: applications to approve or reject, and every account."""
+    status = _member(CarrierStatus, request.args.get("status")) or CarrierStatus.APPLIED
+    page = db.paginate(
+        select(Carrier).where(Carrier.status == status).order_by(Carrier.applied_at, Carrier.id),
+        per_page=ALERTS_PER_PAGE,
+        error_out=False,
+    )
+    waiting = db.session.scalar(
+        select(func.count()).select_from(Carrier).where(Carrier.status == CarrierStatus.APPLIED)
+    )
+    return render_template(
+        "home/carriers.html",
+        page=page,
+        status=status,
+        statuses=list(CarrierStatus),
+        waiting=waiting,
+        today=park_today(),
+        form=AlertActionForm(),
+    )
+
+
+@bp.route("/manage/carriers/<int:carrier_id>/<any(approve, reject):step>", methods=["POST"])
+@roles_required(Role.ADMIN)
+def carrier_step(carrier_id: int, step: str) -> ResponseReturnValue:
+    form = AlertActionForm()
+    back = redirect(request.form.get("next") or url_for(".carriers"))
+    carrier = db.session.get(Carrier, carrier_id)
+    if carrier is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return back
+    try:
+        carrier_service.review_application(
+            carrier, step == "approve", form.comment.data, current_user
+        )
+    except fleet_service.FleetError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(f"{carrier.name}: {gettext(message)}", "error")
+        return back
+    db.session.commit()
+    flash(
+        gettext("%(plate)s approved", plate=carrier.name)
+        if step == "approve"
+        else gettext("%(plate)s rejected", plate=carrier.name),
         "ok",
     )
     return back

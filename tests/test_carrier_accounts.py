@@ -18,6 +18,7 @@ from tests.conftest import csrf_token_from, login_as
 from tests.factories import PASSWORD, make_user
 
 HUAWEI = "914403001922038216"  # a real unified social credit code (public record)
+PASSWORD_TYPED = "a long password"  # noqa: S105 (a test password)
 
 
 def test_the_unified_social_credit_code_check_character() -> None:
@@ -47,7 +48,7 @@ def _application(browser: Any, **changes: str) -> dict[str, str]:
     return form
 
 
-def _sign_in(app: Flask, username: str, password: str = "a long password") -> Any:
+def _sign_in(app: Flask, username: str, password: str = PASSWORD_TYPED) -> Any:
     browser = app.test_client()
     token = csrf_token_from(browser.get("/login").get_data(as_text=True))
     response = browser.post(

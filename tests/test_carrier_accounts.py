@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from, login_as
 from tests.factories import PASSWORD, make_user
 
 HUAWEI = "914403001922038216"  # a real unified social credit code (public record)
-PASSWORD_TYPED = "a long password"  # noqa: S105 (a test password)
+PASSWORD_TYPED = "a long password"
 
 
 def test_the_unified_social_credit_code_check_character() -> None:

@@ -12,7 +12,15 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from gatekeeper.extensions import db
-from gatekeeper.models import ApiToken, AuditEntry, ReviewStatus, Role, Vehicle
+from gatekeeper.models import (
+    ApiToken,
+    AuditEntry,
+    Document,
+    DocumentKind,
+    ReviewStatus,
+    Role,
+    Vehicle,
+)
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.reference_data import load_reference_data
 from tests.conftest import login_as
@@ -229,11 +237,22 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
     row, token = ApiToken.issue(mine, "fleet")
     db.session.add(row)
     other = make_carrier()
-    theirs = {
-        "vehicle_id": make_vehicle(carrier=other, plate="9-THR-001").id,
-        "person_id": make_person(carrier=other, full_name="Their Driver 9THR").id,
-    }
+    vehicle = make_vehicle(carrier=other, plate="9-THR-001")
+    person = make_person(carrier=other, full_name="Their Driver 9THR")
+    document = Document(
+        kind=DocumentKind.VEHICLE_LICENCE,
+        vehicle=vehicle,
+        carrier_id=other.id,
+        original_name="9-THR-001 licence.jpg",
+        stored_path="documents/theirs.jpg",
+        content_type="image/jpeg",
+        size_bytes=1,
+        sha256="0" * 64,
+    )
+    db.session.add(document)
     db.session.commit()
+    ids = {"vehicle_id": vehicle.id, "person_id": person.id, "document_id": document.id}
+    owners = {"vehicles": vehicle.id, "persons": person.id}
     browser = login_as(app.test_client(), mine)
     api = app.test_client()
     scoped = [
@@ -241,9 +260,17 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(("/carrier/", "/api/v1/carrier/")) and rule.arguments
     ]
-    assert len(scoped) >= 2, [r.rule for r in scoped]
+    assert len(scoped) >= 6, [r.rule for r in scoped]
+    urls = []
     for rule in scoped:
-        url = rule.build({name: theirs[name] for name in rule.arguments})[1]
+        if "what" in rule.arguments:
+            urls += [
+                (rule, rule.build({"what": what, "owner_id": owner})[1])
+                for what, owner in owners.items()
+            ]
+        else:
+            urls.append((rule, rule.build({name: ids[name] for name in rule.arguments})[1]))
+    for rule, url in urls:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if url.startswith("/api/"):
                 answer = api.open(

@@ -13,8 +13,11 @@ from gatekeeper.models.booking import (
 )
 from gatekeeper.models.dangerous_goods import DangerousGood, HazardIdNumber
 from gatekeeper.models.fleet import (
+    PERSON_DOCUMENTS,
+    VEHICLE_DOCUMENTS,
     AdrApproval,
     Document,
+    DocumentKind,
     IdDocumentType,
     Person,
     PersonKind,
@@ -58,6 +61,8 @@ from gatekeeper.models.passage import (
 )
 
 __all__ = [
+    "PERSON_DOCUMENTS",
+    "VEHICLE_DOCUMENTS",
     "AdrApproval",
     "Alert",
     "AlertKind",
@@ -75,6 +80,7 @@ __all__ = [
     "Decision",
     "Dock",
     "Document",
+    "DocumentKind",
     "Gate",
     "HazardIdNumber",
     "IdDocumentType",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -98,6 +98,45 @@ class QualificationKind(enum.StrEnum):
     INDUCTION = "induction"  # park safety induction
     INSURANCE = "insurance"  # contractor liability insurance
     FORKLIFT = "forklift"
+
+
+class DocumentKind(enum.StrEnum):
+    """What an uploaded file shows. Each kind belongs to a vehicle or to a person."""
+
+    VEHICLE_LICENCE = "vehicle_licence"  # 行驶证
+    ROAD_TRANSPORT_CERTIFICATE = "road_transport_certificate"  # 道路运输证
+    ADR_CERTIFICATE = "adr_certificate"  # ADR certificate of approval
+    TANK_INSPECTION = "tank_inspection"
+    VEHICLE_PHOTO = "vehicle_photo"
+    DRIVER_QUALIFICATION = "driver_qualification"
+    ESCORT_QUALIFICATION = "escort_qualification"
+    ID_CARD = "id_card"
+    WAYBILL = "waybill"
+    OTHER = "other"
+
+    @property
+    def for_vehicles(self) -> bool:
+        return self in VEHICLE_DOCUMENTS
+
+    @property
+    def for_persons(self) -> bool:
+        return self in PERSON_DOCUMENTS
+
+
+VEHICLE_DOCUMENTS = (
+    DocumentKind.VEHICLE_LICENCE,
+    DocumentKind.ROAD_TRANSPORT_CERTIFICATE,
+    DocumentKind.ADR_CERTIFICATE,
+    DocumentKind.TANK_INSPECTION,
+    DocumentKind.VEHICLE_PHOTO,
+    DocumentKind.OTHER,
+)
+PERSON_DOCUMENTS = (
+    DocumentKind.DRIVER_QUALIFICATION,
+    DocumentKind.ESCORT_QUALIFICATION,
+    DocumentKind.ID_CARD,
+    DocumentKind.OTHER,
+)
 
 
 class Vehicle(Model):
@@ -232,12 +271,13 @@ class Qualification(Model):
 
 
 class Document(Model):
-    """An uploaded file (permit photo, certificate scan, ID) kept under the storage folder."""
+    """An uploaded file (certificate scan or photo, permit, ID) kept under the storage
+    folder with a generated name; read by a background job and reviewed by the park."""
 
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind, 40))
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
@@ -246,12 +286,24 @@ class Document(Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(default=1)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The background reading: status, then what was read and how it compares.
+    read_status: Mapped[str] = mapped_column(String(12), default="pending")
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_error: Mapped[str | None] = mapped_column(String(500))
+    reading: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        str_enum(ReviewStatus, 10), default=ReviewStatus.PENDING
+    )
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     vehicle: Mapped[Vehicle | None] = relationship(back_populates="documents")
     person: Mapped[Person | None] = relationship(back_populates="documents")
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
 
     __table_args__ = (
         CheckConstraint(
@@ -260,3 +312,11 @@ class Document(Model):
         ),
         CheckConstraint("size_bytes >= 0", name="size_nonneg"),
     )
+
+    @property
+    def owner_name(self) -> str:
+        if self.vehicle is not None:
+            return self.vehicle.plate
+        if self.person is not None:
+            return self.person.full_name
+        return ""

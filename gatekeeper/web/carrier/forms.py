@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, FormField, SelectField, StringField
 from wtforms import Form as PlainForm
 
@@ -116,3 +117,17 @@ class PersonForm(FlaskForm):
             certificates.append({k: (v if v != "" else None) for k, v in entry.data.items()})
         data["qualifications"] = certificates
         return data, rows
+
+
+class DocumentForm(FlaskForm):
+    """Upload a photo or PDF of a certificate; ``kinds`` are the owner's document kinds."""
+
+    kind = SelectField(_l("Document"), validate_choice=False)
+    file = FileField(
+        _l("Photo or PDF (at most 10 MB)"),
+        validators=[FileRequired(message=_l("choose a file"))],
+    )
+
+    def __init__(self, kinds: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, label_of(k)) for k in kinds]

@@ -5,17 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
 from gatekeeper.access import roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import Person, Role, Vehicle
+from gatekeeper.models import (
+    PERSON_DOCUMENTS,
+    VEHICLE_DOCUMENTS,
+    Document,
+    DocumentKind,
+    Person,
+    Role,
+    Vehicle,
+)
 from gatekeeper.services import carriers, crew, fleet
+from gatekeeper.services import documents as document_service
 from gatekeeper.web.auth.forms import InvitationForm
-from gatekeeper.web.carrier.forms import PersonForm, VehicleForm
+from gatekeeper.web.carrier.forms import DocumentForm, PersonForm, VehicleForm
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -227,3 +245,70 @@ def users() -> ResponseReturnValue:
         days=carriers.INVITATION_DAYS,
     )
     return page, status
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@bp.route("/<any(vehicles, persons):what>/<int:owner_id>/documents", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def documents(what: str, owner_id: int) -> ResponseReturnValue:
+    """A vehicle's or person's documents, what was read on each, and the upload form."""
+    owner: Vehicle | Person = _own(owner_id) if what == "vehicles" else _own_person(owner_id)
+    kinds = VEHICLE_DOCUMENTS if isinstance(owner, Vehicle) else PERSON_DOCUMENTS
+    form = DocumentForm(kinds)
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            kind = DocumentKind(form.kind.data)
+            document = document_service.upload(
+                owner, kind, upload.filename or "", upload.read(), current_user
+            )
+        except ValueError as exc:
+            db.session.rollback()
+            errors = exc.errors if isinstance(exc, fleet.FleetError) else {"kind": "not valid"}
+            for name, message in errors.items():
+                field = getattr(form, name, form.file)
+                field.errors = [*field.errors, gettext(message)]
+            status = 400
+        else:
+            db.session.commit()
+            document_service.queue_reading(document)
+            flash(gettext("Uploaded: the document is being read"), "ok")
+            return redirect(url_for(".documents", what=what, owner_id=owner_id))
+    elif form.is_submitted():
+        status = 400
+    page = render_template(
+        "carrier/documents.html",
+        owner=owner,
+        what=what,
+        documents=document_service.documents_of(owner),
+        form=form,
+    )
+    return page, status
+
+
+@bp.route("/documents/<int:document_id>/file")
+@roles_required(Role.CARRIER)
+def document_file(document_id: int) -> ResponseReturnValue:
+    document = document_service.carrier_document(_carrier_id(), document_id)
+    if document is None:
+        abort(404)  # another carrier's document is not revealed
+    return send_document(document)
+
+
+def send_document(document: Document) -> ResponseReturnValue:
+    """The stored file, under its own type (its content security policy: app.FILE_CSP)."""
+    path = document_service.path_of(document)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        download_name=document.original_name,
+        as_attachment=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

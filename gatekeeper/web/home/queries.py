@@ -162,12 +162,15 @@ def vehicle_documents(vehicle: Vehicle, today: date, warning_days: int) -> list[
 
 def carrier_fleet(carrier_id: int) -> tuple[list[Vehicle], list[Person]]:
     vehicles = db.session.scalars(
-        select(Vehicle).where(Vehicle.carrier_id == carrier_id).order_by(Vehicle.plate)
+        select(Vehicle)
+        .where(Vehicle.carrier_id == carrier_id)
+        .options(selectinload(Vehicle.documents))
+        .order_by(Vehicle.plate)
     )
     persons = db.session.scalars(
         select(Person)
         .where(Person.carrier_id == carrier_id)
-        .options(selectinload(Person.qualifications))
+        .options(selectinload(Person.qualifications), selectinload(Person.documents))
         .order_by(Person.full_name)
     )
     return list(vehicles), list(persons)

@@ -21,6 +21,7 @@ from gatekeeper.models import (
     AlertStatus,
     Carrier,
     CarrierStatus,
+    Document,
     Person,
     ReviewStatus,
     Role,
@@ -29,11 +30,14 @@ from gatekeeper.models import (
 from gatekeeper.services import alerts as alert_service
 from gatekeeper.services import carriers as carrier_service
 from gatekeeper.services import crew
+from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
+from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm
+from gatekeeper.web.labels import label_of
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -131,7 +135,11 @@ def alert_step(alert_id: int, step: str) -> ResponseReturnValue:
     return back
 
 
-REVIEWED: dict[str, type[Vehicle] | type[Person]] = {"vehicles": Vehicle, "persons": Person}
+REVIEWED: dict[str, type[Vehicle] | type[Person] | type[Document]] = {
+    "vehicles": Vehicle,
+    "persons": Person,
+    "documents": Document,
+}
 
 
 @bp.route("/manage/review")
@@ -147,6 +155,11 @@ def review() -> ResponseReturnValue:
     query: Select[Any] = select(model).where(model.review_status == status).order_by(model.id)
     if model is Person:
         query = query.options(selectinload(Person.carrier), selectinload(Person.qualifications))
+    elif model is Document:
+        query = query.options(
+            selectinload(Document.vehicle).selectinload(Vehicle.carrier),
+            selectinload(Document.person).selectinload(Person.carrier),
+        )
     else:
         query = query.options(selectinload(Vehicle.carrier))
     page = db.paginate(query, per_page=ALERTS_PER_PAGE, error_out=False)
@@ -176,25 +189,42 @@ def review() -> ResponseReturnValue:
 
 
 @bp.route(
-    "/manage/review/<any(vehicles, persons):what>/<int:item_id>/<any(approve, reject):step>",
+    "/manage/review/<any(vehicles, persons, documents):what>/<int:item_id>"
+    "/<any(approve, reject):step>",
     methods=["POST"],
 )
 @roles_required(*STAFF_ROLES)
 def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
     form = AlertActionForm()
     back = redirect(request.form.get("next") or url_for(".review", what=what))
-    item = (
-        db.session.get(Vehicle, item_id) if what == "vehicles" else db.session.get(Person, item_id)
+    item: Vehicle | Person | Document | None = (
+        db.session.get(Vehicle, item_id)
+        if what == "vehicles"
+        else db.session.get(Person, item_id)
+        if what == "persons"
+        else db.session.get(Document, item_id)
     )
     if item is None:
         abort(404)
-    name = item.plate if isinstance(item, Vehicle) else item.full_name
+    name = (
+        item.plate
+        if isinstance(item, Vehicle)
+        else item.full_name
+        if isinstance(item, Person)
+        else f"{label_of(item.kind)} · {item.owner_name}"
+    )
     if not form.validate_on_submit():
         flash(gettext("The form expired: try again"), "error")
         return back
-    act = fleet_service.review_vehicle if isinstance(item, Vehicle) else crew.review_person
     try:
-        act(item, step == "approve", form.comment.data, current_user)  # type: ignore[arg-type]
+        if isinstance(item, Vehicle):
+            fleet_service.review_vehicle(item, step == "approve", form.comment.data, current_user)
+        elif isinstance(item, Person):
+            crew.review_person(item, step == "approve", form.comment.data, current_user)
+        else:
+            document_service.review_document(
+                item, step == "approve", form.comment.data, current_user
+            )
     except fleet_service.FleetError as exc:
         db.session.rollback()
         for message in exc.errors.values():
@@ -208,6 +238,15 @@ def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
         "ok",
     )
     return back
+
+
+@bp.route("/manage/documents/<int:document_id>/file")
+@roles_required(*STAFF_ROLES)
+def document_file(document_id: int) -> ResponseReturnValue:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    return send_document(document)
 
 
 @bp.route("/manage/carriers")

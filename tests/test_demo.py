@@ -27,6 +27,7 @@ from gatekeeper.models import (
     ZoneKind,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
 
 COUNTED = (
@@ -75,9 +76,10 @@ def test_demo_park_has_what_the_brief_promises(session: Any) -> None:
 
 def test_demo_bookings_are_for_today_with_real_un_numbers(session: Any) -> None:
     seed_demo_park()
-    today = utcnow().date()
+    # The park's day (Asia/Shanghai), not the UTC date: they differ for 8 hours a day.
+    today = park_today()
     bookings = session.scalars(select(Booking)).all()
-    assert bookings and all(b.window_start.date() == today for b in bookings)
+    assert bookings and all(local(b.window_start).date() == today for b in bookings)
     un_numbers = Counter(un for b in bookings for un in b.dangerous_un_numbers)
     assert {"1203", "1202", "1789", "1005", "1073"} <= set(un_numbers)
     lox = next(b for b in bookings if "1073" in b.dangerous_un_numbers)

@@ -219,7 +219,8 @@ def test_the_decision_and_every_action_fit_without_scrolling(
         "button.act-hold",
         "#decide-reason",
         "#plate-plate",
-        ".crew-form button",
+        ".crew-form:not(.document-form) button",
+        ".document-form button",
     ):
         box = page.locator(selector).bounding_box()
         assert box is not None, selector

@@ -8,10 +8,11 @@ import logging
 from gatekeeper.domain.documents import compare
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
-from gatekeeper.models import Document
+from gatekeeper.models import Document, ReadStatus
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit
-from gatekeeper.services.documents import expected, path_of
+from gatekeeper.services import audit, gate
+from gatekeeper.services.clock import park_today
+from gatekeeper.services.documents import expected, gate_state, path_of
 from gatekeeper.vision.documents import decode_qr, frames_of, read_lines
 from gatekeeper.vision.images import ImageError
 
@@ -44,7 +45,10 @@ def read_document(document_id: int) -> str:
     document = db.session.get(Document, document_id)
     if document is None:
         return "missing"
-    document.reading = compare(lines, wanted, codes)
+    reading = compare(lines, wanted, codes)
+    if document.passage_id is not None:
+        reading["gate"] = gate_state(reading, park_today())
+    document.reading = reading
     document.read_status = "done"
     document.read_at = utcnow()
     document.read_error = None
@@ -52,8 +56,32 @@ def read_document(document_id: int) -> str:
         "document.read",
         entity_type="document",
         entity_id=document.id,
-        details={"differences": document.reading["differences"], "qr": len(codes)},
+        details={
+            "differences": reading["differences"],
+            "qr": len(codes),
+            **reading.get("gate", {}),
+        },
         actor="ocr",
     )
     db.session.commit()
+    if document.passage_id is not None:
+        _decide_again(document.passage_id)
     return "done"
+
+
+def _decide_again(passage_id: int) -> None:
+    """A reading at the barrier is a new fact: decide the passage again, unless a guard
+    decided or the barrier opened meanwhile (then the reading is evidence beside it). A
+    guard's typed plate or recorded crew stay: deciding again uses them."""
+    passage = gate.lock_passage(passage_id)
+    if (
+        passage is None
+        or passage.barrier_opened_at is not None
+        or passage.read_status is ReadStatus.PENDING  # the capture's reading decides
+        or passage.operator_id is not None
+    ):
+        db.session.commit()
+        return
+    gate.decide(passage)
+    db.session.commit()
+    gate.open_barrier(passage)

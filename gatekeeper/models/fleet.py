@@ -281,6 +281,8 @@ class Document(Model):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
+    # A document photographed at the barrier belongs to that passage (and its crew).
+    passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_path: Mapped[str] = mapped_column(String(255), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))
@@ -307,7 +309,8 @@ class Document(Model):
 
     __table_args__ = (
         CheckConstraint(
-            "vehicle_id IS NOT NULL OR person_id IS NOT NULL OR carrier_id IS NOT NULL",
+            "vehicle_id IS NOT NULL OR person_id IS NOT NULL OR carrier_id IS NOT NULL"
+            " OR passage_id IS NOT NULL",
             name="has_owner",
         ),
         CheckConstraint("size_bytes >= 0", name="size_nonneg"),

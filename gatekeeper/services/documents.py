@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import (
     Document,
     DocumentKind,
+    Passage,
     Person,
     QualificationKind,
     ReviewStatus,
@@ -33,6 +36,14 @@ from gatekeeper.vision.documents import check_file
 from gatekeeper.vision.images import ImageError
 
 Owner = Vehicle | Person
+# What a document camera or the guard's tablet reads at the barrier.
+GATE_DOCUMENTS = (
+    DocumentKind.DRIVER_QUALIFICATION,
+    DocumentKind.ESCORT_QUALIFICATION,
+    DocumentKind.ROAD_TRANSPORT_CERTIFICATE,
+    DocumentKind.VEHICLE_LICENCE,
+    DocumentKind.WAYBILL,
+)
 
 # Why a file is refused, as the reader says it, in words a person can act on.
 _REFUSALS = (
@@ -55,10 +66,21 @@ def refusal(exc: ImageError) -> str:
     return N_("not a photo (JPEG, PNG) or a PDF")
 
 
-def upload(owner: Owner, kind: DocumentKind, filename: str, data: bytes, user: User) -> Document:
-    """Check and store an uploaded file as a document of a vehicle or person, waiting to
-    be read and reviewed. Nothing is stored when the file is refused. No commit."""
-    allowed = kind.for_vehicles if isinstance(owner, Vehicle) else kind.for_persons
+def upload(
+    owner: Owner | Passage,
+    kind: DocumentKind,
+    filename: str,
+    data: bytes,
+    user: User | None,
+    actor: str | None = None,
+) -> Document:
+    """Check and store an uploaded file as a document of a vehicle or person (waiting to
+    be read and reviewed), or of a passage (read at the barrier). Nothing is stored when
+    the file is refused. No commit."""
+    if isinstance(owner, Passage):
+        allowed = kind in GATE_DOCUMENTS
+    else:
+        allowed = kind.for_vehicles if isinstance(owner, Vehicle) else kind.for_persons
     if not allowed:
         raise FleetError({"kind": N_("not one of the listed values")})
     try:
@@ -71,20 +93,25 @@ def upload(owner: Owner, kind: DocumentKind, filename: str, data: bytes, user: U
     partial = target.with_suffix(".part")
     partial.write_bytes(data)
     partial.replace(target)
+    at_gate = isinstance(owner, Passage)
     document = Document(
         kind=kind,
         vehicle=owner if isinstance(owner, Vehicle) else None,
         person=owner if isinstance(owner, Person) else None,
-        carrier_id=owner.carrier_id,
+        passage_id=owner.id if isinstance(owner, Passage) else None,
+        carrier_id=(owner.vehicle.carrier_id if owner.vehicle else None)
+        if isinstance(owner, Passage)
+        else owner.carrier_id,
         original_name=(Path(filename or "upload").name or "upload")[:255],
         stored_path=str(relative),
         content_type=checked.content_type,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         pages=checked.pages,
-        uploaded_by_id=user.id,
+        uploaded_by_id=user.id if user else None,
         read_status="pending",
-        review_status=ReviewStatus.PENDING,
+        # Read at the barrier: evidence of one passage, not a record the park reviews.
+        review_status=ReviewStatus.APPROVED if at_gate else ReviewStatus.PENDING,
     )
     db.session.add(document)
     try:
@@ -93,10 +120,16 @@ def upload(owner: Owner, kind: DocumentKind, filename: str, data: bytes, user: U
         target.unlink(missing_ok=True)
         raise
     audit.record(
-        "document.uploaded",
+        "gate.document_received" if at_gate else "document.uploaded",
         entity_type="document",
         entity_id=document.id,
-        details={"kind": kind.value, "owner": document.owner_name, "bytes": len(data)},
+        details={
+            "kind": kind.value,
+            "owner": document.owner_name,
+            "passage": document.passage_id,
+            "bytes": len(data),
+        },
+        actor=actor,
     )
     return document
 
@@ -118,9 +151,24 @@ def queue_reading(document: Document) -> None:
 
 
 def expected(document: Document) -> Expected:
-    """The registered values the document should show."""
+    """The registered values the document should show. A document read at the barrier is
+    compared with the passage's vehicle and its booked crew."""
     vehicle, person = document.vehicle, document.person
     kind = document.kind
+    if document.passage_id is not None:
+        passage = db.session.get(Passage, document.passage_id)
+        booking = passage.booking if passage else None
+        if kind is DocumentKind.DRIVER_QUALIFICATION:
+            person = booking.driver if booking else None
+        elif kind is DocumentKind.ESCORT_QUALIFICATION:
+            person = booking.escort if booking else None
+        elif kind is DocumentKind.WAYBILL:
+            return Expected(
+                number=booking.waybill_number if booking else None,
+                plate=passage.plate_read if passage else None,
+            )
+        else:
+            vehicle = passage.vehicle if passage else None
     if vehicle is not None:
         number, expiry = {
             DocumentKind.VEHICLE_LICENCE: (
@@ -192,3 +240,69 @@ def documents_of(owner: Owner) -> list[Document]:
 
 def path_of(document: Document) -> Path:
     return files_root() / document.stored_path
+
+
+def gate_state(reading: dict[str, Any], today: date) -> dict[str, Any]:
+    """A barrier reading as the gate's checklist shows it: ``expired`` (the document's
+    expiry is past), ``differs`` (its number or plate is not the registered one),
+    ``matches`` (the registered number is on it), or ``read`` (nothing to compare)."""
+    fields = reading.get("fields", {})
+    number = fields.get("number", {})
+    expiry = fields.get("expires_on", {})
+    read_expiry = expiry.get("read")
+    state = "read"
+    if read_expiry and date.fromisoformat(read_expiry) < today:
+        state = "expired"
+    elif reading.get("differences"):
+        state = "differs"
+    elif number.get("state") == "matches":
+        state = "matches"
+    return {"state": state, "number": number.get("read")}
+
+
+GATE_WINDOW_MINUTES = 30
+
+
+def passage_at_lane(lane_id: int, passage_id: int | None = None) -> Passage | None:
+    """The passage a barrier document belongs to: the one named, if it is on this lane,
+    else the latest one at the lane in the last half hour whose barrier has not opened."""
+    query = select(Passage).where(Passage.lane_id == lane_id, Passage.barrier_opened_at.is_(None))
+    if passage_id is not None:
+        return db.session.scalar(query.where(Passage.id == passage_id))
+    since = utcnow() - timedelta(minutes=GATE_WINDOW_MINUTES)
+    return db.session.scalar(
+        query.where(Passage.occurred_at >= since).order_by(Passage.occurred_at.desc()).limit(1)
+    )
+
+
+def existing_gate_document(passage: Passage, kind: DocumentKind, data: bytes) -> Document | None:
+    """The same image sent again for the same passage (a station's retry)."""
+    return db.session.scalar(
+        select(Document).where(
+            Document.passage_id == passage.id,
+            Document.kind == kind,
+            Document.sha256 == hashlib.sha256(data).hexdigest(),
+        )
+    )
+
+
+def gate_documents(passage_id: int) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document).where(Document.passage_id == passage_id).order_by(Document.id)
+        )
+    )
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    reading = document.reading or {}
+    return {
+        "id": document.id,
+        "kind": document.kind.value,
+        "capture": document.passage_id,
+        "status": document.read_status,
+        "error": document.read_error,
+        "fields": reading.get("fields", {}),
+        "qr": reading.get("qr", []),
+        "result": (reading.get("gate") or {}).get("state"),
+    }

@@ -212,6 +212,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "booking_status": BookingStatus,
     "qualification": QualificationKind,
     "outcome": Outcome,
+    "document": DocumentKind,
 }
 
 

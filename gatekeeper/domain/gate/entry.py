@@ -19,7 +19,12 @@ from gatekeeper.domain.gate.decision import (
 from gatekeeper.domain.gate.records import EntryRequest, LaneKindValue
 from gatekeeper.domain.gate.rules.booking import rule_booking, rule_window
 from gatekeeper.domain.gate.rules.cargo import rule_orange_plate, rule_waybill
-from gatekeeper.domain.gate.rules.crew import rule_crew, rule_driver, rule_escort
+from gatekeeper.domain.gate.rules.crew import (
+    rule_crew,
+    rule_documents,
+    rule_driver,
+    rule_escort,
+)
 from gatekeeper.domain.gate.rules.documents import (
     rule_adr_approval,
     rule_dg_permit,
@@ -102,6 +107,7 @@ ENTRY_RULES: tuple[Callable[[Context], Check], ...] = (
     rule_driver,
     rule_escort,
     rule_crew,
+    rule_documents,
     rule_waybill,
     rule_orange_plate,
     rule_capacity,

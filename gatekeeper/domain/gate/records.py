@@ -141,6 +141,17 @@ class Waybill:
 
 
 @dataclass(frozen=True)
+class DocumentRead:
+    """A document read at the barrier (document camera or the guard's tablet), compared
+    with the registered records: ``state`` is matches, differs, expired or read (nothing
+    registered to compare with)."""
+
+    kind: str  # driver_qualification, escort_qualification, road_transport_certificate, ...
+    state: str
+    number: str | None = None
+
+
+@dataclass(frozen=True)
 class Crew:
     """What the guard recorded at the barrier."""
 
@@ -203,6 +214,7 @@ class EntryRequest:
     rules: Rules = Rules()
     crew: Crew | None = None
     waybill: Waybill | None = None
+    documents: tuple[DocumentRead, ...] = ()
 
 
 @dataclass(frozen=True)

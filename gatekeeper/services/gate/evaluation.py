@@ -20,6 +20,7 @@ from gatekeeper.models import (
     Booking,
     BookingStatus,
     Dock,
+    Document,
     Lane,
     Park,
     Passage,
@@ -291,6 +292,24 @@ def _crew(passage: Passage) -> rules.Crew | None:
     )
 
 
+def _documents(passage: Passage) -> tuple[rules.DocumentRead, ...]:
+    """The documents read at the barrier for this passage, the latest of each kind."""
+    latest: dict[str, rules.DocumentRead] = {}
+    found = db.session.scalars(
+        select(Document)
+        .where(Document.passage_id == passage.id, Document.read_status == "done")
+        .order_by(Document.id)
+    )
+    for document in found:
+        gate = (document.reading or {}).get("gate") or {}
+        latest[document.kind.value] = rules.DocumentRead(
+            kind=document.kind.value,
+            state=str(gate.get("state", "read")),
+            number=gate.get("number"),
+        )
+    return tuple(latest.values())
+
+
 def _waybill(passage: Passage) -> rules.Waybill | None:
     number = (passage.crew or {}).get("waybill")
     return rules.Waybill(number=str(number)) if number else None
@@ -368,6 +387,7 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             rules=_rules(park),
             crew=_crew(passage),
             waybill=_waybill(passage),
+            documents=_documents(passage),
         )
     )
     return Evaluation(result, {v.id: v for v in found}, booking)

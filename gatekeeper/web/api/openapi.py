@@ -361,6 +361,56 @@ def openapi_document(version: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/lanes/{lane_code}/documents": {
+                "post": {
+                    "summary": "A document photographed at the barrier (driver's or escort's "
+                    "certificate, road transport certificate, vehicle licence, waybill): read "
+                    "in the background, matched against the registered records, and a check "
+                    "of the vehicle's decision. The same image again returns the first one.",
+                    "parameters": [_LANE_PARAMETER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["kind", "image"],
+                                    "properties": {
+                                        "kind": {
+                                            "enum": [
+                                                "driver_qualification",
+                                                "escort_qualification",
+                                                "road_transport_certificate",
+                                                "vehicle_licence",
+                                                "waybill",
+                                            ]
+                                        },
+                                        "image": {"type": "string", "format": "binary"},
+                                        "capture": {
+                                            "type": "integer",
+                                            "description": "the capture (passage) id; "
+                                            "default: the latest at the lane",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {
+                            "description": "Stored; reading queued (result: matches, "
+                            "differs, expired or read)"
+                        },
+                        "200": {"description": "This image was received before"},
+                        "400": _error_response("Unknown kind, no image, or not a document"),
+                        "401": _UNAUTHORIZED,
+                        "403": _error_response("The station does not serve this lane"),
+                        "404": _error_response("No such lane"),
+                        "409": _error_response("No vehicle waiting at the lane"),
+                        "413": _error_response("File too large"),
+                    },
+                }
+            },
             "/captures/{capture_id}": {
                 "get": {
                     "summary": "Status, reads and decision of a capture",

@@ -19,8 +19,8 @@ from gatekeeper.access import (
     station_required,
 )
 from gatekeeper.extensions import csrf, db
-from gatekeeper.models import Lane, Passage, Role, Vehicle
-from gatekeeper.services import crew, fleet
+from gatekeeper.models import DocumentKind, Lane, Passage, Role, Vehicle
+from gatekeeper.services import crew, documents, fleet
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.web.api.openapi import openapi_document
 
@@ -42,6 +42,7 @@ def root() -> ResponseReturnValue:
             "station": url_for(".station"),
             "captures": "/api/v1/lanes/{lane}/captures",
             "events": "/api/v1/lanes/{lane}/events",
+            "documents": "/api/v1/lanes/{lane}/documents",
         },
     )
 
@@ -137,6 +138,49 @@ def post_event(lane_code: str) -> ResponseReturnValue:
     except CaptureError as exc:
         return _error(str(exc), exc.status)
     return jsonify(capture_json(outcome.passage)), 201 if outcome.created else 200
+
+
+@bp.route("/lanes/<lane_code>/documents", methods=["POST"])
+@station_required
+def post_document(lane_code: str) -> ResponseReturnValue:
+    """A document photographed at the barrier (document camera): the driver's or escort's
+    certificate, the road transport certificate or the waybill of the vehicle at the lane
+    (``capture``: its capture id; default the latest at the lane). Read in the background
+    and matched against the registered records; the result is a check of the decision."""
+    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if lane is None:
+        return _error(f"no lane {lane_code}", 404)
+    if not g.station.serves(lane):
+        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    try:
+        kind = DocumentKind(request.form.get("kind", ""))
+    except ValueError:
+        kinds = ", ".join(k.value for k in documents.GATE_DOCUMENTS)
+        return _error(f"kind: one of {kinds}", 400)
+    files = request.files.getlist("image")
+    if len(files) != 1:
+        return _error("image: one file (JPEG, PNG or PDF)", 400)
+    capture_id = request.form.get("capture")
+    if capture_id is not None and not capture_id.isdigit():
+        return _error("capture: a capture id", 400)
+    passage = documents.passage_at_lane(lane.id, int(capture_id) if capture_id else None)
+    if passage is None:
+        return _error("no vehicle waiting at this lane: send its capture first", 409)
+    data = files[0].read()
+    existing = documents.existing_gate_document(passage, kind, data)
+    if existing is not None:
+        return jsonify(documents.document_json(existing)), 200
+    try:
+        document = documents.upload(
+            passage, kind, files[0].filename or "", data, None, actor=f"station:{g.station.code}"
+        )
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        message = "; ".join(f"{k}: {gettext(v)}" for k, v in exc.errors.items())
+        return _error(message, 413 if "too large" in message else 400)
+    db.session.commit()
+    documents.queue_reading(document)
+    return jsonify(documents.document_json(document)), 202
 
 
 @bp.route("/captures/<int:capture_id>")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from gatekeeper.services.documents import GATE_DOCUMENTS
+from gatekeeper.web.labels import label_of
 
 
 class DecideForm(FlaskForm):
@@ -32,3 +36,16 @@ class CrewForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button: nothing but the CSRF token."""
+
+
+class GateDocumentForm(FlaskForm):
+    """The guard photographs a document with the kiosk tablet."""
+
+    kind = SelectField(
+        _l("Document"),
+        choices=[(k.value, label_of(k)) for k in GATE_DOCUMENTS],
+        validate_choice=False,
+    )
+    file = FileField(
+        _l("Photo of the document"), validators=[FileRequired(message=_l("take or choose a photo"))]
+    )

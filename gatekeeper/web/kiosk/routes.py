@@ -30,13 +30,21 @@ from sqlalchemy import select
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.gate import Decision, GateDecision
 from gatekeeper.extensions import db
-from gatekeeper.models import Gate, Lane, Passage, Role
+from gatekeeper.models import Document, DocumentKind, Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
+from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import format_moment, local
+from gatekeeper.services.fleet import FleetError
 from gatekeeper.services.storage import files_root
-from gatekeeper.web.kiosk.forms import CrewForm, DecideForm, EmptyForm, PlateForm
-from gatekeeper.web.labels import translated
+from gatekeeper.web.kiosk.forms import (
+    CrewForm,
+    DecideForm,
+    EmptyForm,
+    GateDocumentForm,
+    PlateForm,
+)
+from gatekeeper.web.labels import label_of, translated
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 GUARDS = (Role.GUARD, *STAFF_ROLES)
@@ -86,7 +94,14 @@ def _version(lanes: list[Lane], extra: str = "") -> str:
     ).all()
     queue = [p.id for p in gate_service.holding_queue(lanes)]
     state = [lane.is_open for lane in lanes]
-    raw = repr((rows, queue, state, extra, str(current_user.get_id()), _locale()))
+    read = db.session.execute(
+        select(Document.id, Document.read_status)
+        .join(Passage, Document.passage_id == Passage.id)
+        .where(Passage.lane_id.in_([lane.id for lane in lanes]))
+        .order_by(Document.id.desc())
+        .limit(RECENT)
+    ).all()
+    raw = repr((rows, queue, state, read, extra, str(current_user.get_id()), _locale()))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -117,6 +132,10 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
         "decide_form": DecideForm(prefix="decide"),
         "plate_form": PlateForm(prefix="plate"),
         "crew_form": crew_form,
+        "document_form": GateDocumentForm(prefix="document"),
+        "gate_documents": (
+            document_service.gate_documents(selected.id) if selected is not None else []
+        ),
         "button_form": EmptyForm(),
         "reason_required": (
             {a: gate_service.reason_required(selected, a) for a in ("open", "refuse", "hold")}
@@ -309,6 +328,61 @@ def crew(passage_id: int) -> ResponseReturnValue:
         ),
         lambda _: gettext("Crew recorded; the rules ran again"),
     )
+
+
+@bp.route("/passages/<int:passage_id>/documents", methods=["POST"])
+@roles_required(*GUARDS)
+def document(passage_id: int) -> ResponseReturnValue:
+    """The guard photographs a certificate, permit or waybill with the kiosk tablet: it is
+    read, matched against the records, and the rules run again with the result."""
+    passage = _passage(passage_id)
+    form = GateDocumentForm(prefix="document")
+    if not form.validate_on_submit():
+        return _invalid(form, passage)
+    upload = form.file.data
+    try:
+        found = document_service.upload(
+            passage,
+            DocumentKind(form.kind.data),
+            upload.filename or "",
+            upload.read(),
+            current_user,
+        )
+    except (ValueError, FleetError) as exc:
+        db.session.rollback()
+        errors = exc.errors if isinstance(exc, FleetError) else {"kind": "not valid"}
+        for message in errors.values():
+            flash(f"{form.file.label.text}: {gettext(message)}", "error")
+        return _back(passage)
+    db.session.commit()
+    document_service.queue_reading(found)
+    result = ((found.reading or {}).get("gate") or {}).get("state")
+    flash(
+        gettext(
+            "%(kind)s read: %(result)s",
+            kind=label_of(found.kind),
+            result=gate_result_label(result),
+        )
+        if result
+        else gettext("%(kind)s received: it is being read", kind=label_of(found.kind)),
+        "ok",
+    )
+    db.session.refresh(passage)
+    if gate_service.should_open(passage):
+        gate_service.open_barrier(passage, current_user)
+    return _back(passage)
+
+
+@bp.app_template_global("gate_result_label")
+def gate_result_label(state: str | None) -> str:
+    """The checklist's word for a document read at the barrier."""
+    words: dict[str, str] = {
+        "matches": gettext("read, matches the records"),
+        "differs": gettext("read, differs from the records"),
+        "expired": gettext("read, expired"),
+        "read": gettext("read"),
+    }
+    return str(words.get(state or "", gettext("being read")))
 
 
 @bp.route("/passages/<int:passage_id>/release", methods=["POST"])

@@ -73,11 +73,24 @@ def rule_escort(c: Context) -> Check:
     return check_pass("escort", N_("Escort %(name)s qualified"), name=escort.name)
 
 
+def _certificates_read(c: Context) -> bool:
+    """The booked driver's (and escort's) certificates were read at the barrier and match
+    the registered ones: that replaces the guard's typed 'IDs checked'."""
+    matching = {d.kind for d in c.request.documents if d.state == "matches"}
+    assert c.booking is not None
+    needed = {"driver_qualification"}
+    if c.booking.escort is not None:
+        needed.add("escort_qualification")
+    return needed <= matching
+
+
 @hazmat_only("crew")
 def rule_crew(c: Context) -> Check:
     if not c.rules.crew_check_required_for_hazmat:
         return check_na("crew", N_("Crew check at the gate not required"))
     crew = c.request.crew
+    if crew is None and _certificates_read(c):
+        return check_pass("crew", N_("Crew certificates read at the barrier and matching"))
     if crew is None:
         return check_fail(
             "crew",
@@ -90,7 +103,7 @@ def rule_crew(c: Context) -> Check:
     assert c.booking is not None
     if c.booking.escort is not None and not crew.escort_present:
         missing.append(phrase(N_("escort")))
-    if not crew.ids_checked:
+    if not crew.ids_checked and not _certificates_read(c):
         missing.append(phrase(N_("ID check")))
     if missing:
         return check_fail(
@@ -99,3 +112,23 @@ def rule_crew(c: Context) -> Check:
     return check_pass(
         "crew", N_("Crew present, IDs checked (%(persons)s persons)"), persons=crew.persons
     )
+
+
+def rule_documents(c: Context) -> Check:
+    """Documents read at the barrier: each must match the registered records."""
+    read = c.request.documents
+    if not read:
+        return check_na("documents", N_("No document read at the barrier"))
+    kinds = tuple(Code(d.kind, "document") for d in read)
+    for state, effect, message in (
+        ("expired", Decision.REVIEW, N_("Document read at the barrier has expired: %(kinds)s")),
+        (
+            "differs",
+            Decision.REVIEW,
+            N_("Document read at the barrier differs from the records: %(kinds)s"),
+        ),
+    ):
+        bad = tuple(Code(d.kind, "document") for d in read if d.state == state)
+        if bad:
+            return check_fail("documents", effect, message, kinds=bad)
+    return check_pass("documents", N_("Documents read at the barrier: %(kinds)s"), kinds=kinds)

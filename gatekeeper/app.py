@@ -20,6 +20,7 @@ from gatekeeper.extensions import (
     db,
     limiter,
     login_manager,
+    mail,
     migrate,
     talisman,
 )
@@ -85,6 +86,15 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url or settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,
+        MAIL_SERVER=settings.smtp_host or "localhost",
+        MAIL_PORT=settings.smtp_port,
+        MAIL_USERNAME=settings.smtp_username,
+        MAIL_PASSWORD=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        MAIL_USE_TLS=settings.smtp_tls,
+        MAIL_DEFAULT_SENDER=settings.mail_from,
+        MAIL_TIMEOUT=10,
+        # Without an SMTP host nothing is sent (notices stay in the app).
+        MAIL_BACKEND="smtp" if settings.smtp_host else "dummy",
     )
     logging.basicConfig(level=settings.log_level)
 
@@ -100,6 +110,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     # Registered before Talisman's hook, so it runs after it (Flask runs them in reverse).
     app.after_request(_admin_csp)

@@ -46,10 +46,17 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     force_https: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # E-mail (expiry notices): sent only when an SMTP host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: bool = True
+    mail_from: str = "gatekeeper@localhost"
     job_timeout_seconds: int = Field(default=600, gt=0)
     job_retries: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("database_url", "redis_url", "rate_limit_storage_url")
+    @field_validator("database_url", "redis_url", "rate_limit_storage_url", "smtp_host")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None

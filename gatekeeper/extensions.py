@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -42,3 +43,4 @@ csrf = CSRFProtect()
 babel = Babel()
 talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+mail = Mail()

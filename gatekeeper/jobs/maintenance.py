@@ -25,7 +25,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, gate
+from gatekeeper.services import audit, gate, notices
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 
@@ -218,3 +218,20 @@ def sign_audit_checkpoint() -> int:
     signed = audit.write_checkpoint()
     db.session.rollback()  # read only
     return signed.seq if signed else 0
+
+
+@job("maintenance", timeout=600)
+def send_notices() -> int:
+    """Tell carriers and the park about documents expiring in 30, 7 and 1 days or expired,
+    and about bookings that would fall after an expiry; e-mail them where SMTP is set."""
+    from flask import current_app
+
+    today = park_today()
+    fresh = notices.give(
+        [*notices.expiry_notices(today), *notices.booking_notices(utcnow(), today)]
+    )
+    db.session.commit()
+    backend = current_app.extensions["mailman"].backend
+    notices.send_emails(fresh, backend)
+    db.session.commit()
+    return len(fresh)

@@ -22,6 +22,7 @@ class PeriodicJob:
 
 SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("document-expiry", maintenance.check_document_expiry, every_seconds=3600),
+    PeriodicJob("notices", maintenance.send_notices, every_seconds=3600),
     PeriodicJob("overstay", maintenance.check_overstay, every_seconds=300),
     PeriodicJob("route-deviation", maintenance.check_route_deviations, every_seconds=60),
     PeriodicJob("holding-expiry", maintenance.expire_holding_queue, every_seconds=300),

@@ -29,6 +29,7 @@ from gatekeeper.models.fleet import (
     Vehicle,
     VehicleKind,
 )
+from gatekeeper.models.notice import Notice
 from gatekeeper.models.org import Carrier, CarrierStatus, Company
 from gatekeeper.models.park import (
     Checkpoint,
@@ -88,6 +89,7 @@ __all__ = [
     "LaneDirection",
     "LaneKind",
     "NodeKind",
+    "Notice",
     "Packaging",
     "Park",
     "Passage",

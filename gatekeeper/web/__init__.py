@@ -40,6 +40,7 @@ def _navigation() -> dict[str, object]:
             ("home.occupancy", _l("Occupancy"), staff),
             ("home.alerts", _l("Alerts"), staff),
             ("home.fleet", _l("Fleet"), ("carrier",)),
+            ("home.notices", _l("Notices"), ("carrier", "dispatcher", *staff)),
             ("admin.index", _l("Admin"), ("admin",)),
         ),
     }

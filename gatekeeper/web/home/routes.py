@@ -32,6 +32,7 @@ from gatekeeper.services import carriers as carrier_service
 from gatekeeper.services import crew
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
+from gatekeeper.services import notices as notice_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web.carrier.routes import send_document
@@ -318,6 +319,31 @@ def fleet() -> ResponseReturnValue:
         state_of=lambda day: expiry_state(day, today, warning_days),
         warning_days=warning_days,
     )
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@roles_required(Role.CARRIER, Role.DISPATCHER, *STAFF_ROLES)
+def notices() -> ResponseReturnValue:
+    """What the user should know: expiring documents, bookings after an expiry. A POST
+    marks them all read."""
+    form = AlertActionForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            notice_service.mark_read(current_user)
+            db.session.commit()
+        return redirect(url_for(".notices"))
+    page = db.paginate(
+        notice_service.notices_query(current_user), per_page=ALERTS_PER_PAGE, error_out=False
+    )
+    return render_template("home/notices.html", page=page, form=form)
+
+
+@bp.app_template_global("unread_notices")
+def unread_notices() -> int:
+    """For the navigation bar (pages only; the kiosk's polled fragments never ask)."""
+    if not current_user.is_authenticated:
+        return 0
+    return notice_service.unread_count(current_user)
 
 
 @bp.route("/healthz")

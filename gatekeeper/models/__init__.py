@@ -29,7 +29,7 @@ from gatekeeper.models.fleet import (
     Vehicle,
     VehicleKind,
 )
-from gatekeeper.models.notice import Notice
+from gatekeeper.models.notice import FleetImport, Notice
 from gatekeeper.models.org import Carrier, CarrierStatus, Company
 from gatekeeper.models.park import (
     Checkpoint,
@@ -82,6 +82,7 @@ __all__ = [
     "Dock",
     "Document",
     "DocumentKind",
+    "FleetImport",
     "Gate",
     "HazardIdNumber",
     "IdDocumentType",

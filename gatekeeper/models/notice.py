@@ -34,3 +34,31 @@ class Notice(Model):
     @classmethod
     def draft(cls, text: Phrase, **values: Any) -> Notice:
         return cls(message=text.english()[:500], **text.to_dict_columns(), **values)
+
+
+class FleetImport(Model):
+    """A carrier's spreadsheet of vehicles or persons, imported by a background job: all
+    rows or none; ``processed`` of ``total`` rows checked so far (the page's progress bar)."""
+
+    __tablename__ = "fleet_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carrier.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    what: Mapped[str] = mapped_column(String(10))  # vehicles | persons
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(255))
+    # queued, checking, done (all rows imported), failed (nothing imported: see errors)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    # [{"row": 3, "field": "plate", "message": "...", "value": "..."}]
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0

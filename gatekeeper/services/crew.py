@@ -123,7 +123,7 @@ def parse_person(data: dict[str, Any]) -> PersonInput:
         raise FleetError(shape_errors(exc)) from exc
 
 
-def _check(value: PersonInput, carrier_id: int, existing: Person | None) -> str | None:
+def check_person(value: PersonInput, carrier_id: int, existing: Person | None) -> str | None:
     """The checks that need the park: the ID's check digit and duplicates, certificates
     that suit the role and have not expired. Returns the ID digest (None: unchanged)."""
     errors: dict[str, str] = {}
@@ -183,7 +183,7 @@ def _qualifications(value: PersonInput) -> list[Qualification]:
 def register_person(carrier: Carrier, data: dict[str, Any]) -> Person:
     """A new driver or escort of the carrier, waiting for the park's review. No commit."""
     value = parse_person(data)
-    digest = _check(value, carrier.id, None)
+    digest = check_person(value, carrier.id, None)
     assert value.id_number is not None  # _check requires it for a new person
     person = Person(
         carrier=carrier,
@@ -231,7 +231,7 @@ def change_person(person: Person, data: dict[str, Any]) -> list[str]:
     value = parse_person(merged)
     if person.carrier_id is None:  # the carrier's own person only; fail closed anyway
         raise FleetError({"body": N_("not valid")})
-    digest = _check(value, person.carrier_id, person)
+    digest = check_person(value, person.carrier_id, person)
     new = value.model_dump(mode="json", exclude={"id_number"})
     old = PersonInput.model_validate(current).model_dump(mode="json", exclude={"id_number"})
     changed = [name for name in new if new[name] != old[name]]

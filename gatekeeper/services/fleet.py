@@ -130,7 +130,7 @@ def _shape_message(error: Any) -> str:
     return N_("not valid")
 
 
-def _check(value: VehicleInput, existing: Vehicle | None) -> VehicleInput:
+def check_vehicle(value: VehicleInput, existing: Vehicle | None) -> VehicleInput:
     """The checks that need the park: formats, duplicates, the list, today."""
     errors: dict[str, str] = {}
     try:
@@ -177,7 +177,7 @@ def _tank_approval_known(item: str) -> bool:
 
 def register_vehicle(carrier: Carrier, data: dict[str, Any]) -> Vehicle:
     """A new vehicle of the carrier, waiting for the park's review. No commit."""
-    value = _check(parse_vehicle(data), None)
+    value = check_vehicle(parse_vehicle(data), None)
     vehicle = Vehicle(carrier=carrier, review_status=ReviewStatus.PENDING, **value.model_dump())
     db.session.add(vehicle)
     db.session.flush()
@@ -194,7 +194,7 @@ def change_vehicle(vehicle: Vehicle, data: dict[str, Any]) -> list[str]:
     """Change a vehicle (the fields given, API PATCH; or all, the form); a change goes
     back to the park's review. Returns the changed fields. No commit."""
     current = {name: getattr(vehicle, name) for name in VehicleInput.model_fields}
-    value = _check(parse_vehicle({**current, **data}), vehicle)
+    value = check_vehicle(parse_vehicle({**current, **data}), vehicle)
     changed = [name for name, new in value.model_dump().items() if getattr(vehicle, name) != new]
     for name in changed:
         setattr(vehicle, name, getattr(value, name))

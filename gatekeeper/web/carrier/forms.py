@@ -131,3 +131,17 @@ class DocumentForm(FlaskForm):
     def __init__(self, kinds: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, label_of(k)) for k in kinds]
+
+
+class ImportForm(FlaskForm):
+    """A spreadsheet of vehicles or of drivers and escorts."""
+
+    what = SelectField(
+        _l("What the file holds"),
+        choices=[("vehicles", _l("Vehicles and trailers")), ("persons", _l("Drivers and escorts"))],
+        validate_choice=False,
+    )
+    file = FileField(
+        _l("CSV or XLSX file (at most 2000 rows)"),
+        validators=[FileRequired(message=_l("choose a file"))],
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -18,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from gatekeeper.access import roles_required
 from gatekeeper.extensions import db
@@ -26,14 +28,15 @@ from gatekeeper.models import (
     VEHICLE_DOCUMENTS,
     Document,
     DocumentKind,
+    FleetImport,
     Person,
     Role,
     Vehicle,
 )
-from gatekeeper.services import carriers, crew, fleet
+from gatekeeper.services import carriers, crew, fleet, imports
 from gatekeeper.services import documents as document_service
 from gatekeeper.web.auth.forms import InvitationForm
-from gatekeeper.web.carrier.forms import DocumentForm, PersonForm, VehicleForm
+from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -312,3 +315,81 @@ def send_document(document: Document) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- importing a fleet from a spreadsheet ----------------------------------------------------
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def imports_page() -> ResponseReturnValue:
+    """Import vehicles or persons from a CSV or XLSX file; earlier imports below."""
+    carrier_id = _carrier_id()
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            job = imports.start(
+                current_user.carrier,
+                current_user,
+                form.what.data or "",
+                upload.filename or "",
+                upload.read(),
+            )
+        except imports.ImportError_ as exc:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, gettext(str(exc))]
+            status = 400
+        else:
+            db.session.commit()
+            imports.queue(job)
+            return redirect(url_for(".import_status", import_id=job.id))
+    elif form.is_submitted():
+        status = 400
+    earlier = db.session.scalars(
+        select(FleetImport)
+        .where(FleetImport.carrier_id == carrier_id)
+        .order_by(FleetImport.id.desc())
+        .limit(20)
+    ).all()
+    return render_template("carrier/imports.html", form=form, earlier=earlier), status
+
+
+def _own_import(import_id: int) -> FleetImport:
+    job = db.session.scalar(
+        select(FleetImport).where(
+            FleetImport.id == import_id, FleetImport.carrier_id == _carrier_id()
+        )
+    )
+    if job is None:
+        abort(404)  # another carrier's import is not revealed
+    return job
+
+
+@bp.route("/imports/<int:import_id>")
+@roles_required(Role.CARRIER)
+def import_status(import_id: int) -> ResponseReturnValue:
+    return render_template("carrier/import.html", job=_own_import(import_id))
+
+
+@bp.route("/imports/<int:import_id>/errors.csv")
+@roles_required(Role.CARRIER)
+def import_errors(import_id: int) -> ResponseReturnValue:
+    job = _own_import(import_id)
+    body = "\ufeff" + imports.errors_csv(job, gettext)  # a BOM: spreadsheets read UTF-8
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=import-{job.id}-errors.csv"},
+    )
+
+
+@bp.route("/imports/template-<any(vehicles, persons):what>.csv")
+@roles_required(Role.CARRIER)
+def import_template(what: str) -> ResponseReturnValue:
+    return Response(
+        "\ufeff" + imports.template_csv(what),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=gatekeeper-{what}.csv"},
+    )

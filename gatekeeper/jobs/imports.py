@@ -1,0 +1,69 @@
+"""Importing a carrier's spreadsheet: every row checked (progress saved as it goes), then
+all rows written in one transaction, or none."""
+
+from __future__ import annotations
+
+from gatekeeper.domain.messages import N_
+from gatekeeper.extensions import db
+from gatekeeper.jobs import job
+from gatekeeper.models import Carrier, FleetImport
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit, imports
+from gatekeeper.services.fleet import FleetError
+
+
+def _fail(item: FleetImport, errors: list[dict[str, object]]) -> str:
+    item.status = "failed"
+    item.errors = errors
+    item.finished_at = utcnow()
+    audit.record(
+        "fleet.import_failed",
+        entity_type="fleet_import",
+        entity_id=item.id,
+        details={"errors": len(errors)},
+        actor="import",
+    )
+    db.session.commit()
+    return "failed"
+
+
+@job("default", timeout=900, retries=0)
+def run_import(import_id: int) -> str:
+    item = db.session.get(FleetImport, import_id)
+    if item is None:
+        return "missing"
+    if item.status in ("done", "failed"):
+        return item.status
+    try:
+        rows = imports.rows_of(item)
+    except (OSError, imports.ImportError_) as exc:
+        return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
+    item.status = "checking"
+    item.total = len(rows)
+    item.processed = 0
+    db.session.commit()
+    for _row in imports.check_all(item, rows):
+        item.processed += 1
+        if item.processed % imports.PROGRESS_EVERY == 0:
+            db.session.commit()  # the page's progress bar reads it
+    db.session.commit()
+    if item.errors:
+        return _fail(item, item.errors)
+    carrier = db.session.get(Carrier, item.carrier_id)
+    assert carrier is not None
+    try:
+        imports.write_all(item, rows, carrier)
+    except FleetError as exc:  # changed meanwhile (a plate registered by someone else)
+        db.session.rollback()
+        item = db.session.get(FleetImport, import_id) or item
+        errors = [{"row": 0, "field": k, "message": v, "params": {}} for k, v in exc.errors.items()]
+        return _fail(item, errors or [{"row": 0, "field": "file", "message": N_("not valid")}])
+    audit.record(
+        "fleet.imported",
+        entity_type="fleet_import",
+        entity_id=item.id,
+        details={"created": item.created, "updated": item.updated},
+        actor="import",
+    )
+    db.session.commit()
+    return "done"

@@ -17,6 +17,7 @@ from gatekeeper.models import (
     AuditEntry,
     IdDocumentType,
     Person,
+    PersonKind,
     QualificationKind,
     ReviewStatus,
     Role,
@@ -24,7 +25,7 @@ from gatekeeper.models import (
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.crew import cn_resident_id_valid, id_digest
 from tests.conftest import csrf_token_from, login_as
-from tests.factories import make_carrier, make_user
+from tests.factories import make_carrier, make_person, make_user, qualification
 
 RESIDENT_ID = "11010519491231002X"  # the specimen number of GB 11643-1999
 FAR = "2099-12-31"
@@ -282,3 +283,23 @@ def test_the_park_reviews_drivers_and_escorts(app: Flask, client: Any, carrier_a
         manager.get("/manage/review?what=persons").get_data(as_text=True).count('id="person-') == 0
     )
     assert manager.get("/manage/review?what=nothing").status_code == 400
+
+
+def test_only_approved_persons_with_valid_certificates_can_be_booked(session: Any) -> None:
+    from gatekeeper.services.crew import booking_blockers
+
+    today = park_today()
+    driver = make_person(
+        PersonKind.DRIVER,
+        qualifications=[
+            qualification(QualificationKind.DG_DRIVER_CN, today + timedelta(days=10), number="X1")
+        ],
+        review_status=ReviewStatus.PENDING,
+    )
+    assert "not approved by the park" in booking_blockers(driver, today, today)
+    driver.review_status = ReviewStatus.APPROVED
+    assert booking_blockers(driver, today, today + timedelta(days=10)) == []
+    # A trip after the certificate's expiry cannot be booked.
+    assert booking_blockers(driver, today, today + timedelta(days=11)) == [
+        "no valid certificate over the booked days"
+    ]

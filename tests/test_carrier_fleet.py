@@ -334,3 +334,17 @@ def test_carriers_do_not_review(as_role: Any, session: Any) -> None:
     assert as_role(Role.CARRIER).get("/manage/review").status_code == 403
     response = as_role(Role.CARRIER).post(f"/manage/review/vehicles/{vehicle.id}/approve")
     assert response.status_code == 403
+
+
+def test_only_approved_vehicles_with_valid_documents_can_be_booked(session: Any) -> None:
+    from gatekeeper.services.fleet import booking_blockers
+
+    today = park_today()
+    vehicle = make_vehicle(plate="1-BKB-001", dg_permit_expiry=today + timedelta(days=5))
+    vehicle.review_status = ReviewStatus.PENDING
+    assert "not approved by the park" in booking_blockers(vehicle, today, today)
+    vehicle.review_status = ReviewStatus.APPROVED
+    assert booking_blockers(vehicle, today, today + timedelta(days=5)) == []
+    assert "road transport certificate" in booking_blockers(
+        vehicle, today, today + timedelta(days=6)
+    )

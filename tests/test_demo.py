@@ -13,6 +13,7 @@ from gatekeeper.models import (
     Checkpoint,
     Company,
     Dock,
+    Document,
     Gate,
     Lane,
     LaneKind,
@@ -29,6 +30,7 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
+from gatekeeper.services.storage import files_root
 
 COUNTED = (
     Zone,
@@ -59,7 +61,10 @@ def test_demo_park_has_what_the_brief_promises(session: Any) -> None:
     assert counts["Zone"] == 4
     assert counts["Checkpoint"] == 6
     assert counts["Dock"] == 5
-    assert counts["Carrier"] == 3
+    # Three carriers at work and one application waiting for the park's approval.
+    assert counts["Carrier"] == 4
+    statuses = session.scalars(select(Carrier.status)).all()
+    assert sorted(statuses) == ["applied", "approved", "approved", "approved"]
     assert 18 <= counts["Vehicle"] <= 25
     assert 25 <= counts["Person"] <= 35
     assert counts["RoadEdge"] >= 10
@@ -119,3 +124,20 @@ def test_demo_command_prints_the_logins(runner: Any) -> None:
     assert DEMO_PASSWORD in result.output
     for role in Role:
         assert role.value in result.output
+
+
+def test_demo_registrations_are_in_every_state(session: Any) -> None:
+    """What a reviewer and a carrier meet: waiting, approved and rejected registrations
+    and documents, readings that match and that differ, expiring and expired documents."""
+    seed_demo_park()
+    documents = session.scalars(select(Document)).all()
+    assert {d.review_status.value for d in documents} == {"pending", "approved", "rejected"}
+    readings = [d.reading for d in documents]
+    assert any(r["differences"] for r in readings) and any(not r["differences"] for r in readings)
+    for document in documents:
+        assert (files_root() / document.stored_path).is_file()
+    vehicles = session.scalars(select(Vehicle.review_status)).all()
+    persons = session.scalars(select(Person.review_status)).all()
+    assert {"pending", "approved", "rejected"} <= {*vehicles, *persons}
+    rejected = session.scalars(select(Vehicle).where(Vehicle.review_status == "rejected")).all()
+    assert all(v.review_comment for v in rejected)

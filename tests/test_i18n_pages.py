@@ -21,6 +21,7 @@ from gatekeeper.models import (
     Company,
     DangerousGood,
     Dock,
+    Document,
     Gate,
     Lane,
     Park,
@@ -28,6 +29,7 @@ from gatekeeper.models import (
     Role,
     Station,
     User,
+    Vehicle,
     Zone,
 )
 from tests.conftest import login_as
@@ -53,6 +55,15 @@ def _names() -> list[str]:
         Station.name,
         CargoLine.description,
         DangerousGood.name,
+        # What people typed: the park's review comments, file names.
+        Vehicle.review_comment,
+        Person.review_comment,
+        Document.review_comment,
+        Document.original_name,
+        Carrier.review_comment,
+        Carrier.contact_name,
+        Carrier.contact_email,
+        User.email,
     ]
     found: set[str] = set()
     for column in columns:
@@ -109,6 +120,7 @@ def test_every_page_of_a_role_reads_in_chinese(
         seen.add(path)
         response = browser.get(path)
         if response.status_code != 200 or "text/html" not in response.content_type:
+            response.close()  # an uploaded file, served from disk
             continue
         html = response.get_data(as_text=True)
         title = html.split("<title>", 1)[1].split("</title>", 1)[0]

@@ -268,6 +268,7 @@ def _stations(s: _Seeder, lanes: dict[str, Lane]) -> None:
 
 def seed_demo_park(today: date | None = None) -> DemoSummary:
     """Create whatever of the demo park is missing; commit once at the end."""
+    from gatekeeper.services.demo_documents import seed_registrations
     from gatekeeper.services.demo_fleet import seed_bookings, seed_fleet
 
     load_reference_data()
@@ -275,6 +276,7 @@ def seed_demo_park(today: date | None = None) -> DemoSummary:
     layout = _layout(seeder)
     carriers = seed_fleet(seeder, layout["companies"])
     _users(seeder, carriers)
+    seed_registrations(seeder)
     _stations(seeder, layout["lanes"])
     docks = layout["docks"]
     seed_bookings(seeder, carriers, docks, {code: dock.company for code, dock in docks.items()})

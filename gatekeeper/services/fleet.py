@@ -249,3 +249,26 @@ def vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
         },
         "standing": vehicle.standing.value,
     }
+
+
+VEHICLE_DOCUMENT_LABELS = {
+    "licence_inspection_expiry": N_("vehicle licence inspection"),
+    "dg_permit_expiry": N_("road transport certificate"),
+    "adr_certificate_expiry": N_("ADR certificate of approval"),
+    "tank_inspection_expiry": N_("tank inspection"),
+}
+
+
+def booking_blockers(vehicle: Vehicle, first_day: date, last_day: date) -> list[str]:
+    """Why the vehicle cannot be booked for these days (empty: it can): not approved by
+    the park, not in good standing, or a registered document not valid over the days."""
+    problems: list[str] = []
+    if vehicle.review_status is not ReviewStatus.APPROVED:
+        problems.append(N_("not approved by the park"))
+    if vehicle.standing.value != "active":
+        problems.append(N_("not in good standing"))
+    for column, what in VEHICLE_DOCUMENT_LABELS.items():
+        expires = getattr(vehicle, column)
+        if expires is not None and expires < last_day:
+            problems.append(what)
+    return problems

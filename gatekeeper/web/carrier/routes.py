@@ -278,7 +278,12 @@ def documents(what: str, owner_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             document_service.queue_reading(document)
-            flash(gettext("Uploaded: the document is being read"), "ok")
+            flash(
+                gettext("Uploaded and read: see below what was read")
+                if document.read_status == "done"
+                else gettext("Uploaded: the document is being read"),
+                "ok",
+            )
             return redirect(url_for(".documents", what=what, owner_id=owner_id))
     elif form.is_submitted():
         status = 400

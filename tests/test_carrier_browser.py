@@ -1,0 +1,206 @@
+"""The carrier's story end to end in a real browser, on the product as `make run` starts it
+(gunicorn, embedded mode, the demo park): a carrier company applies, a park admin approves
+it, the carrier registers a tanker, a driver and an escort, uploads a photo of the driver's
+certificate and sees its number read; the park's reviewer approves everything and the
+carrier's page shows all valid. At the kiosk, a guard photographs the booked driver's
+certificate and the checklist shows it read and matching. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import text
+
+from gatekeeper.services.demo import DEMO_PASSWORD
+from tests.document_samples import as_bytes, certificate
+from tests.live import Server, run_server, server_database
+from tests.test_kiosk_browser import ARTIFACTS, CHROMIUM
+
+CERTIFICATE = "320500199001011234"
+PASSWORD = "a long password"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("carrier-e2e")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+def _page(browser: Browser) -> Page:
+    return browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+
+
+def _sign_in(page: Page, server: Server, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def _in(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _review(page: Page, server: Server, what: str, row: str) -> None:
+    page.goto(f"{server.url}/manage/review?what={what}")
+    page.locator(row).get_by_role("button", name="Approve").click()
+    expect(page.locator(".flash-ok")).to_contain_text("approved")
+
+
+def test_a_carrier_signs_up_registers_uploads_and_is_approved(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    applicant = _page(browser)
+    applicant.goto(f"{server.url}/login")
+    applicant.get_by_role("link", name="Apply for a carrier account").click()
+    for field, value in {
+        "#name": "Suzhou Anda Hazmat Logistics",
+        "#country": "CN",
+        "#registration_number": "914403001922038216",
+        "#licence_number": "苏交运管许可苏字320500001234号",
+        "#licence_expiry": _in(700),
+        "#contact_name": "Zhang Wei",
+        "#email": "zhang.wei@anda.example",
+        "#username": "anda",
+        "#password": PASSWORD,
+        "#confirm": PASSWORD,
+    }.items():
+        applicant.fill(field, value)
+    applicant.get_by_role("button", name="Apply").click()
+    expect(applicant.locator("h1")).to_have_text("Application received")
+
+    admin = _page(browser)
+    _sign_in(admin, server, "admin")
+    admin.get_by_role("link", name="Carrier accounts").first.click()
+    row = admin.locator("tr", has_text="Suzhou Anda Hazmat Logistics")
+    row.get_by_role("button", name="Approve").click()
+    expect(admin.locator(".flash-ok")).to_contain_text("approved")
+
+    carrier = applicant
+    _sign_in(carrier, server, "anda", PASSWORD)
+    carrier.get_by_role("link", name="Vehicles and crews").first.click()
+    carrier.get_by_role("link", name="Register a vehicle or trailer").click()
+    for field, value in {
+        "#plate": "苏E·D9901",
+        "#country": "CN",
+        "#licence_number": "320500765432",
+        "#licence_inspection_expiry": _in(300),
+        "#dg_permit_number": "320500009901",
+        "#dg_permit_expiry": _in(400),
+        "#adr_certificate_number": "FL-320500-77",
+        "#adr_certificate_expiry": _in(330),
+        "#tank_code": "L4BN",
+        "#tank_inspection_expiry": _in(200),
+        "#tank_approved": "1203, 1202, 3",
+    }.items():
+        carrier.fill(field, value)
+    carrier.select_option("#plate_colour", "yellow")
+    carrier.select_option("#kind", "tanker")
+    carrier.select_option("#adr_approval", "FL")
+    carrier.get_by_role("button", name="Save").click()
+    expect(carrier.locator(".flash-ok")).to_contain_text("苏E·D9901 registered")
+
+    for kind, name, id_type, number, certificate_kind, cert_number in (
+        ("driver", "王建国", "cn_resident_id", "11010519491231002X", "dg_driver_cn", CERTIFICATE),
+        ("escort", "李押运", "passport", "E12345678", "escort", "YY-320500-0042"),
+    ):
+        carrier.get_by_role("link", name="Register a driver or escort").click()
+        carrier.select_option("#kind", kind)
+        carrier.fill("#full_name", name)
+        carrier.select_option("#id_document_type", id_type)
+        carrier.fill("#id_number", number)
+        carrier.select_option("#qualifications-0-kind", certificate_kind)
+        carrier.fill("#qualifications-0-number", cert_number)
+        carrier.fill("#qualifications-0-classes", "2, 3")
+        carrier.check("#qualifications-0-tank")
+        carrier.fill("#qualifications-0-expires_on", _in(500))
+        carrier.get_by_role("button", name="Save").click()
+        expect(carrier.locator(".flash-ok")).to_contain_text(f"{name} registered")
+
+    photo = tmp_path / "driver-certificate.jpg"
+    photo.write_bytes(as_bytes(certificate(CERTIFICATE, _in(500)), "JPEG"))
+    carrier.locator("#persons tr", has_text="王建国").get_by_role("link", name="Uploads").click()
+    carrier.select_option("#kind", "driver_qualification")
+    carrier.set_input_files("#file", str(photo))
+    carrier.get_by_role("button", name="Upload").click()
+    reading = carrier.locator("table.reading")
+    expect(reading).to_contain_text(CERTIFICATE)
+    expect(reading.locator("tr.reading-matches").first).to_contain_text("matches")
+    carrier.screenshot(path=str(ARTIFACTS / "carrier-document-read-1366x768.png"), full_page=True)
+
+    reviewer = _page(browser)
+    _sign_in(reviewer, server, "manager")
+    _review(reviewer, server, "vehicles", "tr:has-text('苏E·D9901')")
+    _review(reviewer, server, "persons", "tr:has-text('王建国')")
+    _review(reviewer, server, "persons", "tr:has-text('李押运')")
+    _review(reviewer, server, "documents", "tr:has-text('王建国')")
+
+    carrier.goto(f"{server.url}/carrier/fleet")
+    for owner in ("苏E·D9901", "王建国", "李押运"):
+        row = carrier.locator("tr", has_text=owner).first
+        expect(row.locator(".review-approved").first).to_have_text("approved by the park")
+        expect(row.locator(".state-expired, .state-missing, .review-pending")).to_have_count(0)
+    expect(carrier.locator("#legend")).to_be_visible()
+    carrier.screenshot(path=str(ARTIFACTS / "carrier-fleet-1366x768.png"), full_page=True)
+    for page in (applicant, admin, reviewer):
+        page.context.close()
+
+
+def test_a_guard_photographs_the_drivers_certificate_at_the_kiosk(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    with server_database(server) as db:
+        number, expires_on = db.execute(
+            text(
+                "SELECT q.number, q.expires_on FROM qualification q "
+                "JOIN booking b ON b.driver_id = q.person_id "
+                "WHERE b.reference LIKE 'BK-%-001'"
+            )
+        ).one()
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/G1-HAZ/events",
+        data=json.dumps(
+            {
+                "event_id": "cert-1",
+                "plate": "Q-AKX-769",
+                "confidence": 0.97,
+                "hazard": {"hin": "225", "un": "1073", "confidence": 0.95},
+            }
+        ).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        passage = json.loads(response.read())
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(as_bytes(certificate(number, str(expires_on)), "JPEG"))
+    guard = _page(browser)
+    _sign_in(guard, server, "guard")
+    guard.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")
+    guard.select_option("#document-kind", "driver_qualification")
+    guard.set_input_files("#document-file", str(photo))
+    guard.get_by_role("button", name="Read it").click()
+    listed = guard.locator("#gate-documents")
+    expect(listed).to_contain_text("read, matches the records", timeout=60_000)
+    expect(guard.locator('#checks tr[data-code="documents"]')).to_have_class("check check-pass")
+    guard.screenshot(path=str(ARTIFACTS / "kiosk-certificate-read-1366x768.png"), full_page=True)
+    guard.context.close()

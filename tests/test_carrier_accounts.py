@@ -196,3 +196,28 @@ def test_a_forged_invitation_is_refused(app: Flask, session: Any) -> None:
 def test_only_admins_decide_on_applications(as_role: Any, session: Any) -> None:
     for role in (Role.MANAGER, Role.CARRIER, Role.GUARD):
         assert as_role(role).get("/manage/carriers").status_code == 403
+
+
+def test_a_carrier_keeps_its_company_details_up_to_date(app: Flask, session: Any) -> None:
+    user = make_user(Role.CARRIER)
+    browser = login_as(app.test_client(), user)
+    page = browser.get("/carrier/company").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "contact_name": "Mei Lin",
+        "contact_email": "dispatch@carrier.example",
+        "contact_phone": "+86 21 5555 0000",
+        "licence_number": "沪交运管许可沪字310000004321号",
+        "licence_expiry": "2020-05-01",
+    }
+    refused = browser.post("/carrier/company", data=form)
+    assert refused.status_code == 400
+    label = refused.get_data(as_text=True).split('for="licence_expiry"', 1)[1]
+    assert "already expired" in label.split("</label>", 1)[0]
+    form["licence_expiry"] = (park_today() + timedelta(days=365)).isoformat()
+    browser.post("/carrier/company", data=form)
+    db.session.refresh(user.carrier)
+    assert user.carrier.contact_name == "Mei Lin" and user.carrier.licence_number.endswith("号")
+    assert db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "carrier.company_changed")
+    )

@@ -210,3 +210,37 @@ def carrier_users(carrier_id: int) -> list[User]:
             select(User).where(User.carrier_id == carrier_id).order_by(User.username)
         )
     )
+
+
+COMPANY_FIELDS = (
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "licence_number",
+    "licence_expiry",
+)
+
+
+def change_company(carrier: Carrier, values: dict[str, Any]) -> list[str]:
+    """The carrier's contact and licence, as its users keep them. Returns what changed.
+    No commit."""
+    expiry: date | None = values.get("licence_expiry")
+    if expiry is not None and expiry < park_today() and expiry != carrier.licence_expiry:
+        raise FleetError(
+            {"licence_expiry": N_("already expired: enter the renewed document's expiry")}
+        )
+    changed = []
+    for name in COMPANY_FIELDS:
+        value = values.get(name)
+        value = value.strip() or None if isinstance(value, str) else value
+        if getattr(carrier, name) != value:
+            setattr(carrier, name, value)
+            changed.append(name)
+    if changed:
+        audit.record(
+            "carrier.company_changed",
+            entity_type="carrier",
+            entity_id=carrier.id,
+            details={"fields": changed},
+        )
+    return changed

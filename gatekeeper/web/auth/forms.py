@@ -86,3 +86,25 @@ class InvitationForm(FlaskForm):
 
 class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
     """The invitee chooses a password."""
+
+
+class CompanyForm(FlaskForm):
+    """What a carrier keeps up to date about its company."""
+
+    contact_name = StringField(_l("Contact person"), validators=[InputRequired(), Length(max=120)])
+    contact_email = StringField(
+        _l("E-mail"), validators=[InputRequired(), Email(message=_l("an e-mail address"))]
+    )
+    contact_phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9][0-9 ()-]{4,38}$", message=_l("a phone number: digits, spaces, +, -")
+            ),
+        ],
+    )
+    licence_number = StringField(
+        _l("Road transport business licence number"), validators=[Optional(), Length(max=64)]
+    )
+    licence_expiry = DateField(_l("Licence valid until"), validators=[Optional()])

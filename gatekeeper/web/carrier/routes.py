@@ -35,7 +35,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import carriers, crew, fleet, imports
 from gatekeeper.services import documents as document_service
-from gatekeeper.web.auth.forms import InvitationForm
+from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
@@ -398,3 +398,27 @@ def import_template(what: str) -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=gatekeeper-{what}.csv"},
     )
+
+
+@bp.route("/company", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def company() -> ResponseReturnValue:
+    """The carrier's own company: contact and road transport licence."""
+    _carrier_id()
+    carrier = current_user.carrier
+    form = CompanyForm(obj=None if request.method == "POST" else carrier)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = carriers.change_company(carrier, form.data)
+        except fleet.FleetError as exc:
+            db.session.rollback()
+            _show_errors(form, exc)
+            status = 400
+        else:
+            db.session.commit()
+            flash(gettext("Saved") if changed else gettext("Nothing changed"), "ok")
+            return redirect(url_for(".company"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("carrier/company.html", form=form, carrier=carrier), status

@@ -60,7 +60,7 @@ def _booking_span(now: datetime, day: date, park: Park) -> tuple[datetime, datet
     return min(start, now - BOOKING_REACH), max(end, now + BOOKING_REACH)
 
 
-def _rules(park: Park) -> rules.Rules:
+def gate_rules(park: Park) -> rules.Rules:
     return rules.Rules(
         plate_confidence_threshold=park.plate_confidence_threshold,
         hazard_confidence_threshold=park.hazard_confidence_threshold,
@@ -98,7 +98,7 @@ def _lane(lane: Lane) -> rules.LaneInfo:
     return rules.LaneInfo(lane.code, lane.kind.value, lane.direction.value, lane.is_open)
 
 
-def _vehicle(v: Vehicle) -> rules.VehicleRecord:
+def vehicle_record(v: Vehicle) -> rules.VehicleRecord:
     return rules.VehicleRecord(
         id=v.id,
         plate=v.plate,
@@ -114,7 +114,7 @@ def _vehicle(v: Vehicle) -> rules.VehicleRecord:
     )
 
 
-def _person(p: Person) -> rules.PersonRecord:
+def person_record(p: Person) -> rules.PersonRecord:
     return rules.PersonRecord(
         id=p.id,
         name=p.full_name,
@@ -153,7 +153,7 @@ def _route(booking: Booking) -> tuple[rules.RouteEdgeRecord, ...]:
     return tuple(edges)
 
 
-def _booking(b: Booking) -> rules.BookingRecord:
+def booking_record(b: Booking) -> rules.BookingRecord:
     cargo = tuple(
         rules.CargoRecord(
             un_number=line.un_number,
@@ -179,8 +179,8 @@ def _booking(b: Booking) -> rules.BookingRecord:
         trailer_id=b.trailer_id,
         window_start=b.window_start,
         window_end=b.window_end,
-        driver=_person(b.driver),
-        escort=_person(b.escort) if b.escort else None,
+        driver=person_record(b.driver),
+        escort=person_record(b.escort) if b.escort else None,
         cargo=cargo,
         waybill_number=b.waybill_number,
         destination=b.dock.code,
@@ -340,13 +340,13 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
                 lane=_lane(passage.lane),
                 now=now,
                 reads=reads,
-                vehicles=tuple(_vehicle(v) for v in found),
+                vehicles=tuple(vehicle_record(v) for v in found),
                 presences=tuple(
                     rules.PresenceRecord(p.vehicle_id, p.entered_at, p.booking_id)
                     for p in present
                     if p.vehicle_id is not None
                 ),
-                rules=_rules(park),
+                rules=gate_rules(park),
             )
         )
         return Evaluation(result, {v.id: v for v in found}, None)
@@ -369,8 +369,8 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
     extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
     if extra:
         found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
-    vehicle_records = tuple(_vehicle(v) for v in found)
-    booking_records = tuple(_booking(b) for b in bookings)
+    vehicle_records = tuple(vehicle_record(v) for v in found)
+    booking_records = tuple(booking_record(b) for b in bookings)
     # The booking is needed before deciding: its dock and zone give the capacity counts.
     first = rules.match_plate(reads, vehicle_records)
     chosen = rules.booking_for(first.vehicle, booking_records)
@@ -384,7 +384,7 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             vehicles=vehicle_records,
             bookings=booking_records,
             occupancy=_occupancy(booking, park, exclude_passage=passage.id),
-            rules=_rules(park),
+            rules=gate_rules(park),
             crew=_crew(passage),
             waybill=_waybill(passage),
             documents=_documents(passage),

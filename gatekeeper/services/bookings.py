@@ -1,0 +1,351 @@
+"""Making, changing and cancelling bookings, each checked as the gate will check the
+vehicle on the booked day (see :mod:`gatekeeper.domain.bookings`), plus what only a booking
+has: the carrier's own approved vehicles and crew, the window, the dock's capacity and the
+park's limit of hazmat vehicles at once, forecast from the other bookings.
+
+One schema (:class:`BookingInput`) for the dispatcher's form and the API. Errors are per
+field; nothing is written unless everything is valid.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import func, select
+
+from gatekeeper.domain.bookings import BookingCheck, check_booking
+from gatekeeper.domain.messages import N_, Phrase, phrase
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Booking,
+    BookingStatus,
+    CargoLine,
+    DangerousGood,
+    Dock,
+    Packaging,
+    Person,
+    PersonKind,
+    QuantityUnit,
+    User,
+    Vehicle,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import audit, crew, fleet
+from gatekeeper.services.gate.evaluation import booking_record, gate_rules, vehicle_record
+from gatekeeper.services.park import park_settings
+
+# Bookings that hold a place (a dock slot, a hazmat place in the park).
+ACTIVE = (
+    BookingStatus.REQUESTED,
+    BookingStatus.APPROVED,
+    BookingStatus.ARRIVED,
+    BookingStatus.INSIDE,
+)
+
+
+class CargoInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    un: str | None = Field(None, pattern=r"^[0-9]{4}$")
+    description: str | None = Field(None, max_length=200)
+    quantity: Decimal = Field(gt=0, max_digits=12, decimal_places=3)
+    unit: QuantityUnit
+    packaging: Packaging
+    packing_group: Literal["I", "II", "III"] | None = None
+    # ADR 1.1.3.6 transport category (0-4); unknown: counted as over the small-load limit.
+    transport_category: int | None = Field(None, ge=0, le=4)
+
+
+class BookingInput(BaseModel):
+    """A booking as a dispatcher types it (form) or an ERP sends it (API)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    carrier_id: int
+    vehicle_id: int
+    trailer_id: int | None = None
+    driver_id: int
+    escort_id: int | None = None
+    dock_id: int
+    direction: Literal["delivery", "collection"]
+    window_start: datetime
+    window_end: datetime
+    cargo: list[CargoInput] = Field(min_length=1, max_length=10)
+    waybill_number: str | None = Field(None, max_length=64)
+    notes: str | None = Field(None, max_length=500)
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("naive")
+        return value
+
+
+class BookingError(ValueError):
+    """``errors`` maps each field to a translatable phrase."""
+
+    def __init__(self, errors: dict[str, Phrase]) -> None:
+        super().__init__("; ".join(f"{k}: {v.english()}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def window(day: date, start: str, end: str) -> tuple[datetime, datetime]:
+    """A window typed as a park day and two HH:MM times (an end at or before the start is
+    on the next day, for night windows)."""
+    zone = ZoneInfo(park_settings().timezone or "UTC")
+    first = datetime.combine(day, time.fromisoformat(start), tzinfo=zone)
+    last = datetime.combine(day, time.fromisoformat(end), tzinfo=zone)
+    if last <= first:
+        last += timedelta(days=1)
+    return first, last
+
+
+def parse(data: dict[str, Any]) -> BookingInput:
+    cleaned = {k: (None if v == "" else v) for k, v in data.items()}
+    try:
+        return BookingInput.model_validate(cleaned)
+    except ValidationError as exc:
+        shaped = fleet.shape_errors(exc)
+        for field in ("window_start", "window_end"):
+            if field in shaped:
+                shaped[field] = N_("a date and time with its offset, e.g. 2026-11-26T08:00+08:00")
+        raise BookingError({k: phrase(v) for k, v in shaped.items()}) from exc
+
+
+def _own(model: type[Vehicle] | type[Person], ident: int | None, carrier_id: int) -> Any:
+    found = db.session.get(model, ident) if ident is not None else None
+    return found if found is not None and getattr(found, "carrier_id", None) == carrier_id else None
+
+
+def _overlapping(value: BookingInput, existing: Booking | None) -> list[Any]:
+    """Conditions of the other bookings that hold a place during this one's window."""
+    conditions = [
+        Booking.status.in_(ACTIVE),
+        Booking.window_start < value.window_end,
+        Booking.window_end > value.window_start,
+    ]
+    if existing is not None:
+        conditions.append(Booking.id != existing.id)
+    return conditions
+
+
+def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking, BookingCheck]:
+    """The booking as it would be stored (not added to the session), or BookingError."""
+    errors: dict[str, Phrase] = {}
+    zone = ZoneInfo(park_settings().timezone or "UTC")
+    start, end = value.window_start, value.window_end
+    if end <= start:
+        errors["window_end"] = phrase(N_("after the start"))
+    elif end - start > timedelta(hours=24):
+        errors["window_end"] = phrase(N_("a window of at most 24 hours"))
+    if existing is None and end <= utcnow():
+        errors["window_end"] = phrase(N_("already past"))
+    day = start.astimezone(zone).date()
+    last_day = end.astimezone(zone).date()
+
+    vehicle = _own(Vehicle, value.vehicle_id, value.carrier_id)
+    trailer = _own(Vehicle, value.trailer_id, value.carrier_id)
+    driver = _own(Person, value.driver_id, value.carrier_id)
+    escort = _own(Person, value.escort_id, value.carrier_id)
+    for field, found, wanted in (
+        ("vehicle_id", vehicle, value.vehicle_id),
+        ("trailer_id", trailer, value.trailer_id),
+        ("driver_id", driver, value.driver_id),
+        ("escort_id", escort, value.escort_id),
+    ):
+        if wanted is not None and found is None:
+            errors[field] = phrase(N_("not one of the carrier's"))
+    if vehicle is not None and vehicle.is_trailer:
+        errors["vehicle_id"] = phrase(N_("a trailer cannot be the motor vehicle"))
+    if trailer is not None and not trailer.is_trailer:
+        errors["trailer_id"] = phrase(N_("not a trailer"))
+    if driver is not None and driver.kind is not PersonKind.DRIVER:
+        errors["driver_id"] = phrase(N_("not a driver"))
+    if escort is not None and escort.kind is not PersonKind.ESCORT:
+        errors["escort_id"] = phrase(N_("not an escort"))
+    for field, unit in (("vehicle_id", vehicle), ("trailer_id", trailer)):
+        if unit is not None and field not in errors:
+            blockers = fleet.booking_blockers(unit, day, last_day)
+            if blockers:
+                errors[field] = _blocked(blockers)
+    for field, person in (("driver_id", driver), ("escort_id", escort)):
+        if person is not None and field not in errors:
+            blockers = crew.booking_blockers(person, day, last_day)
+            if blockers:
+                errors[field] = _blocked(blockers)
+    dock = db.session.get(Dock, value.dock_id)
+    if dock is None:
+        errors["dock_id"] = phrase(N_("not one of the listed values"))
+
+    booking = Booking(
+        reference=existing.reference if existing else "",
+        carrier_id=value.carrier_id,
+        # Ids as well as objects: the gate's records read the ids before any flush.
+        vehicle=vehicle,
+        vehicle_id=vehicle.id if vehicle else None,
+        trailer=trailer,
+        trailer_id=trailer.id if trailer else None,
+        driver=driver,
+        driver_id=driver.id if driver else None,
+        escort=escort,
+        escort_id=escort.id if escort else None,
+        dock=dock,
+        dock_id=dock.id if dock else None,
+        company=dock.company if dock else None,
+        direction=value.direction,
+        window_start=start,
+        window_end=end,
+        status=existing.status if existing else BookingStatus.REQUESTED,
+        waybill_number=value.waybill_number,
+        notes=value.notes,
+    )
+    for n, line in enumerate(value.cargo):
+        good = db.session.get(DangerousGood, line.un) if line.un else None
+        if line.un and good is None:
+            errors[f"cargo.{n}.un"] = phrase(N_("not a UN number on the dangerous-goods list"))
+        booking.cargo.append(
+            CargoLine(
+                un_number=line.un if good else None,
+                dangerous_good=good,
+                description=line.description or (good.name[:200] if good else "-"),
+                quantity=line.quantity,
+                unit=line.unit,
+                packaging=line.packaging,
+                packing_group=line.packing_group,
+                transport_category=line.transport_category,
+            )
+        )
+    if errors or vehicle is None or driver is None or dock is None:
+        _detach(booking)
+        raise BookingError(errors or {"body": phrase(N_("not valid"))})
+    result = check_booking(
+        booking_record(booking),
+        tuple(vehicle_record(v) for v in (vehicle, trailer) if v is not None),
+        day,
+        gate_rules(park_settings()),
+        tank_approved=[
+            *(vehicle.tank_approved or []),
+            *((trailer.tank_approved or []) if trailer else []),
+        ],
+        zone_classes=(dock.zone.allowed_hazard_classes or None) if dock.zone else None,
+    )
+    errors.update(result.errors)
+    errors.update(_capacity(value, existing, dock, result.orange_plates))
+    for field, column in (
+        ("vehicle_id", Booking.vehicle_id),
+        ("trailer_id", Booking.trailer_id),
+        ("driver_id", Booking.driver_id),
+        ("escort_id", Booking.escort_id),
+    ):
+        wanted = getattr(value, field)
+        if wanted is None or field in errors:
+            continue
+        taken = db.session.scalar(
+            select(Booking.reference).where(*_overlapping(value, existing), column == wanted)
+        )
+        if taken is not None:
+            errors[field] = phrase(
+                N_("already booked in this window (%(reference)s)"), reference=taken
+            )
+    _detach(booking)
+    if errors:
+        raise BookingError(errors)
+    return booking, result
+
+
+def _blocked(blockers: list[str]) -> Phrase:
+    return phrase(N_("cannot be booked: %(why)s"), why=tuple(phrase(b) for b in blockers))
+
+
+def _detach(booking: Booking) -> None:
+    """A booking being checked must not reach the session through its relationships."""
+    if booking in db.session:
+        db.session.expunge(booking)
+    for line in booking.cargo:
+        if line in db.session:
+            db.session.expunge(line)
+
+
+def _capacity(
+    value: BookingInput, existing: Booking | None, dock: Dock, hazmat: bool
+) -> dict[str, Phrase]:
+    """The dock's slots per hour, and the park's hazmat vehicles at once, in the window."""
+    errors: dict[str, Phrase] = {}
+    others = _overlapping(value, existing)
+    at_dock = db.session.scalar(
+        select(func.count(Booking.id)).where(*others, Booking.dock_id == dock.id)
+    )
+    hours = max(1, int((value.window_end - value.window_start).total_seconds() // 3600))
+    if (at_dock or 0) >= dock.slots_per_hour * hours:
+        errors["window_start"] = phrase(
+            N_("dock %(dock)s is fully booked in this window"), dock=dock.code
+        )
+    limit = park_settings().hazmat_vehicle_capacity
+    if hazmat and limit is not None:
+        hazmat_bookings = db.session.scalar(
+            select(func.count(func.distinct(Booking.id)))
+            .select_from(Booking)
+            .join(CargoLine, CargoLine.booking_id == Booking.id)
+            .where(*others, CargoLine.un_number.is_not(None))
+        )
+        if (hazmat_bookings or 0) >= limit:
+            errors.setdefault(
+                "window_start",
+                phrase(
+                    N_("the park's %(limit)s hazmat vehicles at once are booked in this window"),
+                    limit=limit,
+                ),
+            )
+    return errors
+
+
+def _reference(day: date) -> str:
+    prefix = f"BK-{day:%Y%m%d}-"
+    taken = db.session.scalars(
+        select(Booking.reference).where(Booking.reference.like(f"{prefix}%"))
+    ).all()
+    numbers = [int(r.rsplit("-", 1)[1]) for r in taken if r.rsplit("-", 1)[1].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def create(data: dict[str, Any], user: User) -> Booking:
+    """A new booking, requested (the park approves it). No commit."""
+    value = parse(data)
+    booking, result = check(value)
+    zone = ZoneInfo(park_settings().timezone or "UTC")
+    booking.reference = _reference(value.window_start.astimezone(zone).date())
+    booking.created_by_id = user.id
+    booking.status = BookingStatus.REQUESTED
+    db.session.add(booking)
+    db.session.flush()
+    audit.record(
+        "booking.created",
+        entity_type="booking",
+        entity_id=booking.id,
+        details={
+            "reference": booking.reference,
+            "plate": booking.vehicle.plate,
+            "points": result.points if math.isfinite(result.points) else None,
+            "orange_plates": result.orange_plates,
+        },
+    )
+    return booking
+
+
+def cancel(booking: Booking, user: User, reason: str | None) -> None:
+    """Cancel a booking that has not arrived. No commit."""
+    if booking.status not in (BookingStatus.REQUESTED, BookingStatus.APPROVED):
+        raise BookingError({"status": phrase(N_("only a booking not yet arrived is cancelled"))})
+    booking.status = BookingStatus.CANCELLED
+    audit.record(
+        "booking.cancelled",
+        entity_type="booking",
+        entity_id=booking.id,
+        details={"reference": booking.reference, "reason": (reason or "")[:500] or None},
+    )

@@ -1,0 +1,166 @@
+"""Bookings are checked when they are made, with the gate's own rules on the booked day and
+what only a booking has; each invalid booking is refused with its reason at its field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    AuditEntry,
+    Booking,
+    BookingStatus,
+    Dock,
+    Person,
+    ReviewStatus,
+    Role,
+    Vehicle,
+)
+from gatekeeper.services import bookings
+from gatekeeper.services.clock import park_today
+from gatekeeper.services.demo import seed_demo_park
+from tests.factories import make_user
+
+
+def _id(model: Any, **where: Any) -> Any:
+    found = db.session.scalar(select(model).filter_by(**where))
+    assert found is not None, where
+    return found
+
+
+@pytest.fixture
+def park(session: Any) -> dict[str, Any]:
+    seed_demo_park()
+    dispatcher = make_user(Role.DISPATCHER)
+    tanker = _id(Vehicle, plate="1-VKR-301")
+    return {
+        "user": dispatcher,
+        "tanker": tanker,
+        "driver": _id(Person, full_name="Jan Peeters"),
+        "escort": _id(Person, full_name="Tom Wouters"),
+        "dock": _id(Dock, code="D4"),
+    }
+
+
+def _data(park: dict[str, Any], days: int = 2, **changes: Any) -> dict[str, Any]:
+    zone = ZoneInfo("Asia/Shanghai")
+    day = park_today() + timedelta(days=days)
+    start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=zone)
+    data: dict[str, Any] = {
+        "carrier_id": park["tanker"].carrier_id,
+        "vehicle_id": park["tanker"].id,
+        "driver_id": park["driver"].id,
+        "escort_id": park["escort"].id,
+        "dock_id": park["dock"].id,
+        "direction": "delivery",
+        "window_start": start.isoformat(),
+        "window_end": (start + timedelta(hours=2)).isoformat(),
+        "cargo": [{"un": "1203", "quantity": "20000", "unit": "l", "packaging": "tank"}],
+        "waybill_number": "WB-2026-0042",
+    }
+    data.update(changes)
+    return data
+
+
+def _refused(park: dict[str, Any], **changes: Any) -> dict[str, str]:
+    with pytest.raises(bookings.BookingError) as refused:
+        bookings.create(_data(park, **changes), park["user"])
+    return {k: v.english() for k, v in refused.value.errors.items()}
+
+
+def test_a_valid_petrol_booking_is_requested(park: dict[str, Any]) -> None:
+    booking = bookings.create(_data(park), park["user"])
+    db.session.commit()
+    day = park_today() + timedelta(days=2)
+    assert booking.reference.startswith(f"BK-{day:%Y%m%d}-")
+    assert booking.status is BookingStatus.REQUESTED and booking.company == park["dock"].company
+    assert booking.cargo[0].description.startswith("PETROL") or booking.cargo[0].un_number == "1203"
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.created"))
+    assert entry is not None and '"orange_plates":true' in entry.details
+
+
+def test_another_carriers_vehicle_is_refused(park: dict[str, Any]) -> None:
+    other = _id(Vehicle, plate="沪A·D5521")
+    assert "carrier's" in _refused(park, vehicle_id=other.id)["vehicle_id"]
+
+
+def test_a_vehicle_the_park_has_not_approved_is_refused(park: dict[str, Any]) -> None:
+    park["tanker"].review_status = ReviewStatus.PENDING
+    assert "not approved by the park" in _refused(park)["vehicle_id"]
+
+
+def test_documents_must_be_valid_on_the_booked_day(park: dict[str, Any]) -> None:
+    park["tanker"].dg_permit_expiry = park_today() + timedelta(days=1)
+    assert "road transport certificate" in _refused(park, days=2)["vehicle_id"]
+
+
+def test_the_vehicle_approval_must_suit_the_cargo(park: dict[str, Any]) -> None:
+    at_tanker = _id(Vehicle, plate="1-HZT-118")  # AT: not for flammable liquids in tanks
+    assert "FL" in _refused(park, vehicle_id=at_tanker.id)["vehicle_id"]
+
+
+def test_the_tank_must_be_approved_for_the_goods(park: dict[str, Any]) -> None:
+    park["tanker"].tank_approved = ["1202"]
+    assert "not approved for UN 1203" in _refused(park)["vehicle_id"]
+
+
+def test_the_drivers_certificate_must_cover_the_class(park: dict[str, Any]) -> None:
+    luc = _id(Person, full_name="Luc Janssens")  # class 3 only
+    acid = [{"un": "1789", "quantity": "20000", "unit": "l", "packaging": "tank"}]
+    assert "class 8" in _refused(park, driver_id=luc.id, cargo=acid)["driver_id"]
+
+
+def test_an_escort_is_required_for_hazmat(park: dict[str, Any]) -> None:
+    assert "escort" in _refused(park, escort_id=None)["escort_id"].lower()
+
+
+def test_the_destination_zone_must_admit_the_class(park: dict[str, Any]) -> None:
+    sodium = [{"un": "1428", "quantity": "1000", "unit": "kg", "packaging": "packages"}]
+    refused = _refused(park, cargo=sodium)  # class 4.3 is admitted in no zone
+    assert "does not admit class 4.3" in refused["dock_id"]
+
+
+def test_the_dock_must_have_a_slot(park: dict[str, Any]) -> None:
+    park["dock"].slots_per_hour = 1  # two vehicles in the two-hour window
+    bookings.create(_data(park), park["user"])
+    second = _id(Vehicle, plate="1-VKR-302")
+    sofie = _id(Person, full_name="Sofie Willems")
+    second.review_status = sofie.review_status = ReviewStatus.APPROVED
+    luc = _id(Person, full_name="Luc Janssens")
+    crew = {"driver_id": luc.id, "escort_id": sofie.id}
+    bookings.create(_data(park, vehicle_id=second.id, **crew), park["user"])
+    refused = _refused(park, vehicle_id=_id(Vehicle, plate="1-HZT-118").id, **crew)
+    assert "fully booked" in refused["window_start"]
+
+
+def test_a_vehicle_or_person_is_booked_once_at_a_time(park: dict[str, Any]) -> None:
+    first = bookings.create(_data(park), park["user"])
+    refused = _refused(park)
+    assert first.reference in refused["vehicle_id"] and first.reference in refused["driver_id"]
+    # The next day is free.
+    assert bookings.create(_data(park, days=3), park["user"]).reference != first.reference
+
+
+def test_the_window_must_be_in_order_and_to_come(park: dict[str, Any]) -> None:
+    data = _data(park)
+    assert "after the start" in _refused(park, window_end=data["window_start"])["window_end"]
+    assert "already past" in _refused(park, days=-3)["window_end"]
+    naive = _refused(park, window_start="2026-12-01T09:00")
+    assert "offset" in naive["window_start"]
+
+
+def test_unknown_un_numbers_are_refused_at_their_line(park: dict[str, Any]) -> None:
+    cargo = [{"un": "9999", "quantity": "10", "unit": "kg", "packaging": "packages"}]
+    assert "dangerous-goods list" in _refused(park, cargo=cargo)["cargo.0.un"]
+
+
+def test_nothing_is_written_when_a_booking_is_refused(park: dict[str, Any]) -> None:
+    before = db.session.scalar(select(Booking.id).order_by(Booking.id.desc()))
+    _refused(park, escort_id=None)
+    db.session.commit()
+    assert db.session.scalar(select(Booking.id).order_by(Booking.id.desc())) == before

@@ -164,3 +164,84 @@ def test_nothing_is_written_when_a_booking_is_refused(park: dict[str, Any]) -> N
     _refused(park, escort_id=None)
     db.session.commit()
     assert db.session.scalar(select(Booking.id).order_by(Booking.id.desc())) == before
+
+
+# --- the dispatcher's pages --------------------------------------------------------------------
+
+
+def _form(app: Any, park: dict[str, Any], **changes: str) -> tuple[Any, dict[str, str]]:
+    from tests.conftest import csrf_token_from, login_as
+
+    browser = login_as(app.test_client(), park["user"])
+    page = browser.get("/dispatch/bookings/new").get_data(as_text=True)
+    assert "1-VKR-301 · Brabant Tank Logistics" in page
+    day = park_today() + timedelta(days=2)
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "vehicle_id": str(park["tanker"].id),
+        "trailer_id": "",
+        "driver_id": str(park["driver"].id),
+        "escort_id": str(park["escort"].id),
+        "dock_id": str(park["dock"].id),
+        "direction": "delivery",
+        "day": day.isoformat(),
+        "start": "09:00",
+        "end": "11:00",
+        "cargo-0-un": "1203",
+        "cargo-0-quantity": "20000",
+        "cargo-0-unit": "l",
+        "cargo-0-packaging": "tank",
+        "cargo-0-transport_category": "",
+        "waybill_number": "WB-7",
+    }
+    form.update(changes)
+    return browser, form
+
+
+def test_a_dispatcher_books_a_tanker_and_cancels_it(app: Any, park: dict[str, Any]) -> None:
+    from tests.conftest import csrf_token_from
+
+    browser, form = _form(app, park)
+    response = browser.post("/dispatch/bookings/new", data=form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "waiting for the park" in page
+    booking = db.session.scalar(select(Booking).where(Booking.waybill_number == "WB-7"))
+    assert booking is not None and f'id="booking-{booking.reference}"' in page
+    cancelled = browser.post(
+        f"/dispatch/bookings/{booking.reference}/cancel",
+        data={"csrf_token": csrf_token_from(page), "comment": "load not ready"},
+        follow_redirects=True,
+    )
+    assert f"{booking.reference} cancelled" in cancelled.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED
+
+
+def test_a_refused_booking_says_why_beside_the_field(app: Any, park: dict[str, Any]) -> None:
+    luc = _id(Person, full_name="Luc Janssens")
+    browser, form = _form(
+        app,
+        park,
+        escort_id="",
+        driver_id=str(luc.id),
+        **{
+            "cargo-1-un": "1789",
+            "cargo-1-quantity": "500",
+            "cargo-1-unit": "l",
+            "cargo-1-packaging": "tank",
+        },
+    )
+    response = browser.post("/dispatch/bookings/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    escort = page.split('for="escort_id"', 1)[1].split("</label>", 1)[0]
+    assert "escort" in escort.lower() and "field-error" in escort
+    driver = page.split('for="driver_id"', 1)[1].split("</label>", 1)[0]
+    assert "class 8" in driver
+    assert 'value="WB-7"' in page  # nothing typed is lost
+    assert db.session.scalar(select(Booking).where(Booking.waybill_number == "WB-7")) is None
+
+
+def test_carriers_and_guards_do_not_use_the_dispatch_pages(as_role: Any, session: Any) -> None:
+    for role in (Role.CARRIER, Role.GUARD):
+        assert as_role(role).get("/dispatch/bookings/new").status_code == 403

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.api.routes import bp as api_bp
     from gatekeeper.web.auth.routes import bp as auth_bp
     from gatekeeper.web.carrier.routes import bp as carrier_bp
+    from gatekeeper.web.dispatch.routes import bp as dispatch_bp
     from gatekeeper.web.home.routes import bp as home_bp
     from gatekeeper.web.kiosk.routes import bp as kiosk_bp
 
@@ -18,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(carrier_bp)
+    app.register_blueprint(dispatch_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 

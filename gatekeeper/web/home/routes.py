@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -61,8 +62,18 @@ def lanes() -> ResponseReturnValue:
 @bp.route("/dispatch/bookings")
 @roles_required(Role.DISPATCHER, *STAFF_ROLES)
 def bookings() -> ResponseReturnValue:
-    today = park_today()
-    return render_template("home/bookings.html", bookings=queries.bookings_on(today), day=today)
+    """The bookings of a day (today by default), with booking and cancelling."""
+    try:
+        day = date.fromisoformat(request.args["day"]) if request.args.get("day") else None
+    except ValueError:
+        abort(400)
+    day = day or park_today()
+    return render_template(
+        "home/bookings.html",
+        bookings=queries.bookings_on(day),
+        day=day,
+        cancel_form=AlertActionForm(),
+    )
 
 
 @bp.route("/manage/occupancy")

@@ -1,0 +1,139 @@
+"""``/dispatch``: dispatchers book vehicles for their docks and cancel bookings; each
+booking is checked as the gate will check it (services.bookings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from gatekeeper.access import STAFF_ROLES, roles_required
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Booking,
+    Carrier,
+    CarrierStatus,
+    Dock,
+    Person,
+    PersonKind,
+    ReviewStatus,
+    Role,
+    Vehicle,
+)
+from gatekeeper.services import bookings
+from gatekeeper.web.dispatch.forms import BookingForm
+from gatekeeper.web.home.forms import AlertActionForm
+from gatekeeper.web.labels import translated
+
+bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
+DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
+
+
+def _choices(form: BookingForm) -> None:
+    """Approved vehicles and crews of approved carriers, named with their carrier."""
+    carriers = select(Carrier.id).where(Carrier.status == CarrierStatus.APPROVED)
+    vehicles = db.session.scalars(
+        select(Vehicle)
+        .where(Vehicle.carrier_id.in_(carriers), Vehicle.review_status == ReviewStatus.APPROVED)
+        .options(selectinload(Vehicle.carrier))
+        .order_by(Vehicle.plate)
+    ).all()
+    persons = db.session.scalars(
+        select(Person)
+        .where(Person.carrier_id.in_(carriers), Person.review_status == ReviewStatus.APPROVED)
+        .options(selectinload(Person.carrier))
+        .order_by(Person.full_name)
+    ).all()
+    none = [("", gettext("— none —"))]
+
+    def named(item: Any, text: str) -> tuple[str, str]:
+        return str(item.id), f"{text} · {item.carrier.name if item.carrier else ''}"
+
+    form.vehicle_id.choices = [named(v, v.plate) for v in vehicles if not v.is_trailer]
+    form.trailer_id.choices = none + [named(v, v.plate) for v in vehicles if v.is_trailer]
+    form.driver_id.choices = [named(p, p.full_name) for p in persons if p.kind is PersonKind.DRIVER]
+    form.escort_id.choices = none + [
+        named(p, p.full_name) for p in persons if p.kind is PersonKind.ESCORT
+    ]
+    docks = db.session.scalars(select(Dock).order_by(Dock.code)).all()
+    form.dock_id.choices = [(str(d.id), f"{d.code} · {d.name}") for d in docks]
+
+
+def _field(form: BookingForm, name: str, rows: list[int]) -> Any:
+    first, _, rest = name.partition(".")
+    if first == "cargo" and rest:
+        index, _, sub = rest.partition(".")
+        if index.isdigit() and int(index) < len(rows):
+            return getattr(form.cargo.entries[rows[int(index)]].form, sub or "un", None)
+        return None
+    if first in ("window_start", "window_end"):
+        return form.start if first == "window_start" else form.end
+    return getattr(form, first, None)
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@roles_required(*DISPATCHERS)
+def new() -> ResponseReturnValue:
+    form = BookingForm()
+    _choices(form)
+    if not form.validate_on_submit():
+        return render_template("dispatch/booking_form.html", form=form), (
+            400 if form.is_submitted() else 200
+        )
+    data, rows = form.values()
+    vehicle = db.session.get(Vehicle, int(data["vehicle_id"] or 0))
+    data["carrier_id"] = vehicle.carrier_id if vehicle else 0
+    try:
+        start, end = bookings.window(form.day.data, form.start.data or "", form.end.data or "")
+    except ValueError:
+        form.start.errors = [*form.start.errors, gettext("a time as HH:MM")]
+        return render_template("dispatch/booking_form.html", form=form), 400
+    data.update(window_start=start, window_end=end)
+    try:
+        booking = bookings.create(data, current_user)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        for name, message in exc.errors.items():
+            field = _field(form, name, rows)
+            text = translated(message.to_dict())
+            if field is not None:
+                field.errors = [*field.errors, text]
+            else:
+                flash(text, "error")
+        return render_template("dispatch/booking_form.html", form=form), 400
+    db.session.commit()
+    flash(
+        gettext(
+            "Booked: %(reference)s, waiting for the park's approval", reference=booking.reference
+        ),
+        "ok",
+    )
+    return redirect(url_for("home.bookings", day=form.day.data.isoformat()))
+
+
+@bp.route("/bookings/<reference>/cancel", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def cancel(reference: str) -> ResponseReturnValue:
+    booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
+    if booking is None:
+        abort(404)
+    form = AlertActionForm()
+    back = redirect(request.form.get("next") or url_for("home.bookings"))
+    if not form.validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return back
+    try:
+        bookings.cancel(booking, current_user, form.comment.data)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(f"{reference}: {translated(message.to_dict())}", "error")
+        return back
+    db.session.commit()
+    flash(gettext("%(reference)s cancelled", reference=reference), "ok")
+    return back

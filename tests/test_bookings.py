@@ -15,6 +15,7 @@ from gatekeeper.models import (
     AuditEntry,
     Booking,
     BookingStatus,
+    Company,
     Dock,
     Person,
     ReviewStatus,
@@ -245,3 +246,65 @@ def test_a_refused_booking_says_why_beside_the_field(app: Any, park: dict[str, A
 def test_carriers_and_guards_do_not_use_the_dispatch_pages(as_role: Any, session: Any) -> None:
     for role in (Role.CARRIER, Role.GUARD):
         assert as_role(role).get("/dispatch/bookings/new").status_code == 403
+
+
+# --- approval in two steps ----------------------------------------------------------------------
+
+
+def test_the_receiving_company_accepts_then_the_park_approves(
+    app: Any, park: dict[str, Any]
+) -> None:
+    from tests.conftest import csrf_token_from, login_as
+
+    booking = bookings.create(_data(park), park["user"])  # the park's logistics office
+    db.session.commit()
+    assert booking.status is BookingStatus.REQUESTED
+    day = (park_today() + timedelta(days=2)).isoformat()
+    url = f"/dispatch/bookings/{booking.reference}"
+    # Another company's dispatcher may not accept it.
+    other = make_user(Role.DISPATCHER, company=_id(Company, code="GASTERM"))
+    browser = login_as(app.test_client(), other)
+    page = browser.get(f"/dispatch/bookings?day={day}").get_data(as_text=True)
+    assert f'formaction="{url}/approve"' not in page
+    browser.post(f"{url}/approve", data={"csrf_token": csrf_token_from(page)})
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.REQUESTED
+    # The receiving company's dispatcher accepts; a rejection would need a reason.
+    receiving = make_user(Role.DISPATCHER, company=park["dock"].company)
+    browser = login_as(app.test_client(), receiving)
+    page = browser.get(f"/dispatch/bookings?day={day}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    refused = browser.post(f"{url}/reject", data={"csrf_token": token}, follow_redirects=True)
+    assert "say why it is rejected" in refused.get_data(as_text=True)
+    browser.post(f"{url}/approve", data={"csrf_token": token})
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.ACCEPTED and booking.accepted_by_id == receiving.id
+    # The park approves.
+    manager = login_as(app.test_client(), make_user(Role.MANAGER))
+    page = manager.get(f"/dispatch/bookings?day={day}").get_data(as_text=True)
+    manager.post(f"{url}/approve", data={"csrf_token": csrf_token_from(page)})
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.APPROVED and booking.approved_by_id is not None
+    actions = db.session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.action.like("booking.%"))
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert actions == ["booking.created", "booking.accepted", "booking.approved"]
+
+
+def test_a_company_booking_its_own_dock_has_accepted_it(park: dict[str, Any]) -> None:
+    receiving = make_user(Role.DISPATCHER, company=park["dock"].company)
+    booking = bookings.create(_data(park), receiving)
+    assert booking.status is BookingStatus.ACCEPTED
+
+
+def test_the_park_rejects_with_a_reason_the_carrier_sees(park: dict[str, Any]) -> None:
+    receiving = make_user(Role.DISPATCHER, company=park["dock"].company)
+    booking = bookings.create(_data(park), receiving)
+    manager = make_user(Role.MANAGER)
+    with pytest.raises(bookings.BookingError):
+        bookings.decide(booking, receiving, "approve", None)  # not the company's step now
+    bookings.decide(booking, manager, "reject", "dock closed for maintenance")
+    assert booking.status is BookingStatus.REJECTED
+    assert booking.decision_comment == "dock closed for maintenance"

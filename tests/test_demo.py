@@ -114,7 +114,7 @@ def test_every_demo_user_can_sign_in(client: Any, session: Any) -> None:
         assert client.get("/").status_code == 200
         token = csrf_token_from(client.get("/").text)
         client.post("/logout", data={"csrf_token": token})
-    carrier_user = session.scalar(select(User).where(User.role == Role.CARRIER))
+    carrier_user = session.scalar(select(User).where(User.username == summary.users["carrier"]))
     assert carrier_user.carrier.code == "BRABANT"
 
 

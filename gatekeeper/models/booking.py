@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
 
 class BookingStatus(enum.StrEnum):
+    """Requested (by a dispatcher or a carrier), accepted by the receiving company, then
+    approved by the park; or rejected at either step with a reason."""
+
     REQUESTED = "requested"
+    ACCEPTED = "accepted"  # by the receiving company; the park approves next
+    REJECTED = "rejected"
     APPROVED = "approved"
     ARRIVED = "arrived"  # at the gate or in the holding lot, not yet inside
     INSIDE = "inside"
@@ -71,6 +76,10 @@ class Booking(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the receiving company or the park rejected it, or why it was cancelled.
+    decision_comment: Mapped[str | None] = mapped_column(String(500))
 
     carrier: Mapped[Carrier] = relationship()
     vehicle: Mapped[Vehicle] = relationship(foreign_keys=[vehicle_id])
@@ -81,6 +90,7 @@ class Booking(Model):
     dock: Mapped[Dock] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
     cargo: Mapped[list[CargoLine]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", order_by="CargoLine.id"
     )

@@ -31,6 +31,7 @@ from gatekeeper.models import (
     Person,
     PersonKind,
     QuantityUnit,
+    Role,
     User,
     Vehicle,
 )
@@ -42,6 +43,7 @@ from gatekeeper.services.park import park_settings
 # Bookings that hold a place (a dock slot, a hazmat place in the park).
 ACTIVE = (
     BookingStatus.REQUESTED,
+    BookingStatus.ACCEPTED,
     BookingStatus.APPROVED,
     BookingStatus.ARRIVED,
     BookingStatus.INSIDE,
@@ -322,6 +324,11 @@ def create(data: dict[str, Any], user: User) -> Booking:
     booking.reference = _reference(value.window_start.astimezone(zone).date())
     booking.created_by_id = user.id
     booking.status = BookingStatus.REQUESTED
+    if may_accept(user, booking):
+        # Booked by the receiving company itself: its acceptance is the booking.
+        booking.status = BookingStatus.ACCEPTED
+        booking.accepted_by_id = user.id
+        booking.accepted_at = utcnow()
     db.session.add(booking)
     db.session.flush()
     audit.record(
@@ -338,11 +345,62 @@ def create(data: dict[str, Any], user: User) -> Booking:
     return booking
 
 
+def may_accept(user: User, booking: Booking) -> bool:
+    """The receiving company's dispatchers (and the park's admins) accept its bookings."""
+    if user.role is Role.ADMIN:
+        return True
+    return (
+        user.role is Role.DISPATCHER
+        and user.company_id is not None
+        and (user.company_id == (booking.company.id if booking.company else booking.company_id))
+    )
+
+
+def may_approve(user: User) -> bool:
+    """The park (managers, admins) approves bookings its companies accepted."""
+    return user.role in (Role.MANAGER, Role.ADMIN)
+
+
+def decide(booking: Booking, user: User, step: str, comment: str | None) -> None:
+    """A step of the approval: the receiving company accepts or rejects a requested
+    booking; the park approves or rejects an accepted one. A rejection needs a reason.
+    No commit."""
+    comment = (comment or "").strip()[:500] or None
+    if step == "reject" and comment is None:
+        raise BookingError({"comment": phrase(N_("say why it is rejected"))})
+    if booking.status is BookingStatus.REQUESTED and may_accept(user, booking):
+        booking.status = BookingStatus.ACCEPTED if step == "approve" else BookingStatus.REJECTED
+        booking.accepted_by_id, booking.accepted_at = user.id, utcnow()
+        action = "booking.accepted" if step == "approve" else "booking.rejected"
+    elif booking.status is BookingStatus.ACCEPTED and may_approve(user):
+        booking.status = BookingStatus.APPROVED if step == "approve" else BookingStatus.REJECTED
+        booking.approved_by_id, booking.approved_at = user.id, utcnow()
+        action = "booking.approved" if step == "approve" else "booking.rejected"
+    else:
+        raise BookingError({"status": phrase(N_("not yours to decide at this step"))})
+    booking.decision_comment = comment
+    audit.record(
+        action,
+        entity_type="booking",
+        entity_id=booking.id,
+        details={
+            "reference": booking.reference,
+            "status": booking.status.value,
+            "comment": comment,
+        },
+    )
+
+
 def cancel(booking: Booking, user: User, reason: str | None) -> None:
     """Cancel a booking that has not arrived. No commit."""
-    if booking.status not in (BookingStatus.REQUESTED, BookingStatus.APPROVED):
+    if booking.status not in (
+        BookingStatus.REQUESTED,
+        BookingStatus.ACCEPTED,
+        BookingStatus.APPROVED,
+    ):
         raise BookingError({"status": phrase(N_("only a booking not yet arrived is cancelled"))})
     booking.status = BookingStatus.CANCELLED
+    booking.decision_comment = (reason or "").strip()[:500] or None
     audit.record(
         "booking.cancelled",
         entity_type="booking",

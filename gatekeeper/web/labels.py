@@ -125,6 +125,8 @@ _PAIRS: tuple[tuple[enum.Enum, object], ...] = (
     (QualificationKind.INSURANCE, _l("liability insurance")),
     (QualificationKind.FORKLIFT, _l("forklift licence")),
     (BookingStatus.REQUESTED, _l("requested")),
+    (BookingStatus.ACCEPTED, _l("accepted by the receiving company")),
+    (BookingStatus.REJECTED, _l("rejected")),
     (BookingStatus.APPROVED, _l("approved")),
     (BookingStatus.ARRIVED, _l("arrived")),
     (BookingStatus.INSIDE, _l("inside")),

@@ -26,7 +26,7 @@ def booking_for(
         return None
     mine = [b for b in bookings if vehicle.id in (b.vehicle_id, b.trailer_id)]
     # An active booking first (approved, arrived, inside), then the earliest window.
-    order = {"arrived": 0, "approved": 1, "inside": 2, "requested": 3}
+    order = {"arrived": 0, "approved": 1, "inside": 2, "accepted": 3, "requested": 4}
     mine.sort(key=lambda b: (order.get(b.status, 9), b.window_start))
     return mine[0] if mine else None
 

@@ -212,7 +212,12 @@ def _expected_vehicle_ids(start: datetime, end: datetime) -> list[int]:
             Booking.window_end > start,
             Booking.window_start < end,
             Booking.status.in_(
-                [BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.REQUESTED]
+                [
+                    BookingStatus.APPROVED,
+                    BookingStatus.ARRIVED,
+                    BookingStatus.REQUESTED,
+                    BookingStatus.ACCEPTED,
+                ]
             ),
         )
     ).all()

@@ -16,6 +16,7 @@ from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Booking,
+    BookingStatus,
     Carrier,
     CarrierStatus,
     Dock,
@@ -28,7 +29,7 @@ from gatekeeper.models import (
 from gatekeeper.services import bookings
 from gatekeeper.web.dispatch.forms import BookingForm
 from gatekeeper.web.home.forms import AlertActionForm
-from gatekeeper.web.labels import translated
+from gatekeeper.web.labels import label_of, translated
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
@@ -136,4 +137,38 @@ def cancel(reference: str) -> ResponseReturnValue:
         return back
     db.session.commit()
     flash(gettext("%(reference)s cancelled", reference=reference), "ok")
+    return back
+
+
+@bp.app_template_global("booking_step")
+def booking_step(booking: Booking) -> str | None:
+    """What the signed-in user may do next with a booking: accept (the receiving
+    company), approve (the park), or nothing."""
+    if booking.status is BookingStatus.REQUESTED and bookings.may_accept(current_user, booking):
+        return "accept"
+    if booking.status is BookingStatus.ACCEPTED and bookings.may_approve(current_user):
+        return "approve"
+    return None
+
+
+@bp.route("/bookings/<reference>/<any(approve, reject):step>", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def decide(reference: str, step: str) -> ResponseReturnValue:
+    booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
+    if booking is None:
+        abort(404)
+    form = AlertActionForm()
+    back = redirect(request.form.get("next") or url_for("home.bookings"))
+    if not form.validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return back
+    try:
+        bookings.decide(booking, current_user, step, form.comment.data)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(f"{reference}: {translated(message.to_dict())}", "error")
+        return back
+    db.session.commit()
+    flash(f"{reference}: {label_of(booking.status)}", "ok")
     return back

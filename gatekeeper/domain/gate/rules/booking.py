@@ -18,7 +18,7 @@ def rule_booking(c: Context) -> Check:
             N_("No booking today for %(plate)s"),
             plate=c.match.vehicle.plate,
         )
-    if booking.status == "requested":
+    if booking.status in ("requested", "accepted"):
         return check_fail(
             "booking",
             Decision.DENY,

@@ -308,3 +308,83 @@ def test_the_park_rejects_with_a_reason_the_carrier_sees(park: dict[str, Any]) -
     bookings.decide(booking, manager, "reject", "dock closed for maintenance")
     assert booking.status is BookingStatus.REJECTED
     assert booking.decision_comment == "dock closed for maintenance"
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def _token(user: Any) -> dict[str, str]:
+    from gatekeeper.models import ApiToken
+
+    row, token = ApiToken.issue(user, "erp")
+    db.session.add(row)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_erp_books_lists_changes_and_cancels(client: Any, park: dict[str, Any]) -> None:
+    auth = _token(park["user"])
+    created = client.post("/api/v1/bookings", json=_data(park), headers=auth)
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert body["status"] == "requested" and body["vehicle"] == "1-VKR-301"
+    assert body["cargo"][0]["un"] == "1203" and "route" in body and "approvals" in body
+    reference = body["reference"]
+    day = (park_today() + timedelta(days=2)).isoformat()
+    listed = client.get(f"/api/v1/bookings?day={day}", headers=auth).json
+    assert reference in [b["reference"] for b in listed["bookings"]]
+    later = _data(park)["window_end"]
+    changed = client.patch(
+        f"/api/v1/bookings/{reference}", json={"waybill_number": "WB-8"}, headers=auth
+    )
+    assert changed.status_code == 200 and changed.json["waybill_number"] == "WB-8"
+    refused = client.patch(
+        f"/api/v1/bookings/{reference}", json={"window_end": body["window_start"]}, headers=auth
+    )
+    assert refused.status_code == 400 and "window_end" in refused.json["fields"]
+    assert later
+    cancelled = client.post(
+        f"/api/v1/bookings/{reference}/cancel", json={"reason": "plan changed"}, headers=auth
+    )
+    assert cancelled.json["status"] == "cancelled"
+    bad = client.post("/api/v1/bookings", json=_data(park, escort_id=None), headers=auth)
+    assert bad.status_code == 400 and "escort_id" in bad.json["fields"]
+
+
+def test_a_carrier_books_for_itself_and_sees_only_its_bookings(
+    client: Any, park: dict[str, Any]
+) -> None:
+    carrier_user = make_user(Role.CARRIER, carrier=park["tanker"].carrier)
+    auth = _token(carrier_user)
+    data = _data(park, carrier_id=999)  # the carrier is taken from the token, not the body
+    created = client.post("/api/v1/bookings", json=data, headers=auth)
+    assert created.status_code == 201, created.json
+    other = make_user(Role.CARRIER)
+    theirs = _token(other)
+    reference = created.json["reference"]
+    assert client.get(f"/api/v1/bookings/{reference}", headers=theirs).status_code == 404
+    day = (park_today() + timedelta(days=2)).isoformat()
+    assert client.get(f"/api/v1/bookings?day={day}", headers=theirs).json["bookings"] == []
+
+
+def test_a_carrier_cannot_change_a_booking_in_the_freeze_period(
+    client: Any, park: dict[str, Any]
+) -> None:
+    carrier_user = make_user(Role.CARRIER, carrier=park["tanker"].carrier)
+    auth = _token(carrier_user)
+    from gatekeeper.services.park import park_settings
+
+    park_settings().booking_freeze_minutes = 3 * 24 * 60  # the booking is 2 days ahead
+    data = _data(park)
+    created = client.post("/api/v1/bookings", json=data, headers=auth)
+    assert created.status_code == 201, created.json
+    reference = created.json["reference"]
+    refused = client.patch(
+        f"/api/v1/bookings/{reference}", json={"waybill_number": "WB-9"}, headers=auth
+    )
+    assert refused.status_code == 400 and "frozen" in refused.json["fields"]["window_start"]
+    dispatcher = _token(park["user"])
+    allowed = client.patch(
+        f"/api/v1/bookings/{reference}", json={"waybill_number": "WB-9"}, headers=dispatcher
+    )
+    assert allowed.status_code == 200

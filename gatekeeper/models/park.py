@@ -67,6 +67,8 @@ class Park(Model):
     late_tolerance_minutes: Mapped[int] = mapped_column(default=60)
     escort_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
     small_load_points_threshold: Mapped[int] = mapped_column(default=1000)
+    # A carrier may not change a booking this close to its window (dispatchers still may).
+    booking_freeze_minutes: Mapped[int] = mapped_column(default=120)
     plate_confidence_threshold: Mapped[float] = mapped_column(default=0.8)
     # Below this an orange-plate reading that contradicts the booking goes to the guard
     # instead of refusing the vehicle.

@@ -32,6 +32,7 @@ from gatekeeper.models import (
     PersonKind,
     QuantityUnit,
     Role,
+    TripDirection,
     User,
     Vehicle,
 )
@@ -200,7 +201,7 @@ def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking
         dock=dock,
         dock_id=dock.id if dock else None,
         company=dock.company if dock else None,
-        direction=value.direction,
+        direction=TripDirection(value.direction),
         window_start=start,
         window_end=end,
         status=existing.status if existing else BookingStatus.REQUESTED,
@@ -343,6 +344,142 @@ def create(data: dict[str, Any], user: User) -> Booking:
         },
     )
     return booking
+
+
+def input_of(booking: Booking) -> dict[str, Any]:
+    """A stored booking in the input's shape (what a PATCH changes)."""
+    return {
+        "carrier_id": booking.carrier_id,
+        "vehicle_id": booking.vehicle_id,
+        "trailer_id": booking.trailer_id,
+        "driver_id": booking.driver_id,
+        "escort_id": booking.escort_id,
+        "dock_id": booking.dock_id,
+        "direction": booking.direction.value,
+        "window_start": booking.window_start,
+        "window_end": booking.window_end,
+        "cargo": [
+            {
+                "un": line.un_number,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit": line.unit.value,
+                "packaging": line.packaging.value,
+                "packing_group": line.packing_group,
+                "transport_category": line.transport_category,
+            }
+            for line in booking.cargo
+        ],
+        "waybill_number": booking.waybill_number,
+        "notes": booking.notes,
+    }
+
+
+CHANGEABLE = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.APPROVED)
+
+
+def change(booking: Booking, data: dict[str, Any], user: User) -> bool:
+    """Change a booking not yet at the gate (the fields given); checked again as a new
+    one, and back to the first approval step. A carrier may not change it within the
+    park's freeze period before its window. Returns whether anything changed. No commit."""
+    if booking.status not in CHANGEABLE:
+        raise BookingError({"status": phrase(N_("only a booking not yet arrived is changed"))})
+    freeze = timedelta(minutes=park_settings().booking_freeze_minutes)
+    if user.role is Role.CARRIER and booking.window_start - utcnow() < freeze:
+        raise BookingError(
+            {
+                "window_start": phrase(
+                    N_("too close to the window: changes are frozen %(minutes)s minutes before"),
+                    minutes=int(freeze.total_seconds() // 60),
+                )
+            }
+        )
+    current = input_of(booking)
+    merged = {**current, **data, "carrier_id": booking.carrier_id}
+    value = parse({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in merged.items()})
+    new = value.model_dump(mode="json")
+    old = parse(
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in current.items()}
+    ).model_dump(mode="json")
+    if new == old:
+        return False
+    checked, _result = check(value, booking)
+    for name in (
+        "vehicle_id",
+        "trailer_id",
+        "driver_id",
+        "escort_id",
+        "dock_id",
+        "window_start",
+        "window_end",
+        "waybill_number",
+        "notes",
+    ):
+        setattr(booking, name, getattr(value, name))
+    booking.direction = checked.direction
+    booking.company_id = checked.company.id if checked.company else booking.company_id
+    booking.cargo.clear()
+    db.session.flush()
+    for line in checked.cargo:
+        booking.cargo.append(
+            CargoLine(
+                un_number=line.un_number,
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                packaging=line.packaging,
+                packing_group=line.packing_group,
+                transport_category=line.transport_category,
+            )
+        )
+    booking.status = BookingStatus.REQUESTED
+    booking.accepted_by_id = booking.approved_by_id = None
+    booking.accepted_at = booking.approved_at = None
+    if may_accept(user, booking):
+        booking.status = BookingStatus.ACCEPTED
+        booking.accepted_by_id, booking.accepted_at = user.id, utcnow()
+    audit.record(
+        "booking.changed",
+        entity_type="booking",
+        entity_id=booking.id,
+        details={
+            "reference": booking.reference,
+            "fields": sorted(k for k in new if new[k] != old.get(k)),
+        },
+    )
+    return True
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    """A booking for ERP/TMS systems: its values, status, approvals and planned route."""
+    return {
+        "reference": booking.reference,
+        "status": booking.status.value,
+        "carrier": booking.carrier.code if booking.carrier else None,
+        "vehicle": booking.vehicle.plate if booking.vehicle else None,
+        "trailer": booking.trailer.plate if booking.trailer else None,
+        "dock": booking.dock.code if booking.dock else None,
+        **{
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in input_of(booking).items()
+            if k != "cargo"
+        },
+        "cargo": [
+            {**line, "quantity": float(line["quantity"])} for line in input_of(booking)["cargo"]
+        ],
+        "approvals": {
+            "accepted_at": booking.accepted_at.isoformat() if booking.accepted_at else None,
+            "approved_at": booking.approved_at.isoformat() if booking.approved_at else None,
+            "comment": booking.decision_comment,
+        },
+        "route": [
+            {
+                "node": stop.node.code if stop.node else None,
+                "due_within_minutes": stop.due_within_minutes,
+            }
+            for stop in booking.route
+        ],
+    }
 
 
 def may_accept(user: User, booking: Booking) -> bool:

@@ -1,4 +1,5 @@
-"""booking approval in two steps: accepted by the receiving company, approved by the park
+"""booking approval in two steps: accepted by the receiving company, approved by the park;
+the park's freeze period for carriers' changes
 
 Revision ID: c9d0e1f2a3b4
 Revises: b8c9d0e1f2a3
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('park', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('booking_freeze_minutes', sa.Integer(), nullable=False, server_default='120'))
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.add_column(sa.Column('accepted_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('accepted_at', gatekeeper.models.types.UTCDateTime(timezone=True), nullable=True))
@@ -28,6 +31,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('park', schema=None) as batch_op:
+        batch_op.drop_column('booking_freeze_minutes')
     with op.batch_alter_table('booking', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_booking_accepted_by_id_user_account'), type_='foreignkey')
         batch_op.drop_column('decision_comment')

@@ -138,6 +138,7 @@ COLUMN_LABELS = {
     "severity": _l("Severity"),
     "slots_per_hour": _l("Slots per hour"),
     "small_load_points_threshold": _l("Small load points threshold"),
+    "booking_freeze_minutes": _l("Carriers may not change a booking this many minutes before it"),
     "speed_limit_kmh": _l("Speed limit (km/h)"),
     "standing": _l("Standing"),
     "review_status": _l("Park review"),

@@ -167,8 +167,82 @@ def _resource_paths(name: str, plural: str, what: str) -> dict[str, Any]:
     }
 
 
+def _booking_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Bookings for ERP/TMS and carriers' systems; the request schema is the pydantic model
+    that validates it (services.bookings.BookingInput)."""
+    from gatekeeper.services.bookings import BookingInput
+
+    schema = BookingInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = dict(schema.pop("$defs", {}))
+    components["BookingInput"] = schema
+    security: list[dict[str, list[str]]] = [{"userToken": []}]
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingInput"}}},
+    }
+    invalid = {
+        "description": "Refused: per field, why (e.g. the driver's certificate does not cover "
+        "class 8; the dock is fully booked); nothing saved",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}},
+    }
+    booking = {
+        "description": "The booking: values, status, approvals, planned route",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    reference = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
+    not_found = _error_response("No such booking visible to the caller")
+    paths = {
+        "/bookings": {
+            "get": {
+                "summary": "The bookings of a day (default today) the caller may see",
+                "security": security,
+                "parameters": [
+                    {"name": "day", "in": "query", "schema": {"type": "string", "format": "date"}}
+                ],
+                "responses": {"200": booking, "401": _UNAUTHORIZED},
+            },
+            "post": {
+                "summary": "Book a vehicle (a carrier books for itself); checked as the gate "
+                "will check it on the day",
+                "security": security,
+                "requestBody": body,
+                "responses": {"201": booking, "400": invalid, "401": _UNAUTHORIZED},
+            },
+        },
+        "/bookings/{reference}": {
+            "get": {
+                "summary": "One booking",
+                "security": security,
+                "parameters": [reference],
+                "responses": {"200": booking, "401": _UNAUTHORIZED, "404": not_found},
+            },
+            "patch": {
+                "summary": "Change fields; checked again, back to the first approval step "
+                "(carriers: not within the park's freeze period)",
+                "security": security,
+                "parameters": [reference],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {"200": booking, "400": invalid, "404": not_found},
+            },
+        },
+        "/bookings/{reference}/cancel": {
+            "post": {
+                "summary": "Cancel a booking not yet at the gate (JSON: optional reason)",
+                "security": security,
+                "parameters": [reference],
+                "responses": {"200": booking, "400": invalid, "404": not_found},
+            }
+        },
+    }
+    return paths, components
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     carrier_paths, carrier_schemas = _carrier_paths()
+    booking_paths, booking_schemas = _booking_paths()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -196,6 +270,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             },
             "schemas": {
                 **carrier_schemas,
+                **booking_schemas,
                 "Error": _ERROR,
                 "Capture": {
                     "type": "object",
@@ -266,6 +341,7 @@ def openapi_document(version: str) -> dict[str, Any]:
         },
         "paths": {
             **carrier_paths,
+            **booking_paths,
             "/": {
                 "get": {
                     "summary": "API root: version and links",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -19,10 +20,12 @@ from gatekeeper.access import (
     station_required,
 )
 from gatekeeper.extensions import csrf, db
-from gatekeeper.models import DocumentKind, Lane, Passage, Role, Vehicle
-from gatekeeper.services import crew, documents, fleet
+from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Role, Vehicle
+from gatekeeper.services import bookings, crew, documents, fleet
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
+from gatekeeper.services.clock import day_bounds, park_today
 from gatekeeper.web.api.openapi import openapi_document
+from gatekeeper.web.labels import translated
 
 API_VERSION = "1.0.0"
 
@@ -291,3 +294,91 @@ def carrier_person(person_id: int) -> ResponseReturnValue:
             return _fields(exc)
         db.session.commit()
     return jsonify(crew.person_json(person))
+
+
+# --- bookings, for ERP/TMS systems (dispatchers) and carriers' systems ----------------------
+
+BOOKERS = (Role.DISPATCHER, Role.CARRIER, *STAFF_ROLES)
+
+
+def _booking_errors(exc: bookings.BookingError) -> ResponseReturnValue:
+    fields = {name: translated(message.to_dict()) for name, message in exc.errors.items()}
+    return jsonify(error="bad_request", message="invalid fields", fields=fields), 400
+
+
+def _visible(query: Any) -> Any:
+    """A carrier sees its own bookings; a company's dispatcher its company's; the park's
+    dispatchers and staff all."""
+    if current_user.role is Role.CARRIER:
+        return query.where(Booking.carrier_id == current_user.carrier_id)
+    if current_user.role is Role.DISPATCHER and current_user.company_id is not None:
+        return query.where(Booking.company_id == current_user.company_id)
+    return query
+
+
+def _find_booking(reference: str) -> Booking:
+    booking: Booking | None = db.session.scalar(
+        _visible(select(Booking).where(Booking.reference == reference))
+    )
+    if booking is None:
+        abort(404)  # another carrier's or company's booking is not revealed
+    return booking
+
+
+@bp.route("/bookings", methods=["GET", "POST"])
+@roles_required(*BOOKERS)
+def bookings_collection() -> ResponseReturnValue:
+    if request.method == "POST":
+        data = _json_object()
+        if current_user.role is Role.CARRIER:
+            data["carrier_id"] = current_user.carrier_id  # a carrier books for itself
+        try:
+            booking = bookings.create(data, current_user)
+        except bookings.BookingError as exc:
+            db.session.rollback()
+            return _booking_errors(exc)
+        db.session.commit()
+        return jsonify(bookings.booking_json(booking)), 201
+    day_text = request.args.get("day")
+    try:
+        day = date.fromisoformat(day_text) if day_text else park_today()
+    except ValueError:
+        abort(400, description="day: a date as YYYY-MM-DD")
+    start, end = day_bounds(day)
+    found = db.session.scalars(
+        _visible(
+            select(Booking)
+            .where(Booking.window_start < end, Booking.window_end > start)
+            .order_by(Booking.window_start)
+        )
+    )
+    return jsonify(day=day.isoformat(), bookings=[bookings.booking_json(b) for b in found])
+
+
+@bp.route("/bookings/<reference>", methods=["GET", "PATCH"])
+@roles_required(*BOOKERS)
+def booking_item(reference: str) -> ResponseReturnValue:
+    booking = _find_booking(reference)
+    if request.method == "PATCH":
+        try:
+            bookings.change(booking, _json_object(), current_user)
+        except bookings.BookingError as exc:
+            db.session.rollback()
+            return _booking_errors(exc)
+        db.session.commit()
+    return jsonify(bookings.booking_json(booking))
+
+
+@bp.route("/bookings/<reference>/cancel", methods=["POST"])
+@roles_required(*BOOKERS)
+def booking_cancel(reference: str) -> ResponseReturnValue:
+    booking = _find_booking(reference)
+    payload = request.get_json(silent=True)
+    reason = payload.get("reason") if isinstance(payload, dict) else None
+    try:
+        bookings.cancel(booking, current_user, reason if isinstance(reason, str) else None)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        return _booking_errors(exc)
+    db.session.commit()
+    return jsonify(bookings.booking_json(booking))

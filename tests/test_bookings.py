@@ -213,7 +213,7 @@ def test_a_dispatcher_books_a_tanker_and_cancels_it(app: Any, park: dict[str, An
         data={"csrf_token": csrf_token_from(page), "comment": "load not ready"},
         follow_redirects=True,
     )
-    assert f"{booking.reference} cancelled" in cancelled.get_data(as_text=True)
+    assert f"{booking.reference}: cancelled" in cancelled.get_data(as_text=True)
     db.session.refresh(booking)
     assert booking.status is BookingStatus.CANCELLED
 

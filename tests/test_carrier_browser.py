@@ -12,15 +12,16 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
 from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.document_samples import as_bytes, certificate
-from tests.live import Server, run_server, server_database
-from tests.test_kiosk_browser import ARTIFACTS, CHROMIUM
+from tests.live import Server, chromium, run_server, server_database
+from tests.test_kiosk_browser import ARTIFACTS
 
 CERTIFICATE = "320500199001011234"
 PASSWORD = "a long password"
@@ -33,14 +34,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _page(browser: Browser) -> Page:

@@ -17,18 +17,18 @@ import urllib.request
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.conftest import SHARED_DATA
-from tests.live import ROOT, Server, run_server, server_database, verify_audit
+from tests.live import ROOT, Server, chromium, run_server, server_database, verify_audit
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 TANKER_PHOTO = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
 
@@ -40,14 +40,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _sign_in(page: Page, server: Server, username: str) -> None:

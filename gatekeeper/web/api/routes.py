@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ from gatekeeper.access import (
     station_required,
 )
 from gatekeeper.extensions import csrf, db
-from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Role, Vehicle
+from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Person, Role, Vehicle
 from gatekeeper.services import bookings, crew, documents, fleet
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.services.clock import day_bounds, park_today
@@ -222,6 +223,19 @@ def _json_object() -> dict[str, Any]:
     return payload
 
 
+def _saved(
+    write: Callable[[], Any], render: Callable[[], dict[str, Any]], status: int = 200
+) -> ResponseReturnValue:
+    """Run a registration or change: refused fields as 400 (nothing saved), else commit."""
+    try:
+        write()
+    except fleet.FleetError as exc:
+        db.session.rollback()
+        return _fields(exc)
+    db.session.commit()
+    return jsonify(render()), status
+
+
 @bp.route("/carrier/vehicles")
 @roles_required(Role.CARRIER)
 def carrier_vehicles() -> ResponseReturnValue:
@@ -235,13 +249,12 @@ def carrier_vehicles() -> ResponseReturnValue:
 @roles_required(Role.CARRIER)
 def carrier_vehicle_create() -> ResponseReturnValue:
     _own_carrier_id()
-    try:
-        vehicle = fleet.register_vehicle(current_user.carrier, _json_object())
-    except fleet.FleetError as exc:
-        db.session.rollback()
-        return _fields(exc)
-    db.session.commit()
-    return jsonify(fleet.vehicle_json(vehicle)), 201
+    made: list[Vehicle] = []
+    return _saved(
+        lambda: made.append(fleet.register_vehicle(current_user.carrier, _json_object())),
+        lambda: fleet.vehicle_json(made[0]),
+        201,
+    )
 
 
 @bp.route("/carrier/vehicles/<int:vehicle_id>", methods=["GET", "PATCH"])
@@ -251,12 +264,10 @@ def carrier_vehicle(vehicle_id: int) -> ResponseReturnValue:
     if vehicle is None:
         abort(404)  # another carrier's vehicle is not revealed
     if request.method == "PATCH":
-        try:
-            fleet.change_vehicle(vehicle, _json_object())
-        except fleet.FleetError as exc:
-            db.session.rollback()
-            return _fields(exc)
-        db.session.commit()
+        return _saved(
+            lambda: fleet.change_vehicle(vehicle, _json_object()),
+            lambda: fleet.vehicle_json(vehicle),
+        )
     return jsonify(fleet.vehicle_json(vehicle))
 
 
@@ -271,13 +282,12 @@ def carrier_persons() -> ResponseReturnValue:
 @roles_required(Role.CARRIER)
 def carrier_person_create() -> ResponseReturnValue:
     _own_carrier_id()
-    try:
-        person = crew.register_person(current_user.carrier, _json_object())
-    except fleet.FleetError as exc:
-        db.session.rollback()
-        return _fields(exc)
-    db.session.commit()
-    return jsonify(crew.person_json(person)), 201
+    made: list[Person] = []
+    return _saved(
+        lambda: made.append(crew.register_person(current_user.carrier, _json_object())),
+        lambda: crew.person_json(made[0]),
+        201,
+    )
 
 
 @bp.route("/carrier/persons/<int:person_id>", methods=["GET", "PATCH"])
@@ -287,12 +297,10 @@ def carrier_person(person_id: int) -> ResponseReturnValue:
     if person is None:
         abort(404)  # another carrier's person is not revealed
     if request.method == "PATCH":
-        try:
-            crew.change_person(person, _json_object())
-        except fleet.FleetError as exc:
-            db.session.rollback()
-            return _fields(exc)
-        db.session.commit()
+        return _saved(
+            lambda: crew.change_person(person, _json_object()),
+            lambda: crew.person_json(person),
+        )
     return jsonify(crew.person_json(person))
 
 

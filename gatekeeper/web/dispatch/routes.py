@@ -3,6 +3,7 @@ booking is checked as the gate will check it (services.bookings)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -117,9 +118,10 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("home.bookings", day=form.day.data.isoformat()))
 
 
-@bp.route("/bookings/<reference>/cancel", methods=["POST"])
-@roles_required(*DISPATCHERS)
-def cancel(reference: str) -> ResponseReturnValue:
+def _booking_action(
+    reference: str, act: Callable[[Booking, str | None], None], done: str
+) -> ResponseReturnValue:
+    """A step on a booking from the bookings page: refused ones say why, done ones commit."""
     booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
     if booking is None:
         abort(404)
@@ -129,15 +131,25 @@ def cancel(reference: str) -> ResponseReturnValue:
         flash(gettext("The form expired: try again"), "error")
         return back
     try:
-        bookings.cancel(booking, current_user, form.comment.data)
+        act(booking, form.comment.data)
     except bookings.BookingError as exc:
         db.session.rollback()
         for message in exc.errors.values():
             flash(f"{reference}: {translated(message.to_dict())}", "error")
         return back
     db.session.commit()
-    flash(gettext("%(reference)s cancelled", reference=reference), "ok")
+    flash(f"{reference}: {done or label_of(booking.status)}", "ok")
     return back
+
+
+@bp.route("/bookings/<reference>/cancel", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def cancel(reference: str) -> ResponseReturnValue:
+    return _booking_action(
+        reference,
+        lambda booking, comment: bookings.cancel(booking, current_user, comment),
+        "",
+    )
 
 
 @bp.app_template_global("booking_step")
@@ -154,21 +166,8 @@ def booking_step(booking: Booking) -> str | None:
 @bp.route("/bookings/<reference>/<any(approve, reject):step>", methods=["POST"])
 @roles_required(*DISPATCHERS)
 def decide(reference: str, step: str) -> ResponseReturnValue:
-    booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
-    if booking is None:
-        abort(404)
-    form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for("home.bookings"))
-    if not form.validate_on_submit():
-        flash(gettext("The form expired: try again"), "error")
-        return back
-    try:
-        bookings.decide(booking, current_user, step, form.comment.data)
-    except bookings.BookingError as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(f"{reference}: {translated(message.to_dict())}", "error")
-        return back
-    db.session.commit()
-    flash(f"{reference}: {label_of(booking.status)}", "ok")
-    return back
+    return _booking_action(
+        reference,
+        lambda booking, comment: bookings.decide(booking, current_user, step, comment),
+        "",
+    )

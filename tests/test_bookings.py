@@ -388,3 +388,22 @@ def test_a_carrier_cannot_change_a_booking_in_the_freeze_period(
         f"/api/v1/bookings/{reference}", json={"waybill_number": "WB-9"}, headers=dispatcher
     )
     assert allowed.status_code == 200
+
+
+def test_a_carrier_requests_a_booking_on_its_portal(app: Any, park: dict[str, Any]) -> None:
+    from tests.conftest import csrf_token_from, login_as
+
+    carrier_user = make_user(Role.CARRIER, carrier=park["tanker"].carrier)
+    browser = login_as(app.test_client(), carrier_user)
+    page = browser.get("/carrier/bookings/new").get_data(as_text=True)
+    assert "1-VKR-301" in page and "沪A·D5521" not in page  # its own vehicles only
+    _, form = _form(app, park)
+    form["csrf_token"] = csrf_token_from(page)
+    response = browser.post("/carrier/bookings/new", data=form, follow_redirects=True)
+    listing = response.get_data(as_text=True)
+    assert response.status_code == 200 and "waiting for the park" in listing
+    booking = db.session.scalar(select(Booking).where(Booking.waybill_number == "WB-7"))
+    assert (
+        booking.carrier_id == carrier_user.carrier_id and booking.status is BookingStatus.REQUESTED
+    )
+    assert f'id="booking-{booking.reference}"' in listing and "requested" in listing

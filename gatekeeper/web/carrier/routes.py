@@ -26,6 +26,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import (
     PERSON_DOCUMENTS,
     VEHICLE_DOCUMENTS,
+    Booking,
     Document,
     DocumentKind,
     FleetImport,
@@ -422,3 +423,31 @@ def company() -> ResponseReturnValue:
     elif form.is_submitted():
         status = 400
     return render_template("carrier/company.html", form=form, carrier=carrier), status
+
+
+# --- the carrier's bookings ------------------------------------------------------------------
+
+
+@bp.route("/bookings")
+@roles_required(Role.CARRIER)
+def bookings_page() -> ResponseReturnValue:
+    """The carrier's bookings from today on, with each approval step and its reason."""
+    from gatekeeper.services.clock import day_bounds, park_today
+
+    start, _end = day_bounds(park_today())
+    found = db.session.scalars(
+        select(Booking)
+        .where(Booking.carrier_id == _carrier_id(), Booking.window_end >= start)
+        .order_by(Booking.window_start)
+        .limit(200)
+    ).all()
+    return render_template("carrier/bookings.html", bookings=found)
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def booking_new() -> ResponseReturnValue:
+    """A carrier requests a booking for its own approved vehicle and crew."""
+    from gatekeeper.web.dispatch.routes import booking_page
+
+    return booking_page(_carrier_id(), "carrier.bookings_page")

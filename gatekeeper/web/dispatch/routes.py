@@ -36,9 +36,12 @@ bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="te
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
 
 
-def _choices(form: BookingForm) -> None:
-    """Approved vehicles and crews of approved carriers, named with their carrier."""
+def _choices(form: BookingForm, carrier_id: int | None) -> None:
+    """Approved vehicles and crews of approved carriers (or of the one carrier), named
+    with their carrier."""
     carriers = select(Carrier.id).where(Carrier.status == CarrierStatus.APPROVED)
+    if carrier_id is not None:
+        carriers = carriers.where(Carrier.id == carrier_id)
     vehicles = db.session.scalars(
         select(Vehicle)
         .where(Vehicle.carrier_id.in_(carriers), Vehicle.review_status == ReviewStatus.APPROVED)
@@ -81,20 +84,28 @@ def _field(form: BookingForm, name: str, rows: list[int]) -> Any:
 @bp.route("/bookings/new", methods=["GET", "POST"])
 @roles_required(*DISPATCHERS)
 def new() -> ResponseReturnValue:
+    return booking_page(None, "home.bookings")
+
+
+def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
+    """The booking form: a dispatcher books any approved carrier's vehicle; a carrier
+    (``carrier_id``) requests one for its own. ``done``: the list to go back to."""
     form = BookingForm()
-    _choices(form)
+    _choices(form, carrier_id)
+
+    def page(status: int) -> ResponseReturnValue:
+        return render_template("dispatch/booking_form.html", form=form, back=done), status
+
     if not form.validate_on_submit():
-        return render_template("dispatch/booking_form.html", form=form), (
-            400 if form.is_submitted() else 200
-        )
+        return page(400 if form.is_submitted() else 200)
     data, rows = form.values()
     vehicle = db.session.get(Vehicle, int(data["vehicle_id"] or 0))
-    data["carrier_id"] = vehicle.carrier_id if vehicle else 0
+    data["carrier_id"] = carrier_id or (vehicle.carrier_id if vehicle else 0)
     try:
         start, end = bookings.window(form.day.data, form.start.data or "", form.end.data or "")
     except ValueError:
         form.start.errors = [*form.start.errors, gettext("a time as HH:MM")]
-        return render_template("dispatch/booking_form.html", form=form), 400
+        return page(400)
     data.update(window_start=start, window_end=end)
     try:
         booking = bookings.create(data, current_user)
@@ -107,7 +118,7 @@ def new() -> ResponseReturnValue:
                 field.errors = [*field.errors, text]
             else:
                 flash(text, "error")
-        return render_template("dispatch/booking_form.html", form=form), 400
+        return page(400)
     db.session.commit()
     flash(
         gettext(
@@ -115,7 +126,7 @@ def new() -> ResponseReturnValue:
         ),
         "ok",
     )
-    return redirect(url_for("home.bookings", day=form.day.data.isoformat()))
+    return redirect(url_for(done, day=form.day.data.isoformat()))
 
 
 def _booking_action(

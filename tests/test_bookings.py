@@ -407,3 +407,17 @@ def test_a_carrier_requests_a_booking_on_its_portal(app: Any, park: dict[str, An
         booking.carrier_id == carrier_user.carrier_id and booking.status is BookingStatus.REQUESTED
     )
     assert f'id="booking-{booking.reference}"' in listing and "requested" in listing
+
+
+def test_the_un_number_is_found_by_number_or_name(app: Any, park: dict[str, Any]) -> None:
+    from tests.conftest import login_as
+
+    browser = login_as(app.test_client(), park["user"])
+    by_number = browser.get("/dispatch/dangerous-goods?q=1203").json["goods"]
+    assert by_number[0]["un"] == "1203" and by_number[0]["class"] == "3"
+    assert "33" in by_number[0]["hin"]
+    by_name = browser.get("/dispatch/dangerous-goods?q=hydrochloric").json["goods"]
+    assert "1789" in [good["un"] for good in by_name]
+    assert browser.get("/dispatch/dangerous-goods?q=1").json["goods"] == []
+    page = browser.get("/dispatch/bookings/new").get_data(as_text=True)
+    assert 'data-un-search="/dispatch/dangerous-goods"' in page and "un-search.js" in page

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.access import STAFF_ROLES, roles_required
@@ -20,6 +29,7 @@ from gatekeeper.models import (
     BookingStatus,
     Carrier,
     CarrierStatus,
+    DangerousGood,
     Dock,
     Person,
     PersonKind,
@@ -181,4 +191,34 @@ def decide(reference: str, step: str) -> ResponseReturnValue:
         reference,
         lambda booking, comment: bookings.decide(booking, current_user, step, comment),
         "",
+    )
+
+
+@bp.route("/dangerous-goods")
+@roles_required(Role.CARRIER, *DISPATCHERS)
+def dangerous_goods() -> ResponseReturnValue:
+    """Search the dangerous-goods list by UN number or name (the booking form's UN field):
+    name, class and HIN of each, at most 20."""
+    query = (request.args.get("q") or "").strip()[:60]
+    if len(query) < 2:
+        return jsonify(goods=[])
+    condition = (
+        DangerousGood.un_number.startswith(query)
+        if query.isdigit()
+        else func.lower(DangerousGood.name).contains(query.lower())
+    )
+    found = db.session.scalars(
+        select(DangerousGood).where(condition).order_by(DangerousGood.un_number).limit(20)
+    )
+    return jsonify(
+        goods=[
+            {
+                "un": good.un_number,
+                "name": good.name[:120],
+                "class": good.hazard_class,
+                "hin": list(good.hazard_id_numbers or []),
+                "tunnel_code": good.tunnel_code,
+            }
+            for good in found
+        ]
     )

@@ -200,3 +200,56 @@ def test_a_guard_photographs_the_drivers_certificate_at_the_kiosk(
     expect(guard.locator('#checks tr[data-code="documents"]')).to_have_class("check check-pass")
     guard.screenshot(path=str(ARTIFACTS / "kiosk-certificate-read-1366x768.png"), full_page=True)
     guard.context.close()
+
+
+def test_a_dispatcher_books_petrol_and_the_park_approves(server: Server, browser: Browser) -> None:
+    with server_database(server) as db:
+        ids = dict(
+            db.execute(
+                text(
+                    "SELECT 'vehicle', id FROM vehicle WHERE plate = '1-VKR-301' UNION ALL "
+                    "SELECT 'driver', id FROM person WHERE full_name = 'Luc Janssens' UNION ALL "
+                    "SELECT 'escort', id FROM person WHERE full_name = 'Tom Wouters' UNION ALL "
+                    "SELECT 'dock', id FROM dock WHERE code = 'D4'"
+                )
+            ).all()
+        )
+    page = _page(browser)
+    _sign_in(page, server, "dispatcher")
+    page.get_by_role("link", name="Book a vehicle").first.click()
+    page.select_option("#vehicle_id", str(ids["vehicle"]))
+    page.select_option("#driver_id", str(ids["driver"]))
+    page.select_option("#dock_id", str(ids["dock"]))
+    page.fill("#day", _in(3))
+    page.fill("#start", "09:00")
+    page.fill("#end", "11:00")
+    page.fill("#cargo-0-un", "petrol")
+    expect(page.locator("#un-options option").first).to_be_attached()
+    page.fill("#cargo-0-un", "1203")
+    page.dispatch_event("#cargo-0-un", "change")
+    expect(page.locator(".un-note").first).to_contain_text("3")
+    page.fill("#cargo-0-quantity", "20000")
+    page.select_option("#cargo-0-unit", "l")
+    page.select_option("#cargo-0-packaging", "tank")
+    page.get_by_role("button", name="Book", exact=True).click()
+    # Refused: no escort; said beside the field, nothing typed lost.
+    expect(page.locator("label[for=escort_id] .field-error")).to_contain_text("scort")
+    expect(page.locator("#cargo-0-quantity")).to_have_value("20000")
+    page.screenshot(path=str(ARTIFACTS / "booking-refused-1366x768.png"), full_page=True)
+    page.select_option("#escort_id", str(ids["escort"]))
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator(".flash-ok")).to_contain_text("waiting for the park")
+    row = page.locator("tr", has_text="1-VKR-301").last
+    expect(row).to_contain_text("requested")
+    page.context.close()
+    # The receiving company's step (here the admin's), then the park's.
+    for username, button, status in (
+        ("admin", "Accept", "accepted by the receiving company"),
+        ("manager", "Approve", "approved"),
+    ):
+        decider = _page(browser)
+        _sign_in(decider, server, username)
+        decider.goto(f"{server.url}/dispatch/bookings?day={_in(3)}")
+        decider.locator("tr", has_text="1-VKR-301").last.get_by_role("button", name=button).click()
+        expect(decider.locator("tr", has_text="1-VKR-301").last).to_contain_text(status)
+        decider.context.close()

@@ -421,3 +421,12 @@ def test_the_un_number_is_found_by_number_or_name(app: Any, park: dict[str, Any]
     assert browser.get("/dispatch/dangerous-goods?q=1").json["goods"] == []
     page = browser.get("/dispatch/bookings/new").get_data(as_text=True)
     assert 'data-un-search="/dispatch/dangerous-goods"' in page and "un-search.js" in page
+
+
+def test_the_admin_area_only_lists_bookings(app: Any, park: dict[str, Any]) -> None:
+    from tests.conftest import login_as
+
+    admin = login_as(app.test_client(), make_user(Role.ADMIN))
+    listing = admin.get("/admin/admin_booking/").get_data(as_text=True)
+    assert "BK-" in listing and "/admin/admin_booking/new/" not in listing
+    assert admin.get("/admin/admin_booking/new/").status_code in (302, 403, 404)

@@ -328,8 +328,12 @@ class BookingView(AuditedModelView):
     )
     column_filters = ("status",)
     column_searchable_list = ("reference",)
-    inline_models = (m.CargoLine, m.RouteStop)
-    form_excluded_columns = ("created_at", "created_by", "approved_by", "approved_at")
+    # Bookings are made, changed and cancelled on the dispatchers' pages, where they are
+    # checked as the gate will check them; the admin area only lists them.
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
 
 
 class AuditLogView(ReadOnlyView):

@@ -430,3 +430,26 @@ def test_the_admin_area_only_lists_bookings(app: Any, park: dict[str, Any]) -> N
     listing = admin.get("/admin/admin_booking/").get_data(as_text=True)
     assert "BK-" in listing and "/admin/admin_booking/new/" not in listing
     assert admin.get("/admin/admin_booking/new/").status_code in (302, 403, 404)
+
+
+def test_a_recurring_booking_makes_one_booking_per_weekday(park: dict[str, Any]) -> None:
+    first = park_today() + timedelta(days=2)
+    days = bookings.repeat_days(first, first + timedelta(days=13), weekdays_only=True)
+    assert len(days) == 10 and all(day.weekday() < 5 for day in days)
+    made = bookings.create_recurring(_data(park), park["user"], days)
+    assert [b.window_start.astimezone(ZoneInfo("Asia/Shanghai")).date() for b in made] == days
+    assert len({b.reference for b in made}) == 10
+
+
+def test_a_recurring_booking_is_all_or_none(park: dict[str, Any]) -> None:
+    first = park_today() + timedelta(days=2)
+    park["tanker"].dg_permit_expiry = first + timedelta(days=3)
+    days = bookings.repeat_days(first, first + timedelta(days=6), weekdays_only=False)
+    with pytest.raises(bookings.BookingError) as refused:
+        bookings.create_recurring(_data(park), park["user"], days)
+    db.session.rollback()
+    message = refused.value.errors["vehicle_id"].english()
+    assert (first + timedelta(days=4)).isoformat() in message
+    assert (
+        db.session.scalar(select(Booking).where(Booking.waybill_number == "WB-2026-0042")) is None
+    )

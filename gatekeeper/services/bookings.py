@@ -528,6 +528,43 @@ def decide(booking: Booking, user: User, step: str, comment: str | None) -> None
     )
 
 
+MAX_REPEATS = 62  # about two months of days
+
+
+def repeat_days(first: date, until: date | None, weekdays_only: bool) -> list[date]:
+    """The days of a recurring booking: from the first to ``until``, every day or every
+    weekday (Monday to Friday)."""
+    if until is None or until <= first:
+        return [first]
+    days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
+    return [d for d in days if not weekdays_only or d.weekday() < 5][:MAX_REPEATS]
+
+
+def create_recurring(data: dict[str, Any], user: User, days: list[date]) -> list[Booking]:
+    """The same booking on each day (its window moved day by day): one booking per day,
+    all or none; a refused day is named in the error. No commit."""
+    value = parse(data)
+    first = value.window_start.astimezone(ZoneInfo(park_settings().timezone or "UTC")).date()
+    made: list[Booking] = []
+    for day in days:
+        shift = timedelta(days=(day - first).days)
+        dated = {
+            **data,
+            "window_start": (value.window_start + shift).isoformat(),
+            "window_end": (value.window_end + shift).isoformat(),
+        }
+        try:
+            made.append(create(dated, user))
+        except BookingError as exc:
+            raise BookingError(
+                {
+                    field: phrase(N_("%(day)s: %(problem)s"), day=day.isoformat(), problem=message)
+                    for field, message in exc.errors.items()
+                }
+            ) from exc
+    return made
+
+
 def cancel(booking: Booking, user: User, reason: str | None) -> None:
     """Cancel a booking that has not arrived. No commit."""
     if booking.status not in (

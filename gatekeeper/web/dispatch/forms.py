@@ -8,7 +8,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms import Form as PlainForm
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -51,6 +59,8 @@ class BookingForm(FlaskForm):
     end = StringField(_l("To (HH:MM)"), validators=[InputRequired(), Length(max=5)])
     cargo = FieldList(FormField(CargoForm), min_entries=3, max_entries=10)
     waybill_number = StringField(_l("Waybill number"), validators=[Optional(), Length(max=64)])
+    repeat_until = DateField(_l("Repeat every day until (optional)"), validators=[Optional()])
+    weekdays_only = BooleanField(_l("Weekdays only (Monday to Friday)"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=500)])
 
     def values(self) -> tuple[dict[str, Any], list[int]]:

@@ -117,8 +117,9 @@ def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
         form.start.errors = [*form.start.errors, gettext("a time as HH:MM")]
         return page(400)
     data.update(window_start=start, window_end=end)
+    days = bookings.repeat_days(form.day.data, form.repeat_until.data, form.weekdays_only.data)
     try:
-        booking = bookings.create(data, current_user)
+        made = bookings.create_recurring(data, current_user, days)
     except bookings.BookingError as exc:
         db.session.rollback()
         for name, message in exc.errors.items():
@@ -132,7 +133,8 @@ def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
     db.session.commit()
     flash(
         gettext(
-            "Booked: %(reference)s, waiting for the park's approval", reference=booking.reference
+            "Booked: %(reference)s, waiting for the park's approval",
+            reference=", ".join(b.reference for b in made),
         ),
         "ok",
     )

@@ -453,3 +453,38 @@ def test_a_recurring_booking_is_all_or_none(park: dict[str, Any]) -> None:
     assert (
         db.session.scalar(select(Booking).where(Booking.waybill_number == "WB-2026-0042")) is None
     )
+
+
+def test_a_dispatcher_changes_a_booking_on_its_page(app: Any, park: dict[str, Any]) -> None:
+    from tests.conftest import csrf_token_from, login_as
+
+    receiving = make_user(Role.DISPATCHER, company=park["dock"].company)
+    booking = bookings.create(_data(park), receiving)
+    db.session.commit()
+    browser = login_as(app.test_client(), park["user"])
+    url = f"/dispatch/bookings/{booking.reference}/edit"
+    page = browser.get(url).get_data(as_text=True)
+    assert 'value="WB-2026-0042"' in page and 'value="09:00"' in page and 'value="1203"' in page
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "vehicle_id": str(park["tanker"].id),
+        "trailer_id": "",
+        "driver_id": str(park["driver"].id),
+        "escort_id": str(park["escort"].id),
+        "dock_id": str(park["dock"].id),
+        "direction": "delivery",
+        "day": (park_today() + timedelta(days=2)).isoformat(),
+        "start": "10:00",
+        "end": "12:00",
+        "cargo-0-un": "1203",
+        "cargo-0-quantity": "18000",
+        "cargo-0-unit": "l",
+        "cargo-0-packaging": "tank",
+        "waybill_number": "WB-2026-0042",
+    }
+    browser.post(url, data=form)
+    db.session.refresh(booking)
+    assert f"{booking.window_start.astimezone(ZoneInfo('Asia/Shanghai')):%H:%M}" == "10:00"
+    assert float(booking.cargo[0].quantity) == 18000
+    # Changed by the park's office: back to the receiving company's acceptance.
+    assert booking.status is BookingStatus.REQUESTED

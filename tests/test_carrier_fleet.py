@@ -25,7 +25,7 @@ from gatekeeper.models import (
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.reference_data import load_reference_data
 from tests.conftest import login_as
-from tests.factories import make_carrier, make_person, make_user, make_vehicle
+from tests.factories import make_booking, make_carrier, make_person, make_user, make_vehicle
 
 NEXT_YEAR = 365  # days
 
@@ -255,11 +255,13 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
     )
     db.session.add_all([document, their_import])
     db.session.commit()
+    their_booking = make_booking(carrier=other, vehicle=vehicle, driver=person)
     ids = {
         "vehicle_id": vehicle.id,
         "person_id": person.id,
         "document_id": document.id,
         "import_id": their_import.id,
+        "reference": their_booking.reference,
     }
     owners = {"vehicles": vehicle.id, "persons": person.id}
     browser = login_as(app.test_client(), mine)

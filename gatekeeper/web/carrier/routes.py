@@ -451,3 +451,17 @@ def booking_new() -> ResponseReturnValue:
     from gatekeeper.web.dispatch.routes import booking_page
 
     return booking_page(_carrier_id(), "carrier.bookings_page")
+
+
+@bp.route("/bookings/<reference>/edit", methods=["GET", "POST"])
+@roles_required(Role.CARRIER)
+def booking_edit(reference: str) -> ResponseReturnValue:
+    """A carrier changes its own booking (not within the park's freeze period)."""
+    from gatekeeper.web.dispatch.routes import booking_page
+
+    booking = db.session.scalar(
+        select(Booking).where(Booking.reference == reference, Booking.carrier_id == _carrier_id())
+    )
+    if booking is None:
+        abort(404)  # another carrier's booking is not revealed
+    return booking_page(_carrier_id(), "carrier.bookings_page", booking)

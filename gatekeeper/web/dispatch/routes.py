@@ -38,6 +38,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.services import bookings
+from gatekeeper.services.clock import local
 from gatekeeper.web.dispatch.forms import BookingForm
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.labels import label_of, translated
@@ -97,14 +98,18 @@ def new() -> ResponseReturnValue:
     return booking_page(None, "home.bookings")
 
 
-def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
+def booking_page(
+    carrier_id: int | None, done: str, booking: Booking | None = None
+) -> ResponseReturnValue:
     """The booking form: a dispatcher books any approved carrier's vehicle; a carrier
-    (``carrier_id``) requests one for its own. ``done``: the list to go back to."""
-    form = BookingForm()
+    (``carrier_id``) requests one for its own; with ``booking``, it is changed.
+    ``done``: the list to go back to."""
+    form = BookingForm(data=_form_values(booking) if booking and request.method == "GET" else None)
     _choices(form, carrier_id)
 
     def page(status: int) -> ResponseReturnValue:
-        return render_template("dispatch/booking_form.html", form=form, back=done), status
+        html = render_template("dispatch/booking_form.html", form=form, back=done, booking=booking)
+        return html, status
 
     if not form.validate_on_submit():
         return page(400 if form.is_submitted() else 200)
@@ -119,7 +124,12 @@ def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
     data.update(window_start=start, window_end=end)
     days = bookings.repeat_days(form.day.data, form.repeat_until.data, form.weekdays_only.data)
     try:
-        made = bookings.create_recurring(data, current_user, days)
+        if booking is not None:
+            data.pop("carrier_id")
+            bookings.change(booking, data, current_user)
+            made = [booking]
+        else:
+            made = bookings.create_recurring(data, current_user, days)
     except bookings.BookingError as exc:
         db.session.rollback()
         for name, message in exc.errors.items():
@@ -139,6 +149,46 @@ def booking_page(carrier_id: int | None, done: str) -> ResponseReturnValue:
         "ok",
     )
     return redirect(url_for(done, day=form.day.data.isoformat()))
+
+
+def _form_values(booking: Booking) -> dict[str, Any]:
+    """A stored booking as the form shows it (park-local day and times)."""
+    start, end = local(booking.window_start), local(booking.window_end)
+    return {
+        "vehicle_id": str(booking.vehicle_id),
+        "trailer_id": str(booking.trailer_id or ""),
+        "driver_id": str(booking.driver_id),
+        "escort_id": str(booking.escort_id or ""),
+        "dock_id": str(booking.dock_id),
+        "direction": booking.direction.value,
+        "day": start.date(),
+        "start": f"{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+        "waybill_number": booking.waybill_number or "",
+        "notes": booking.notes or "",
+        "cargo": [
+            {
+                "un": line.un_number or "",
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit": line.unit.value,
+                "packaging": line.packaging.value,
+                "transport_category": ""
+                if line.transport_category is None
+                else str(line.transport_category),
+            }
+            for line in booking.cargo
+        ]
+        + [{}] * max(0, 3 - len(booking.cargo)),
+    }
+
+
+@bp.route("/bookings/<reference>/edit", methods=["GET", "POST"])
+@roles_required(*DISPATCHERS)
+def edit(reference: str) -> ResponseReturnValue:
+    booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
+    if booking is None:
+        abort(404)
+    return booking_page(None, "home.bookings", booking)
 
 
 def _booking_action(

@@ -4,10 +4,8 @@ images, then read by the OCR job."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,9 +24,8 @@ from gatekeeper.models import (
     ReadStatus,
     Station,
 )
-from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, gate
-from gatekeeper.services.storage import files_root
+from gatekeeper.services.storage import files_root, store_new
 from gatekeeper.vision.images import ImageError, decode_image
 
 MAX_FRAMES = 8
@@ -75,17 +72,6 @@ def _validated(uploads: list[Upload]) -> list[tuple[Upload, int, int, str]]:
 
 def _direction(lane: Lane) -> PassageDirection:
     return PassageDirection.OUT if lane.direction is LaneDirection.OUT else PassageDirection.IN
-
-
-def _store(data: bytes, kind: str) -> str:
-    today = utcnow()
-    relative = Path("captures", f"{today:%Y/%m/%d}", f"{uuid.uuid4().hex}.{kind.split('/')[1]}")
-    target = files_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
-    return str(relative)
 
 
 def _existing(lane: Lane, event_id: str) -> Passage | None:
@@ -140,7 +126,7 @@ def _save_new(
     stored: list[str] = []
     try:
         for upload, width, height, kind in checked:
-            path = _store(upload.data, kind)
+            path = store_new("captures", kind.split("/")[1], upload.data)
             stored.append(path)
             passage.images.append(
                 PassageImage(

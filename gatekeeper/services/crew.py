@@ -32,10 +32,9 @@ from gatekeeper.models import (
     ReviewStatus,
     User,
 )
-from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
 from gatekeeper.services.clock import park_today
-from gatekeeper.services.fleet import FleetError, shape_errors
+from gatekeeper.services.fleet import FleetError, record_review, shape_errors
 
 _CLASS = re.compile(r"^[1-9](\.[1-6])?$")
 _PHONE = r"^\+?[0-9][0-9 ()-]{4,38}$"
@@ -264,21 +263,7 @@ def change_person(person: Person, data: dict[str, Any]) -> list[str]:
 
 def review_person(person: Person, approve: bool, comment: str | None, user: User) -> None:
     """The park approves or rejects (with a reason) a driver or escort. No commit."""
-    comment = (comment or "").strip()[:500] or None
-    if not approve and comment is None:
-        raise FleetError({"comment": N_("say why it is rejected")})
-    person.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-    person.review_comment = comment
-    person.reviewed_at = utcnow()
-    person.reviewed_by_id = user.id
-    audit.record(
-        "crew.person_reviewed",
-        entity_type="person",
-        entity_id=person.id,
-        details={"status": person.review_status.value, "comment": comment},
-        actor_user_id=user.id,
-        actor=user.username,
-    )
+    record_review(person, approve, comment, user, "crew.person_reviewed")
 
 
 def carrier_person(carrier_id: int, person_id: int) -> Person | None:

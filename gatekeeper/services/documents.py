@@ -5,7 +5,6 @@ with what the carrier typed, and reviewed by the park."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,8 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
-from gatekeeper.services.fleet import FleetError
-from gatekeeper.services.storage import files_root
+from gatekeeper.services.fleet import FleetError, record_review
+from gatekeeper.services.storage import files_root, store_new
 from gatekeeper.vision.documents import check_file
 from gatekeeper.vision.images import ImageError
 
@@ -87,12 +86,8 @@ def upload(
         checked = check_file(data)
     except ImageError as exc:
         raise FleetError({"file": refusal(exc)}) from exc
-    relative = Path("documents", f"{utcnow():%Y/%m}", f"{uuid.uuid4().hex}.{checked.extension}")
+    relative = store_new("documents", checked.extension, data)
     target = files_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
     at_gate = isinstance(owner, Passage)
     document = Document(
         kind=kind,
@@ -103,7 +98,7 @@ def upload(
         if isinstance(owner, Passage)
         else owner.carrier_id,
         original_name=(Path(filename or "upload").name or "upload")[:255],
-        stored_path=str(relative),
+        stored_path=relative,
         content_type=checked.content_type,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -202,21 +197,7 @@ def expected(document: Document) -> Expected:
 
 def review_document(document: Document, approve: bool, comment: str | None, user: User) -> None:
     """The park approves or rejects (with a reason) a document. No commit."""
-    comment = (comment or "").strip()[:500] or None
-    if not approve and comment is None:
-        raise FleetError({"comment": N_("say why it is rejected")})
-    document.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-    document.review_comment = comment
-    document.reviewed_at = utcnow()
-    document.reviewed_by_id = user.id
-    audit.record(
-        "document.reviewed",
-        entity_type="document",
-        entity_id=document.id,
-        details={"status": document.review_status.value, "comment": comment},
-        actor_user_id=user.id,
-        actor=user.username,
-    )
+    record_review(document, approve, comment, user, "document.reviewed")
 
 
 def carrier_document(carrier_id: int, document_id: int) -> Document | None:

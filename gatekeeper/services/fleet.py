@@ -23,6 +23,8 @@ from gatekeeper.models import (
     AdrApproval,
     Carrier,
     DangerousGood,
+    Document,
+    Person,
     PlateColour,
     ReviewStatus,
     User,
@@ -37,12 +39,13 @@ from gatekeeper.services.plates import PlateError, check_typed_plate
 
 _CLASS = re.compile(r"^[1-9](\.[1-6])?$")
 _UN = re.compile(r"^[0-9]{4}$")
-_EXPIRIES = (
-    "licence_inspection_expiry",
-    "dg_permit_expiry",
-    "adr_certificate_expiry",
-    "tank_inspection_expiry",
-)
+# A vehicle's dated documents (column: what it is), for checks, notices and bookings.
+VEHICLE_DOCUMENT_LABELS = {
+    "licence_inspection_expiry": N_("vehicle licence inspection"),
+    "dg_permit_expiry": N_("road transport certificate"),
+    "adr_certificate_expiry": N_("ADR certificate of approval"),
+    "tank_inspection_expiry": N_("tank inspection"),
+}
 
 
 class VehicleInput(BaseModel):
@@ -150,7 +153,7 @@ def check_vehicle(value: VehicleInput, existing: Vehicle | None) -> VehicleInput
     if value.country == "CN" and value.plate_colour is None:
         errors["plate_colour"] = N_("a Chinese plate's colour is recorded with every passage")
     today = park_today()
-    for name in _EXPIRIES:
+    for name in VEHICLE_DOCUMENT_LABELS:
         expires = getattr(value, name)
         if expires is not None and expires < today:
             errors[name] = N_("already expired: enter the renewed document's expiry")
@@ -210,22 +213,42 @@ def change_vehicle(vehicle: Vehicle, data: dict[str, Any]) -> list[str]:
     return changed
 
 
-def review_vehicle(vehicle: Vehicle, approve: bool, comment: str | None, user: User) -> None:
-    """The park approves or rejects (with a reason) a vehicle. No commit."""
+def record_review(
+    item: Vehicle | Person | Document,
+    approve: bool,
+    comment: str | None,
+    user: User,
+    action: str,
+    why: str = N_("say why it is rejected"),
+) -> None:
+    """The park approves or rejects (with a reason, ``why`` asks for it) what a carrier
+    registered or uploaded: the same for vehicles, persons and documents. No commit."""
     comment = (comment or "").strip()[:500] or None
     if not approve and comment is None:
-        raise FleetError({"comment": N_("say why the vehicle is rejected")})
-    vehicle.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-    vehicle.review_comment = comment
-    vehicle.reviewed_at = utcnow()
-    vehicle.reviewed_by_id = user.id
+        raise FleetError({"comment": why})
+    item.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    item.review_comment = comment
+    item.reviewed_at = utcnow()
+    item.reviewed_by_id = user.id
     audit.record(
-        "fleet.vehicle_reviewed",
-        entity_type="vehicle",
-        entity_id=vehicle.id,
-        details={"status": vehicle.review_status.value, "comment": comment},
+        action,
+        entity_type=type(item).__tablename__,
+        entity_id=item.id,
+        details={"status": item.review_status.value, "comment": comment},
         actor_user_id=user.id,
         actor=user.username,
+    )
+
+
+def review_vehicle(vehicle: Vehicle, approve: bool, comment: str | None, user: User) -> None:
+    """The park approves or rejects (with a reason) a vehicle. No commit."""
+    record_review(
+        vehicle,
+        approve,
+        comment,
+        user,
+        "fleet.vehicle_reviewed",
+        N_("say why the vehicle is rejected"),
     )
 
 
@@ -249,14 +272,6 @@ def vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
         },
         "standing": vehicle.standing.value,
     }
-
-
-VEHICLE_DOCUMENT_LABELS = {
-    "licence_inspection_expiry": N_("vehicle licence inspection"),
-    "dg_permit_expiry": N_("road transport certificate"),
-    "adr_certificate_expiry": N_("ADR certificate of approval"),
-    "tank_inspection_expiry": N_("tank inspection"),
-}
 
 
 def booking_blockers(vehicle: Vehicle, first_day: date, last_day: date) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import Carrier, FleetImport, IdDocumentType, Person, User, Vehicle
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, crew, fleet
-from gatekeeper.services.storage import files_root
+from gatekeeper.services.storage import files_root, store_new
 
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
@@ -154,16 +153,13 @@ def start(carrier: Carrier, user: User, what: str, filename: str, data: bytes) -
     if what not in COLUMNS:
         raise ImportError_(N_("not one of the listed values"))
     read_rows(data, filename)  # refuse an unreadable file now, beside the form
-    relative = Path("imports", f"{uuid.uuid4().hex}.bin")
-    target = files_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    relative = store_new("imports", "bin", data)
     job = FleetImport(
         carrier_id=carrier.id,
         user_id=user.id,
         what=what,
         original_name=(Path(filename or "import").name or "import")[:255],
-        stored_path=str(relative),
+        stored_path=relative,
         status="queued",
     )
     db.session.add(job)

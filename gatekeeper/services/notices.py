@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_, Code, Phrase, phrase
@@ -28,17 +28,12 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
+from gatekeeper.services import fleet
 
 log = logging.getLogger(__name__)
 
 NOTICE_DAYS = (30, 7, 1)  # days before an expiry when carrier and park are told
 PARK_READERS = (Role.ADMIN, Role.MANAGER, Role.DISPATCHER)
-VEHICLE_EXPIRIES = {
-    "licence_inspection_expiry": N_("vehicle licence inspection"),
-    "dg_permit_expiry": N_("road transport certificate"),
-    "adr_certificate_expiry": N_("ADR certificate of approval"),
-    "tank_inspection_expiry": N_("tank inspection"),
-}
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def stage(expires_on: date, today: date) -> str | None:
 
 
 def vehicle_expiries(vehicle: Vehicle) -> Iterator[Expiry]:
-    for column, what in VEHICLE_EXPIRIES.items():
+    for column, what in fleet.VEHICLE_DOCUMENT_LABELS.items():
         expires_on = getattr(vehicle, column)
         if expires_on is not None:
             yield Expiry(
@@ -235,38 +230,32 @@ def send_emails(notices: Iterable[Notice], mail_backend: str) -> int:
     return sent
 
 
-def notices_query(user: User) -> Select[Notice]:
+def _audience(user: User) -> ColumnElement[bool]:
     """The notices a user sees: their carrier's, or (park staff) the park's."""
-    audience = (
-        Notice.carrier_id == user.carrier_id
-        if user.role is Role.CARRIER
-        else Notice.carrier_id.is_(None)
-    )
-    return select(Notice).where(audience).order_by(Notice.read_at.is_not(None), Notice.id.desc())
+    if user.role is Role.CARRIER:
+        return Notice.carrier_id == user.carrier_id
+    return Notice.carrier_id.is_(None)
+
+
+def notices_query(user: User) -> Select[Notice]:
+    query = select(Notice).where(_audience(user))
+    return query.order_by(Notice.read_at.is_not(None), Notice.id.desc())
 
 
 def unread_count(user: User) -> int:
     if user.role not in (Role.CARRIER, *PARK_READERS):
         return 0
-    audience = (
-        Notice.carrier_id == user.carrier_id
-        if user.role is Role.CARRIER
-        else Notice.carrier_id.is_(None)
-    )
     count = db.session.scalar(
-        select(func.count()).select_from(Notice).where(audience, Notice.read_at.is_(None))
+        select(func.count()).select_from(Notice).where(_audience(user), Notice.read_at.is_(None))
     )
     return int(count or 0)
 
 
 def mark_read(user: User) -> int:
     """Every unread notice the user sees is marked read. No commit."""
-    audience = (
-        Notice.carrier_id == user.carrier_id
-        if user.role is Role.CARRIER
-        else Notice.carrier_id.is_(None)
-    )
-    unread = db.session.scalars(select(Notice).where(audience, Notice.read_at.is_(None))).all()
+    unread = db.session.scalars(
+        select(Notice).where(_audience(user), Notice.read_at.is_(None))
+    ).all()
     now = utcnow()
     for notice in unread:
         notice.read_at = now

@@ -35,6 +35,7 @@ from gatekeeper.web.auth.forms import (
     LoginForm,
     TokenForm,
 )
+from gatekeeper.web.form_errors import show_errors
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -180,15 +181,6 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 # --- carriers: applying for an account, accepting an invitation ------------------------------
 
 
-def _field_errors(form: FlaskForm, exc: FleetError) -> None:
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, _(message)]
-        else:
-            flash(_(message), "error")
-
-
 @bp.route("/carriers/apply", methods=["GET", "POST"])
 @public
 @limiter.limit("20 per hour", methods=["POST"])
@@ -202,7 +194,7 @@ def apply() -> ResponseReturnValue:
             carrier, _user = carriers.apply(form.data)
         except FleetError as exc:
             db.session.rollback()
-            _field_errors(form, exc)
+            show_errors(form, {name: _(message) for name, message in exc.errors.items()})
         else:
             db.session.commit()
             return render_template("auth/applied.html", carrier=carrier)

@@ -38,6 +38,7 @@ from gatekeeper.services import carriers, crew, fleet, imports
 from gatekeeper.services import documents as document_service
 from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
+from gatekeeper.web.form_errors import show_errors
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -55,30 +56,10 @@ def _own(vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-def _show_errors(
-    form: VehicleForm | PersonForm | InvitationForm,
-    exc: fleet.FleetError,
-    rows: list[int] | None = None,
-) -> None:
+def _show_errors(form: Any, exc: fleet.FleetError, rows: list[int] | None = None) -> None:
     """Each message beside its field; ``rows`` maps a certificate's index in the input to
     its row in the person form."""
-    for name, message in exc.errors.items():
-        field = _field(form, name, rows or [])
-        if field is not None:
-            field.errors = [*field.errors, gettext(message)]
-        else:
-            flash(gettext(message), "error")
-
-
-def _field(form: VehicleForm | PersonForm | InvitationForm, name: str, rows: list[int]) -> Any:
-    first, _, rest = name.partition(".")
-    if first == "qualifications" and rest and isinstance(form, PersonForm):
-        index, _, sub = rest.partition(".")
-        if index.isdigit() and int(index) < len(rows):
-            entry = form.qualifications.entries[rows[int(index)]].form
-            return getattr(entry, sub or "kind", None)
-        return None
-    return getattr(form, name, None) if not rest else None
+    show_errors(form, {name: gettext(message) for name, message in exc.errors.items()}, rows)
 
 
 def _render(form: VehicleForm, vehicle: Vehicle | None, status: int = 200) -> ResponseReturnValue:

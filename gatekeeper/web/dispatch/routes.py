@@ -40,11 +40,14 @@ from gatekeeper.models import (
 from gatekeeper.services import bookings
 from gatekeeper.services.clock import local
 from gatekeeper.web.dispatch.forms import BookingForm
+from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.labels import label_of, translated
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
+# The service's window fields, as the form asks for them (a day and two times).
+WINDOW_FIELDS = {"window_start": "start", "window_end": "end"}
 
 
 def _choices(form: BookingForm, carrier_id: int | None) -> None:
@@ -78,18 +81,6 @@ def _choices(form: BookingForm, carrier_id: int | None) -> None:
     ]
     docks = db.session.scalars(select(Dock).order_by(Dock.code)).all()
     form.dock_id.choices = [(str(d.id), f"{d.code} · {d.name}") for d in docks]
-
-
-def _field(form: BookingForm, name: str, rows: list[int]) -> Any:
-    first, _, rest = name.partition(".")
-    if first == "cargo" and rest:
-        index, _, sub = rest.partition(".")
-        if index.isdigit() and int(index) < len(rows):
-            return getattr(form.cargo.entries[rows[int(index)]].form, sub or "un", None)
-        return None
-    if first in ("window_start", "window_end"):
-        return form.start if first == "window_start" else form.end
-    return getattr(form, first, None)
 
 
 @bp.route("/bookings/new", methods=["GET", "POST"])
@@ -132,13 +123,8 @@ def booking_page(
             made = bookings.create_recurring(data, current_user, days)
     except bookings.BookingError as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            field = _field(form, name, rows)
-            text = translated(message.to_dict())
-            if field is not None:
-                field.errors = [*field.errors, text]
-            else:
-                flash(text, "error")
+        texts = {name: translated(message.to_dict()) for name, message in exc.errors.items()}
+        show_errors(form, texts, rows, WINDOW_FIELDS)
         return page(400)
     db.session.commit()
     flash(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -225,18 +226,36 @@ def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
         if isinstance(item, Person)
         else f"{label_of(item.kind)} · {item.owner_name}"
     )
+    act = (
+        fleet_service.review_vehicle
+        if isinstance(item, Vehicle)
+        else crew.review_person
+        if isinstance(item, Person)
+        else document_service.review_document
+    )
+    return _approve_or_reject(
+        form,
+        name,
+        step,
+        lambda approve, comment: act(item, approve, comment, current_user),  # type: ignore[arg-type]
+        back,
+    )
+
+
+def _approve_or_reject(
+    form: AlertActionForm,
+    name: str,
+    step: str,
+    act: Callable[[bool, str | None], None],
+    back: ResponseReturnValue,
+) -> ResponseReturnValue:
+    """A reviewer's approval or rejection (with the form's comment): refused ones say why
+    beside the name, done ones are committed."""
     if not form.validate_on_submit():
         flash(gettext("The form expired: try again"), "error")
         return back
     try:
-        if isinstance(item, Vehicle):
-            fleet_service.review_vehicle(item, step == "approve", form.comment.data, current_user)
-        elif isinstance(item, Person):
-            crew.review_person(item, step == "approve", form.comment.data, current_user)
-        else:
-            document_service.review_document(
-                item, step == "approve", form.comment.data, current_user
-            )
+        act(step == "approve", form.comment.data)
     except fleet_service.FleetError as exc:
         db.session.rollback()
         for message in exc.errors.values():
@@ -293,26 +312,15 @@ def carrier_step(carrier_id: int, step: str) -> ResponseReturnValue:
     carrier = db.session.get(Carrier, carrier_id)
     if carrier is None:
         abort(404)
-    if not form.validate_on_submit():
-        flash(gettext("The form expired: try again"), "error")
-        return back
-    try:
-        carrier_service.review_application(
-            carrier, step == "approve", form.comment.data, current_user
-        )
-    except fleet_service.FleetError as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(f"{carrier.name}: {gettext(message)}", "error")
-        return back
-    db.session.commit()
-    flash(
-        gettext("%(plate)s approved", plate=carrier.name)
-        if step == "approve"
-        else gettext("%(plate)s rejected", plate=carrier.name),
-        "ok",
+    return _approve_or_reject(
+        form,
+        carrier.name,
+        step,
+        lambda approve, comment: carrier_service.review_application(
+            carrier, approve, comment, current_user
+        ),
+        back,
     )
-    return back
 
 
 @bp.route("/carrier/fleet")

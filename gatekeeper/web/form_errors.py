@@ -1,0 +1,49 @@
+"""Putting a service's per-field errors beside the fields of a page's form.
+
+A service names a field as its input does ("plate", "qualifications.0.expires_on",
+"cargo.1.un"); a form may list repeated rows (a FieldList), of which blank ones were not
+sent, so ``rows`` maps an index of the input to the form's row. An error whose field the
+form does not show is flashed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import FieldList
+
+
+def field_at(
+    form: FlaskForm,
+    name: str,
+    rows: list[int] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> Any:
+    """The form field an input field's errors belong to, or None."""
+    first, _, rest = name.partition(".")
+    field = getattr(form, (aliases or {}).get(first, first), None)
+    if isinstance(field, FieldList):
+        index, _, sub = rest.partition(".")
+        if rows is None or not index.isdigit() or int(index) >= len(rows):
+            return None
+        entry = field.entries[rows[int(index)]].form
+        return getattr(entry, sub, None) if sub else next(iter(entry), None)
+    return None if rest else field
+
+
+def show_errors(
+    form: FlaskForm,
+    errors: Mapping[str, str],
+    rows: list[int] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> None:
+    """Each (translated) message beside its field, or flashed when the form has none."""
+    for name, text in errors.items():
+        field = field_at(form, name, rows, aliases)
+        if field is not None:
+            field.errors = [*field.errors, text]
+        else:
+            flash(text, "error")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -24,7 +25,7 @@ import pytest
 from sqlalchemy import text
 
 from gatekeeper.services.demo import DEMO_PASSWORD
-from tests.live import Server, run_server, server_database, verify_audit
+from tests.live import BIN, ROOT, Server, run_server, server_database, verify_audit
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +157,67 @@ def test_two_tankers_at_once_cannot_both_take_the_last_hazmat_place(server: Serv
     assert [status for status, _ in results] == [201, 201], results
     decisions = sorted(body["decision"] for _, body in results)
     assert decisions == ["allow", "hold"], [(b["decision"], b["reasons"]) for _, b in results]
+
+
+def test_the_same_vehicle_booked_six_times_at_once_is_booked_once(server: Server) -> None:
+    """Bookings check each other (double bookings, slots): made at once, one decides at a
+    time, so exactly one of six identical bookings is made and none fails."""
+    issued = subprocess.run(
+        [str(BIN / "flask"), "user", "token", "dispatcher"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = re.search(r"gku_\S+", issued.stdout)
+    assert token, issued.stdout
+    with server_database(server) as conn:
+        ids = dict(
+            conn.execute(
+                text(
+                    "SELECT 'vehicle', id FROM vehicle WHERE plate = '1-VKR-301' UNION ALL "
+                    "SELECT 'driver', id FROM person WHERE full_name = 'Luc Janssens' UNION ALL "
+                    "SELECT 'escort', id FROM person WHERE full_name = 'Tom Wouters' UNION ALL "
+                    "SELECT 'dock', id FROM dock WHERE code = 'D4' UNION ALL "
+                    "SELECT 'carrier', carrier_id FROM vehicle WHERE plate = '1-VKR-301'"
+                )
+            ).all()
+        )
+    start = (datetime.now(UTC) + timedelta(days=4)).replace(microsecond=0)
+
+    def book(n: int) -> tuple[int, dict[str, Any]]:
+        body = {
+            "carrier_id": ids["carrier"],
+            "vehicle_id": ids["vehicle"],
+            "driver_id": ids["driver"],
+            "escort_id": ids["escort"],
+            "dock_id": ids["dock"],
+            "direction": "delivery",
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=2)).isoformat(),
+            "cargo": [{"un": "1203", "quantity": 20000, "unit": "l", "packaging": "tank"}],
+            "waybill_number": f"WB-AT-ONCE-{n}",
+        }
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/bookings",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token.group(0)}",
+                "Content-Type": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    results = _all_at_once([lambda n=n: book(n) for n in range(6)])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 400, 400, 400, 400, 400], results
+    refused = [body for status, body in results if status == 400]
+    assert all("already booked" in body["fields"]["vehicle_id"] for body in refused), refused
+    made = _scalar(server, "SELECT count(*) FROM booking WHERE waybill_number LIKE 'WB-AT-ONCE-%'")
+    assert made == 1

@@ -39,6 +39,7 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, crew, fleet
 from gatekeeper.services.gate.evaluation import booking_record, gate_rules, vehicle_record
+from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
 
 # Bookings that hold a place (a dock slot, a hazmat place in the park).
@@ -319,6 +320,8 @@ def _reference(day: date) -> str:
 
 def create(data: dict[str, Any], user: User) -> Booking:
     """A new booking, requested (the park approves it). No commit."""
+    # Checks read other bookings (slots, double bookings): one booking at a time decides.
+    park_write_lock()
     value = parse(data)
     booking, result = check(value)
     zone = ZoneInfo(park_settings().timezone or "UTC")
@@ -394,6 +397,7 @@ def change(booking: Booking, data: dict[str, Any], user: User) -> bool:
                 )
             }
         )
+    park_write_lock()
     current = input_of(booking)
     merged = {**current, **data, "carrier_id": booking.carrier_id}
     value = parse({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in merged.items()})

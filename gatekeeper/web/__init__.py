@@ -42,6 +42,7 @@ def _navigation() -> dict[str, object]:
             ("home.occupancy", _l("Occupancy"), staff),
             ("home.alerts", _l("Alerts"), staff),
             ("home.fleet", _l("Fleet"), ("carrier",)),
+            ("carrier.bookings_page", _l("Bookings"), ("carrier",)),
             ("home.notices", _l("Notices"), ("carrier", "dispatcher", *staff)),
             ("admin.index", _l("Admin"), ("admin",)),
         ),

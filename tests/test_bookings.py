@@ -81,7 +81,11 @@ def test_a_valid_petrol_booking_is_requested(park: dict[str, Any]) -> None:
     assert booking.reference.startswith(f"BK-{day:%Y%m%d}-")
     assert booking.status is BookingStatus.REQUESTED and booking.company == park["dock"].company
     assert booking.cargo[0].description.startswith("PETROL") or booking.cargo[0].un_number == "1203"
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.created"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "booking.created", AuditEntry.entity_id == str(booking.id)
+        )
+    )
     assert entry is not None and '"orange_plates":true' in entry.details
 
 
@@ -287,7 +291,11 @@ def test_the_receiving_company_accepts_then_the_park_approves(
     assert booking.status is BookingStatus.APPROVED and booking.approved_by_id is not None
     actions = db.session.scalars(
         select(AuditEntry.action)
-        .where(AuditEntry.action.like("booking.%"))
+        .where(
+            AuditEntry.action.like("booking.%"),
+            AuditEntry.entity_type == "booking",
+            AuditEntry.entity_id == str(booking.id),
+        )
         .order_by(AuditEntry.seq)
     ).all()
     assert actions == ["booking.created", "booking.accepted", "booking.approved"]

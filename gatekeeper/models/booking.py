@@ -152,8 +152,12 @@ class RouteStop(Model):
     )
     position: Mapped[int]
     node_id: Mapped[int] = mapped_column(ForeignKey("road_node.id"))
-    # How long after entry the vehicle should reach this node at the latest.
+    # How long after entry the vehicle should reach this node, at the speed limits (travel
+    # only: the time at the dock is not in it).
     due_within_minutes: Mapped[int | None]
+    # The road from the previous stop: its length and its time at the speed limits.
+    leg_m: Mapped[int | None]
+    leg_s: Mapped[int | None]
 
     booking: Mapped[Booking] = relationship(back_populates="route")
     node: Mapped[RoadNode] = relationship()

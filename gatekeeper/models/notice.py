@@ -43,9 +43,10 @@ class FleetImport(Model):
     __tablename__ = "fleet_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    carrier_id: Mapped[int] = mapped_column(ForeignKey("carrier.id"), index=True)
+    # Null for a park dispatcher's import of bookings.
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    what: Mapped[str] = mapped_column(String(10))  # vehicles | persons
+    what: Mapped[str] = mapped_column(String(10))  # vehicles | persons | bookings
     original_name: Mapped[str] = mapped_column(String(255))
     stored_path: Mapped[str] = mapped_column(String(255))
     # queued, checking, done (all rows imported), failed (nothing imported: see errors)

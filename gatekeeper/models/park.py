@@ -121,6 +121,9 @@ class Zone(Model):
     capacity_vehicles: Mapped[int | None]
     capacity_hazmat_vehicles: Mapped[int | None]
     allowed_hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The hazmat parking lot keeps apart spaces for loaded and for empty tankers.
+    capacity_loaded_tankers: Mapped[int | None]
+    capacity_empty_tankers: Mapped[int | None]
 
     __table_args__ = (
         CheckConstraint("capacity_people >= 0", name="capacity_people_nonneg"),
@@ -232,6 +235,11 @@ class RoadNode(Model):
 
     gate: Mapped[Gate | None] = relationship()
     checkpoint: Mapped[Checkpoint | None] = relationship()
+    # Position on the park map (SVG user units, 0-1000 across, 0-600 down); null: not
+    # placed yet (the admin places it on the map page).
+    x: Mapped[float | None]
+    y: Mapped[float | None]
+
     dock: Mapped[Dock | None] = relationship()
 
     __table_args__ = (

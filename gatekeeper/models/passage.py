@@ -82,6 +82,9 @@ class Passage(Model):
     plate_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # A held vehicle leaves the holding-lot queue: released into the park, or turned away.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Called forward from the holding lot: by the receiving company, the park or the guard.
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     barrier_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lane: Mapped[Lane] = relationship()
@@ -91,6 +94,7 @@ class Passage(Model):
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
     plate_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[plate_confirmed_by_id])
+    called_by: Mapped[User | None] = relationship(foreign_keys=[called_by_id])
     images: Mapped[list[PassageImage]] = relationship(
         back_populates="passage", cascade="all, delete-orphan"
     )

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from gatekeeper.domain.bookings import BookingCheck, check_booking
 from gatekeeper.domain.messages import N_, Phrase, phrase
+from gatekeeper.domain.routing import Route
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Booking,
@@ -37,7 +38,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, crew, fleet
+from gatekeeper.services import audit, crew, fleet, routes
 from gatekeeper.services.gate.evaluation import booking_record, gate_rules, vehicle_record
 from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
@@ -139,8 +140,11 @@ def _overlapping(value: BookingInput, existing: Booking | None) -> list[Any]:
     return conditions
 
 
-def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking, BookingCheck]:
-    """The booking as it would be stored (not added to the session), or BookingError."""
+def check(
+    value: BookingInput, existing: Booking | None = None
+) -> tuple[Booking, BookingCheck, Route | None]:
+    """The booking as it would be stored (not added to the session) with its planned
+    route, or BookingError."""
     errors: dict[str, Phrase] = {}
     zone = ZoneInfo(park_settings().timezone or "UTC")
     start, end = value.window_start, value.window_end
@@ -180,7 +184,9 @@ def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking
                 errors[field] = _blocked(blockers)
     for field, person in (("driver_id", driver), ("escort_id", escort)):
         if person is not None and field not in errors:
-            blockers = crew.booking_blockers(person, day, last_day)
+            blockers = crew.booking_blockers(
+                person, day, last_day, dangerous=any(line.un for line in value.cargo)
+            )
             if blockers:
                 errors[field] = _blocked(blockers)
     dock = db.session.get(Dock, value.dock_id)
@@ -241,6 +247,20 @@ def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking
     )
     errors.update(result.errors)
     errors.update(_capacity(value, existing, dock, result.orange_plates))
+    route = None
+    try:
+        route = routes.plan_for(booking)
+    except routes.NoRoute:
+        errors.setdefault(
+            "dock_id",
+            phrase(
+                N_(
+                    "no route possible: no road from a gate to dock %(dock)s and out is open "
+                    "to this cargo (its classes or its tunnel code)"
+                ),
+                dock=dock.code,
+            ),
+        )
     for field, column in (
         ("vehicle_id", Booking.vehicle_id),
         ("trailer_id", Booking.trailer_id),
@@ -260,7 +280,7 @@ def check(value: BookingInput, existing: Booking | None = None) -> tuple[Booking
     _detach(booking)
     if errors:
         raise BookingError(errors)
-    return booking, result
+    return booking, result, route
 
 
 def _blocked(blockers: list[str]) -> Phrase:
@@ -323,7 +343,7 @@ def create(data: dict[str, Any], user: User) -> Booking:
     # Checks read other bookings (slots, double bookings): one booking at a time decides.
     park_write_lock()
     value = parse(data)
-    booking, result = check(value)
+    booking, result, route = check(value)
     zone = ZoneInfo(park_settings().timezone or "UTC")
     booking.reference = _reference(value.window_start.astimezone(zone).date())
     booking.created_by_id = user.id
@@ -335,6 +355,7 @@ def create(data: dict[str, Any], user: User) -> Booking:
         booking.accepted_at = utcnow()
     db.session.add(booking)
     db.session.flush()
+    routes.apply(booking, route)
     audit.record(
         "booking.created",
         entity_type="booking",
@@ -407,7 +428,7 @@ def change(booking: Booking, data: dict[str, Any], user: User) -> bool:
     ).model_dump(mode="json")
     if new == old:
         return False
-    checked, _result = check(value, booking)
+    checked, _result, route = check(value, booking)
     for name in (
         "vehicle_id",
         "trailer_id",
@@ -436,6 +457,7 @@ def change(booking: Booking, data: dict[str, Any], user: User) -> bool:
                 transport_category=line.transport_category,
             )
         )
+    routes.apply(booking, route)
     booking.status = BookingStatus.REQUESTED
     booking.accepted_by_id = booking.approved_by_id = None
     booking.accepted_at = booking.approved_at = None
@@ -476,13 +498,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
             "approved_at": booking.approved_at.isoformat() if booking.approved_at else None,
             "comment": booking.decision_comment,
         },
-        "route": [
-            {
-                "node": stop.node.code if stop.node else None,
-                "due_within_minutes": stop.due_within_minutes,
-            }
-            for stop in booking.route
-        ],
+        "route": routes.route_json(booking),
     }
 
 

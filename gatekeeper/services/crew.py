@@ -312,17 +312,19 @@ def person_json(person: Person) -> dict[str, Any]:
     }
 
 
-def booking_blockers(person: Person, first_day: date, last_day: date) -> list[str]:
+def booking_blockers(
+    person: Person, first_day: date, last_day: date, dangerous: bool = True
+) -> list[str]:
     """Why the driver or escort cannot be booked for these days (empty: they can): not
-    approved by the park, not in good standing, or no certificate of their role valid
-    over the days."""
+    approved by the park, not in good standing, or (carrying dangerous goods) no
+    certificate of their role valid over the days."""
     problems: list[str] = []
     if person.review_status is not ReviewStatus.APPROVED:
         problems.append(N_("not approved by the park"))
     if person.standing.value != "active":
         problems.append(N_("not in good standing"))
     kinds = ("escort",) if person.kind == PersonKind.ESCORT else ("dg_driver_cn", "adr_driver")
-    if not any(
+    if dangerous and not any(
         q.kind.value in kinds
         and (q.valid_from is None or q.valid_from <= first_day)
         and last_day <= q.expires_on

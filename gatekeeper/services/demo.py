@@ -180,19 +180,47 @@ def _layout(s: _Seeder) -> dict[str, Any]:
     return {"zones": zones, "lanes": lanes, "companies": companies, "docks": docks}
 
 
+# Where the demo's road nodes sit on the park map (SVG units: 1000 across, 600 down).
+MAP_POSITIONS: dict[str, tuple[float, float]] = {
+    "G1": (70, 530),
+    "CP5": (150, 390),
+    "CP1": (290, 470),
+    "J1": (500, 330),
+    "CP3": (380, 190),
+    "D2": (230, 110),
+    "D3": (480, 70),
+    "CP4": (680, 400),
+    "D1": (850, 480),
+    "D4": (870, 330),
+    "D5": (660, 550),
+    "CP2": (720, 200),
+    "G2": (930, 90),
+    "CP6": (640, 60),
+}
+
+
 def _road_graph(
     s: _Seeder, gates: dict[str, Gate], checkpoints: dict[str, Checkpoint], docks: dict[str, Dock]
 ) -> None:
     nodes: dict[str, RoadNode] = {}
+
+    def at(code: str) -> dict[str, float]:
+        x, y = MAP_POSITIONS[code]
+        return {"x": x, "y": y}
+
     for code, gate in gates.items():
-        nodes[code] = s.get_or_create(RoadNode, {"code": code}, kind=NodeKind.GATE, gate=gate)
+        nodes[code] = s.get_or_create(
+            RoadNode, {"code": code}, kind=NodeKind.GATE, gate=gate, **at(code)
+        )
     for code, checkpoint in checkpoints.items():
         nodes[code] = s.get_or_create(
-            RoadNode, {"code": code}, kind=NodeKind.CHECKPOINT, checkpoint=checkpoint
+            RoadNode, {"code": code}, kind=NodeKind.CHECKPOINT, checkpoint=checkpoint, **at(code)
         )
     for code, dock in docks.items():
-        nodes[code] = s.get_or_create(RoadNode, {"code": code}, kind=NodeKind.DOCK, dock=dock)
-    nodes["J1"] = s.get_or_create(RoadNode, {"code": "J1"}, kind=NodeKind.JUNCTION)
+        nodes[code] = s.get_or_create(
+            RoadNode, {"code": code}, kind=NodeKind.DOCK, dock=dock, **at(code)
+        )
+    nodes["J1"] = s.get_or_create(RoadNode, {"code": "J1"}, kind=NodeKind.JUNCTION, **at("J1"))
     edges: tuple[tuple[str, str, int, dict[str, Any]], ...] = (
         ("G1", "CP1", 250, {}),
         ("CP1", "J1", 400, {}),
@@ -238,7 +266,8 @@ DEMO_USERS = {
 }
 
 
-def _users(s: _Seeder, carriers: dict[str, Carrier]) -> None:
+def _users(s: _Seeder, carriers: dict[str, Carrier]) -> dict[str, User]:
+    users: dict[str, User] = {}
     for role, (username, name) in DEMO_USERS.items():
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -252,6 +281,8 @@ def _users(s: _Seeder, carriers: dict[str, Carrier]) -> None:
             db.session.add(user)
             s.summary.created += 1
         s.summary.users[role.value] = username
+        users[username] = user
+    return users
 
 
 def _stations(s: _Seeder, lanes: dict[str, Lane]) -> None:
@@ -275,11 +306,11 @@ def seed_demo_park(today: date | None = None) -> DemoSummary:
     seeder = _Seeder(today or utcnow().astimezone(ZoneInfo(DEMO_TIMEZONE)).date())
     layout = _layout(seeder)
     carriers = seed_fleet(seeder, layout["companies"])
-    _users(seeder, carriers)
+    users = _users(seeder, carriers)
     seed_registrations(seeder)
     _stations(seeder, layout["lanes"])
-    docks = layout["docks"]
-    seed_bookings(seeder, carriers, docks, {code: dock.company for code, dock in docks.items()})
+    db.session.flush()
+    seed_bookings(seeder, users)
     if seeder.summary.created:
         audit.record("demo.seeded", details={"created": seeder.summary.created}, actor="system")
     db.session.commit()

@@ -49,12 +49,12 @@ APPLICANT = {
 # plate or name -> (review status, comment)
 REVIEWS: dict[str, tuple[ReviewStatus, str | None]] = {
     "1-VKR-302": (ReviewStatus.PENDING, None),
-    "1-HZT-119": (
+    "沪A·D5530": (
         ReviewStatus.REJECTED,
         "The ADR certificate photo is unreadable: upload it again",
     ),
-    "Q-ALB-204": (ReviewStatus.PENDING, None),
-    "Els Maes": (ReviewStatus.PENDING, None),
+    "HH-EB 4100": (ReviewStatus.PENDING, None),
+    "Chen Jie": (ReviewStatus.PENDING, None),
     "Sofie Willems": (ReviewStatus.REJECTED, "The escort certificate's expiry differs"),
 }
 
@@ -81,14 +81,14 @@ DOCUMENTS = (
         shows_expiry=date(2025, 12, 31),
     ),
     DemoDocument(
-        "1-HZT-119",
+        "沪A·D5530",
         DocumentKind.ADR_CERTIFICATE,
         ReviewStatus.REJECTED,
         "The photo is blurred: the number cannot be read",
-        shows_number="ADR-BE-0???",
+        shows_number="ADR-CN-0???",
     ),
     DemoDocument("Jan Peeters", DocumentKind.DRIVER_QUALIFICATION, ReviewStatus.APPROVED),
-    DemoDocument("Els Maes", DocumentKind.DRIVER_QUALIFICATION, ReviewStatus.PENDING),
+    DemoDocument("Chen Jie", DocumentKind.DRIVER_QUALIFICATION, ReviewStatus.PENDING),
     DemoDocument(
         "Sofie Willems",
         DocumentKind.ESCORT_QUALIFICATION,

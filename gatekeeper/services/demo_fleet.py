@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from gatekeeper.extensions import db
 from gatekeeper.models import (
     AdrApproval,
     Booking,
     BookingStatus,
-    CargoLine,
     Carrier,
+    Dock,
     IdDocumentType,
     Packaging,
     Person,
@@ -21,9 +23,8 @@ from gatekeeper.models import (
     Qualification,
     QualificationKind,
     QuantityUnit,
-    RoadNode,
-    RouteStop,
     TripDirection,
+    User,
     Vehicle,
     VehicleKind,
 )
@@ -75,8 +76,11 @@ CREW: tuple[tuple[str, PersonKind, str, tuple[tuple[Q, list[str], int], ...]], .
     ("Koen Claes", PersonKind.DRIVER, "BRABANT", ((Q.ADR_DRIVER, ["8", "tank"], 700),)),
     ("Tom Wouters", PersonKind.ESCORT, "BRABANT", ((Q.ESCORT, ["2", "3", "8"], 600),)),
     ("Sofie Willems", PersonKind.ESCORT, "BRABANT", ((Q.ESCORT, ["2", "3", "8"], 25),)),
-    ("Wang Wei", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["2", "3"], 1000),)),
-    ("Li Na", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["2", "3", "8"], 500),)),
+    ("Bram De Smet", PersonKind.ESCORT, "BRABANT", ((Q.ESCORT, ["2", "3", "8"], 480),)),
+    ("Lotte Jacobs", PersonKind.ESCORT, "BRABANT", ((Q.ESCORT, ["3", "8"], 520),)),
+    ("Noor Vermeulen", PersonKind.ESCORT, "BRABANT", ((Q.ESCORT, ["2", "3", "8"], 610),)),
+    ("Wang Wei", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["2", "3", "tank"], 1000),)),
+    ("Li Na", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["2", "3", "8", "tank"], 500),)),
     ("Zhang Lei", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["3"], -3),)),
     ("Chen Jie", PersonKind.DRIVER, "HUAXIN", ((Q.DG_DRIVER_CN, ["2", "3", "8"], 700),)),
     ("Liu Yang", PersonKind.ESCORT, "HUAXIN", ((Q.ESCORT, ["2", "3", "8"], 800),)),
@@ -124,8 +128,8 @@ PARK_PEOPLE: tuple[tuple[str, PersonKind, str | None, str | None, tuple[Any, ...
 )
 
 # number, carrier, vehicle, trailer, driver, escort, dock, direction, start hour, hours,
-# status, cargo: (UN or None, description, quantity, unit, packaging, transport category),
-# route: node codes in order
+# status, cargo: (UN or None, description, quantity, unit, packaging, transport category).
+# The route is planned by the booking service.
 BOOKINGS: tuple[tuple[Any, ...], ...] = (
     (
         1,
@@ -140,7 +144,6 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         3,
         BookingStatus.APPROVED,
         (("1073", "Oxygen, refrigerated liquid", "20000", QuantityUnit.KG, Packaging.TANK, 3),),
-        ("G1", "CP1", "CP4", "D5", "CP2", "G2"),
     ),
     (
         2,
@@ -148,14 +151,13 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         "1-VKR-301",
         None,
         "Luc Janssens",
-        "Sofie Willems",
+        "Lotte Jacobs",
         "D4",
         TripDirection.DELIVERY,
         8,
         2,
         BookingStatus.APPROVED,
         (("1203", "Petrol", "30000", QuantityUnit.L, Packaging.TANK, 2),),
-        ("G1", "CP1", "CP4", "D4", "CP2", "G2"),
     ),
     (
         3,
@@ -163,14 +165,13 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         "1-HZT-119",
         "Q-ALB-204",
         "Els Maes",
-        "Tom Wouters",
+        "Bram De Smet",
         "D1",
         TripDirection.DELIVERY,
         10,
         2,
         BookingStatus.APPROVED,
         (("1202", "Diesel fuel", "32000", QuantityUnit.L, Packaging.TANK, 3),),
-        ("G1", "CP1", "CP4", "D1", "CP2", "G2"),
     ),
     (
         4,
@@ -178,14 +179,13 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         "1-HZT-118",
         None,
         "Koen Claes",
-        "Sofie Willems",
+        "Noor Vermeulen",
         "D2",
         TripDirection.DELIVERY,
         12,
         2,
         BookingStatus.APPROVED,
         (("1789", "Hydrochloric acid 33 %", "18000", QuantityUnit.L, Packaging.TANK, 3),),
-        ("G1", "CP1", "CP3", "D2", "CP2", "G2"),
     ),
     (
         5,
@@ -200,7 +200,6 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         2,
         BookingStatus.APPROVED,
         (("1005", "Ammonia, anhydrous", "15000", QuantityUnit.KG, Packaging.TANK, 1),),
-        ("G1", "CP1", "CP4", "D5", "CP2", "G2"),
     ),
     (
         6,
@@ -215,7 +214,6 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         2,
         BookingStatus.REQUESTED,
         (("1203", "Petrol", "28000", QuantityUnit.L, Packaging.TANK, 2),),
-        ("G1", "CP1", "CP4", "D4", "CP2", "G2"),
     ),
     (
         7,
@@ -239,7 +237,6 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
                 None,
             ),
         ),
-        ("G2", "CP2", "CP6", "D3", "CP3", "CP1", "G1"),
     ),
     (
         8,
@@ -254,7 +251,6 @@ BOOKINGS: tuple[tuple[Any, ...], ...] = (
         2,
         BookingStatus.APPROVED,
         (("1789", "Hydrochloric acid, 4 x 5 l cans", "20", QuantityUnit.L, Packaging.PACKAGES, 3),),
-        ("G1", "CP1", "CP3", "D2", "CP2", "G2"),
     ),
 )
 
@@ -348,21 +344,16 @@ def _window_start(s: _Seeder, hour: int, hours: int) -> datetime:
     return max(day_start, min(wanted, latest))
 
 
-def seed_bookings(
-    s: _Seeder,
-    carriers: dict[str, Carrier],
-    docks: dict[str, Any],
-    companies_by_dock: dict[str, Any],
-) -> None:
-    from sqlalchemy import select
+def seed_bookings(s: _Seeder, users: dict[str, User]) -> None:
+    """Today's bookings, made, accepted and approved through the booking service as a
+    dispatcher, the receiving company and the park would: checked, routed, audited."""
+    from gatekeeper.services import bookings as booking_service
 
-    from gatekeeper.extensions import db
+    def vehicle(plate: str | None) -> int | None:
+        return db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate)) if plate else None
 
-    def vehicle(plate: str | None) -> Vehicle | None:
-        return db.session.scalar(select(Vehicle).where(Vehicle.plate == plate)) if plate else None
-
-    def person(name: str | None) -> Person | None:
-        return db.session.scalar(select(Person).where(Person.full_name == name)) if name else None
+    def person(name: str | None) -> int | None:
+        return db.session.scalar(select(Person.id).where(Person.full_name == name)) if name else None
 
     for (
         number,
@@ -377,46 +368,39 @@ def seed_bookings(
         hours,
         status,
         cargo,
-        route,
     ) in BOOKINGS:
-        reference = f"BK-{s.today:%Y%m%d}-{number:03d}"
-        start = _window_start(s, hour, hours)
-        booking = s.get_or_create(
-            Booking,
-            {"reference": reference},
-            carrier=carriers[carrier],
-            vehicle=vehicle(truck),
-            trailer=vehicle(trailer),
-            driver=person(driver),
-            escort=person(escort),
-            company=companies_by_dock[dock],
-            dock=docks[dock],
-            direction=direction,
-            window_start=start,
-            window_end=start + timedelta(hours=hours),
-            status=status,
-            waybill_number=f"WB{s.today:%Y%m%d}{number:04d}",
-        )
-        if booking.cargo:
+        waybill = f"WB{s.today:%Y%m%d}{number:04d}"
+        if db.session.scalar(select(Booking.id).where(Booking.waybill_number == waybill)):
             continue
-        for un, description, quantity, unit, packaging, category in cargo:
-            booking.cargo.append(
-                CargoLine(
-                    un_number=un,
-                    description=description,
-                    quantity=Decimal(quantity),
-                    unit=unit,
-                    packaging=packaging,
-                    transport_category=category,
-                )
-            )
-        for position, code in enumerate(route):
-            node = db.session.scalar(select(RoadNode).where(RoadNode.code == code))
-            booking.route.append(
-                RouteStop(
-                    position=position,
-                    node=node,
-                    due_within_minutes=15 * position or None,
-                )
-            )
-        s.summary.created += len(cargo) + len(route)
+        start = _window_start(s, hour, hours)
+        booking = booking_service.create(
+            {
+                "carrier_id": db.session.scalar(select(Carrier.id).where(Carrier.code == carrier)),
+                "vehicle_id": vehicle(truck),
+                "trailer_id": vehicle(trailer),
+                "driver_id": person(driver),
+                "escort_id": person(escort),
+                "dock_id": db.session.scalar(select(Dock.id).where(Dock.code == dock)),
+                "direction": direction.value,
+                "window_start": start.isoformat(),
+                "window_end": (start + timedelta(hours=hours)).isoformat(),
+                "cargo": [
+                    {
+                        "un": un,
+                        "description": description,
+                        "quantity": quantity,
+                        "unit": unit.value,
+                        "packaging": packaging.value,
+                        "transport_category": category,
+                    }
+                    for un, description, quantity, unit, packaging, category in cargo
+                ],
+                "waybill_number": waybill,
+            },
+            users["dispatcher"],
+        )
+        if status in (BookingStatus.ACCEPTED, BookingStatus.APPROVED):
+            booking_service.decide(booking, users["admin"], "approve", None)
+        if status is BookingStatus.APPROVED:
+            booking_service.decide(booking, users["manager"], "approve", None)
+        s.summary.created += 1 + len(booking.cargo) + len(booking.route)

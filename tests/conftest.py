@@ -29,7 +29,7 @@ from gatekeeper.services.reference_data import load_reference_data
 from tests import factories
 
 # Shared fixtures kept in their own modules.
-pytest_plugins = ["tests.gate_samples"]
+pytest_plugins = ["tests.gate_samples", "tests.booking_samples"]
 
 REDIS_URL = os.environ.get("GK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

@@ -3,7 +3,7 @@ what only a booking has; each invalid booking is refused with its reason at its 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,6 @@ from gatekeeper.models import (
     Booking,
     BookingStatus,
     Company,
-    Dock,
     Person,
     ReviewStatus,
     Role,
@@ -24,48 +23,8 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import bookings
 from gatekeeper.services.clock import park_today
-from gatekeeper.services.demo import seed_demo_park
+from tests.booking_samples import _data, _id
 from tests.factories import make_user
-
-
-def _id(model: Any, **where: Any) -> Any:
-    found = db.session.scalar(select(model).filter_by(**where))
-    assert found is not None, where
-    return found
-
-
-@pytest.fixture
-def park(session: Any) -> dict[str, Any]:
-    seed_demo_park()
-    dispatcher = make_user(Role.DISPATCHER)
-    tanker = _id(Vehicle, plate="1-VKR-301")
-    return {
-        "user": dispatcher,
-        "tanker": tanker,
-        "driver": _id(Person, full_name="Jan Peeters"),
-        "escort": _id(Person, full_name="Tom Wouters"),
-        "dock": _id(Dock, code="D4"),
-    }
-
-
-def _data(park: dict[str, Any], days: int = 2, **changes: Any) -> dict[str, Any]:
-    zone = ZoneInfo("Asia/Shanghai")
-    day = park_today() + timedelta(days=days)
-    start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=zone)
-    data: dict[str, Any] = {
-        "carrier_id": park["tanker"].carrier_id,
-        "vehicle_id": park["tanker"].id,
-        "driver_id": park["driver"].id,
-        "escort_id": park["escort"].id,
-        "dock_id": park["dock"].id,
-        "direction": "delivery",
-        "window_start": start.isoformat(),
-        "window_end": (start + timedelta(hours=2)).isoformat(),
-        "cargo": [{"un": "1203", "quantity": "20000", "unit": "l", "packaging": "tank"}],
-        "waybill_number": "WB-2026-0042",
-    }
-    data.update(changes)
-    return data
 
 
 def _refused(park: dict[str, Any], **changes: Any) -> dict[str, str]:

@@ -13,7 +13,7 @@ from gatekeeper.domain.routing import Load, Road, best_route, closed_to, plan
 from gatekeeper.extensions import db
 from gatekeeper.models import RoadEdge, RoadNode
 from gatekeeper.services import bookings
-from tests.test_bookings import _data, _id, park  # noqa: F401 (fixture)
+from tests.booking_samples import _data, _id
 
 PETROL_TANK = Load(hazard_classes=("3",), tunnel_codes=("D/E",), tank_or_bulk=True)
 PETROL_CANS = Load(hazard_classes=("3",), tunnel_codes=("D/E",), tank_or_bulk=False)

@@ -350,10 +350,14 @@ def seed_bookings(s: _Seeder, users: dict[str, User]) -> None:
     from gatekeeper.services import bookings as booking_service
 
     def vehicle(plate: str | None) -> int | None:
-        return db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate)) if plate else None
+        return (
+            db.session.scalar(select(Vehicle.id).where(Vehicle.plate == plate)) if plate else None
+        )
 
     def person(name: str | None) -> int | None:
-        return db.session.scalar(select(Person.id).where(Person.full_name == name)) if name else None
+        return (
+            db.session.scalar(select(Person.id).where(Person.full_name == name)) if name else None
+        )
 
     for (
         number,

@@ -223,19 +223,26 @@ def _row_data(what: str, row: dict[str, str]) -> dict[str, Any]:
     return {k: row.get(k, "") for k in VEHICLE_COLUMNS}
 
 
+def _carrier_id(job: FleetImport) -> int:
+    """A fleet import is always a carrier's (only booking imports are the park's)."""
+    if job.carrier_id is None:
+        raise ImportError_("a fleet import without a carrier")
+    return job.carrier_id
+
+
 def check_row(job: FleetImport, row: dict[str, str]) -> dict[str, str]:
     """The row's errors by field (empty: it can be imported). Writes nothing."""
     data = _row_data(job.what, row)
     try:
         if job.what == "vehicles":
-            existing_vehicle = _existing_vehicle(job.carrier_id, data)
+            existing_vehicle = _existing_vehicle(_carrier_id(job), data)
             if existing_vehicle is not None:
                 current = {n: getattr(existing_vehicle, n) for n in VEHICLE_COLUMNS}
                 data = {**current, **{k: v for k, v in data.items() if v not in ("", None)}}
             fleet.check_vehicle(fleet.parse_vehicle(data), existing_vehicle)
         else:
-            existing_person = _existing_person(job.carrier_id, data)
-            crew.check_person(crew.parse_person(data), job.carrier_id, existing_person)
+            existing_person = _existing_person(_carrier_id(job), data)
+            crew.check_person(crew.parse_person(data), _carrier_id(job), existing_person)
     except fleet.FleetError as exc:
         return exc.errors
     return {}
@@ -305,14 +312,14 @@ def write_all(job: FleetImport, rows: list[dict[str, str]], carrier: Carrier) ->
     for row in rows:
         data = _row_data(job.what, row)
         if job.what == "vehicles":
-            vehicle = _existing_vehicle(job.carrier_id, data)
+            vehicle = _existing_vehicle(_carrier_id(job), data)
             if vehicle is None:
                 fleet.register_vehicle(carrier, data)
                 created += 1
             elif fleet.change_vehicle(vehicle, {k: v for k, v in data.items() if v != ""}):
                 updated += 1
         else:
-            person = _existing_person(job.carrier_id, data)
+            person = _existing_person(_carrier_id(job), data)
             if person is None:
                 crew.register_person(carrier, data)
                 created += 1

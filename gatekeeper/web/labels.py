@@ -215,6 +215,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "qualification": QualificationKind,
     "outcome": Outcome,
     "document": DocumentKind,
+    "node": NodeKind,
 }
 
 

@@ -30,6 +30,7 @@ from gatekeeper.domain.gate.decision import (
 from gatekeeper.domain.gate.entry import ENTRY_RULES, decide_entry
 from gatekeeper.domain.gate.exit import decide_exit
 from gatekeeper.domain.gate.records import (
+    BookingPass,
     BookingRecord,
     CargoRecord,
     Crew,
@@ -52,6 +53,7 @@ from gatekeeper.domain.gate.rules.identity import match_plate
 __all__ = [
     "ENTRY_RULES",
     "LOW_CONFIDENCE",
+    "BookingPass",
     "BookingRecord",
     "CargoRecord",
     "Check",

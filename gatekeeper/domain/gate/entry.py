@@ -18,7 +18,7 @@ from gatekeeper.domain.gate.decision import (
 )
 from gatekeeper.domain.gate.records import EntryRequest, LaneKindValue
 from gatekeeper.domain.gate.rules.booking import rule_booking, rule_window
-from gatekeeper.domain.gate.rules.cargo import rule_orange_plate, rule_waybill
+from gatekeeper.domain.gate.rules.cargo import rule_booking_pass, rule_orange_plate, rule_waybill
 from gatekeeper.domain.gate.rules.crew import (
     rule_crew,
     rule_documents,
@@ -109,6 +109,7 @@ ENTRY_RULES: tuple[Callable[[Context], Check], ...] = (
     rule_crew,
     rule_documents,
     rule_waybill,
+    rule_booking_pass,
     rule_orange_plate,
     rule_capacity,
     rule_route,

@@ -119,6 +119,8 @@ class BookingRecord:
     waybill_number: str | None = None
     destination: str = ""
     route: tuple[RouteEdgeRecord, ...] = ()
+    # The receiving company as a waybill may name it: its code, name, registration number.
+    consignee: tuple[str, ...] = ()
 
     @property
     def dangerous_cargo(self) -> tuple[CargoRecord, ...]:
@@ -138,6 +140,18 @@ class Waybill:
     day: date | None = None
     destination: str | None = None
     un_numbers: tuple[str, ...] = ()
+    consignee: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingPass:
+    """A booking pass scanned at the gate: ``genuine`` when its signature verifies."""
+
+    genuine: bool
+    reference: str | None = None
+    plate: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +229,7 @@ class EntryRequest:
     crew: Crew | None = None
     waybill: Waybill | None = None
     documents: tuple[DocumentRead, ...] = ()
+    booking_pass: BookingPass | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from gatekeeper.services.gate.actions import (
     guard_decides,
     reason_required,
     record_crew,
+    record_scan,
     release,
 )
 from gatekeeper.services.gate.apply import (
@@ -60,6 +61,7 @@ __all__ = [
     "reason_required",
     "record_crew",
     "record_passed",
+    "record_scan",
     "release",
     "should_open",
 ]

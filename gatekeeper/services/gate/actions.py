@@ -13,7 +13,7 @@ from gatekeeper.models import (
     User,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit
+from gatekeeper.services import audit, passes
 from gatekeeper.services.gate.apply import apply_decision, decide, record_passed, store_evaluation
 from gatekeeper.services.gate.evaluation import evaluate
 from gatekeeper.services.park import park_settings
@@ -108,7 +108,9 @@ def record_crew(
     if not 1 <= persons <= 9:
         raise ActionError(N_("persons on board: 1 to 9"))
     _editable(passage)
+    scanned = {k: v for k, v in (passage.crew or {}).items() if k in SCANNED_KEYS}
     passage.crew = {
+        **scanned,
         "driver_present": driver_present,
         "escort_present": escort_present,
         "ids_checked": ids_checked,
@@ -119,6 +121,45 @@ def record_crew(
     passage.persons_count = persons
     _record(passage, user, "gate.crew_recorded", dict(passage.crew))
     return decide(passage)
+
+
+# What a scanner put on the passage; kept when the guard records the crew.
+SCANNED_KEYS = ("pass", "ewaybill")
+
+
+def record_scan(passage: Passage, text: str, user: User | None) -> tuple[passes.Scan, GateDecision]:
+    """A booking pass or a waybill scanned at the barrier (a keyboard-wedge scanner at the
+    kiosk, or a QR code in the lane camera's frame): kept on the passage as evidence and
+    the rules run again with it."""
+    _editable(passage)
+    try:
+        scan = passes.classify(text)
+    except passes.WaybillError as exc:
+        raise ActionError(N_("Not a booking pass or a waybill")) from exc
+    crew = dict(passage.crew or {})
+    if scan.booking_pass is not None:
+        crew["pass"] = scan.booking_pass.to_json()
+    elif scan.kind == "ewaybill":
+        crew["ewaybill"] = scan.waybill
+    else:
+        crew["waybill"] = (scan.waybill or {}).get("number")
+    passage.crew = crew
+    details: dict[str, Any] = {"lane": passage.lane.code, "kind": scan.kind}
+    if scan.booking_pass is not None:
+        details.update(genuine=scan.booking_pass.genuine, reference=scan.booking_pass.reference)
+    elif scan.waybill:
+        details["waybill"] = scan.waybill.get("number")
+    if user is not None:
+        _record(passage, user, "gate.scanned", details)
+    else:
+        audit.record(
+            "gate.scanned",
+            entity_type="passage",
+            entity_id=passage.id,
+            details=details,
+            actor="station",
+        )
+    return scan, decide(passage)
 
 
 def release(passage: Passage, user: User) -> GateDecision:

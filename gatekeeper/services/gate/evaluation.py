@@ -185,6 +185,7 @@ def booking_record(b: Booking) -> rules.BookingRecord:
         waybill_number=b.waybill_number,
         destination=b.dock.code,
         route=_route(b),
+        consignee=(b.company.code, b.company.name) if b.company else (),
     )
 
 
@@ -316,8 +317,39 @@ def _documents(passage: Passage) -> tuple[rules.DocumentRead, ...]:
 
 
 def _waybill(passage: Passage) -> rules.Waybill | None:
-    number = (passage.crew or {}).get("waybill")
+    """The waybill scanned (an e-waybill's QR code) or typed at the barrier."""
+    crew = passage.crew or {}
+    scanned = crew.get("ewaybill")
+    if isinstance(scanned, dict) and scanned.get("number"):
+        day = scanned.get("day")
+        return rules.Waybill(
+            number=str(scanned["number"]),
+            plate=scanned.get("plate"),
+            day=date.fromisoformat(day) if day else None,
+            destination=scanned.get("destination"),
+            un_numbers=tuple(scanned.get("un_numbers") or ()),
+            consignee=scanned.get("consignee"),
+        )
+    number = crew.get("waybill")
     return rules.Waybill(number=str(number)) if number else None
+
+
+def _booking_pass(passage: Passage) -> rules.BookingPass | None:
+    scanned = (passage.crew or {}).get("pass")
+    if not isinstance(scanned, dict):
+        return None
+
+    def moment(key: str) -> datetime | None:
+        value = scanned.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    return rules.BookingPass(
+        genuine=bool(scanned.get("genuine")),
+        reference=scanned.get("reference"),
+        plate=scanned.get("plate"),
+        valid_from=moment("valid_from"),
+        valid_until=moment("valid_until"),
+    )
 
 
 @dataclass(frozen=True)
@@ -393,6 +425,7 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             crew=_crew(passage),
             waybill=_waybill(passage),
             documents=_documents(passage),
+            booking_pass=_booking_pass(passage),
         )
     )
     return Evaluation(result, {v.id: v for v in found}, booking)

@@ -22,7 +22,7 @@ from gatekeeper.access import (
 )
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Person, Role, Vehicle
-from gatekeeper.services import bookings, crew, documents, fleet
+from gatekeeper.services import bookings, crew, documents, fleet, gate, passes
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.services.clock import day_bounds, park_today
 from gatekeeper.web.api.openapi import openapi_document
@@ -185,6 +185,52 @@ def post_document(lane_code: str) -> ResponseReturnValue:
     db.session.commit()
     documents.queue_reading(document)
     return jsonify(documents.document_json(document)), 202
+
+
+@bp.route("/lanes/<lane_code>/scans", methods=["POST"])
+@station_required
+def post_scan(lane_code: str) -> ResponseReturnValue:
+    """A booking pass or an e-waybill scanned at the lane: the text of its QR code (a
+    fixed scanner: JSON ``{"text": ...}``) or a frame of the lane camera (multipart
+    ``image``) in which the QR code is found. Kept on the vehicle's passage (``capture``:
+    its id; default the latest at the lane) and the rules run again."""
+    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if lane is None:
+        return _error(f"no lane {lane_code}", 404)
+    if not g.station.serves(lane):
+        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    body = request.get_json(silent=True) if request.is_json else None
+    capture_id = (body or request.form).get("capture")
+    if capture_id is not None and not str(capture_id).isdigit():
+        return _error("capture: a capture id", 400)
+    if body is not None:
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return _error("text: the scanned QR code's text", 400)
+    else:
+        files = request.files.getlist("image")
+        if len(files) != 1:
+            return _error('JSON {"text": ...} or one image', 400)
+        try:
+            found_text = passes.text_from_image(files[0].read())
+        except ValueError as exc:
+            return _error(f"image: {exc}", 400)
+        if found_text is None:
+            return _error("no QR code found in the image", 422)
+        text = found_text
+    found = documents.passage_at_lane(lane.id, int(capture_id) if capture_id else None)
+    passage = gate.lock_passage(found.id) if found is not None else None
+    if passage is None:
+        return _error("no vehicle waiting at this lane: send its capture first", 409)
+    try:
+        scanned, _result = gate.record_scan(passage, text, None)
+    except gate.ActionError as exc:
+        db.session.rollback()
+        return _error(str(exc), 400)
+    db.session.commit()
+    if gate.should_open(passage):
+        gate.open_barrier(passage, None)
+    return jsonify({**capture_json(passage), "scanned": scanned.kind}), 200
 
 
 @bp.route("/captures/<int:capture_id>")

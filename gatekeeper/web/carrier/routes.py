@@ -434,6 +434,31 @@ def booking_new() -> ResponseReturnValue:
     return booking_page(_carrier_id(), "carrier.bookings_page")
 
 
+@bp.route("/bookings/<reference>")
+@roles_required(Role.CARRIER)
+def booking_detail(reference: str) -> ResponseReturnValue:
+    """One of the carrier's bookings: each approval step, the route on the map, the pass."""
+    from gatekeeper.web.dispatch.routes import find_booking, show_booking
+
+    return show_booking(find_booking(reference, _carrier_id()), "carrier")
+
+
+@bp.route("/bookings/<reference>/pass")
+@roles_required(Role.CARRIER)
+def booking_pass(reference: str) -> ResponseReturnValue:
+    from gatekeeper.web.dispatch.routes import find_booking, show_pass
+
+    return show_pass(find_booking(reference, _carrier_id()), pdf=False)
+
+
+@bp.route("/bookings/<reference>/pass.pdf")
+@roles_required(Role.CARRIER)
+def booking_pass_pdf(reference: str) -> ResponseReturnValue:
+    from gatekeeper.web.dispatch.routes import find_booking, show_pass
+
+    return show_pass(find_booking(reference, _carrier_id()), pdf=True)
+
+
 @bp.route("/bookings/<reference>/edit", methods=["GET", "POST"])
 @roles_required(Role.CARRIER)
 def booking_edit(reference: str) -> ResponseReturnValue:

@@ -11,6 +11,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -37,8 +39,10 @@ from gatekeeper.models import (
     Role,
     Vehicle,
 )
-from gatekeeper.services import bookings
+from gatekeeper.services import audit, bookings, pass_pdf, passes
 from gatekeeper.services.clock import local
+from gatekeeper.services.park import park_settings
+from gatekeeper.services.park_map import park_map
 from gatekeeper.web.dispatch.forms import BookingForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
@@ -166,6 +170,83 @@ def _form_values(booking: Booking) -> dict[str, Any]:
         ]
         + [{}] * max(0, 3 - len(booking.cargo)),
     }
+
+
+def find_booking(reference: str, carrier_id: int | None = None) -> Booking:
+    query = select(Booking).where(Booking.reference == reference)
+    if carrier_id is not None:
+        query = query.where(Booking.carrier_id == carrier_id)
+    booking = db.session.scalar(query)
+    if booking is None:
+        abort(404)  # another carrier's booking is not revealed
+    return booking
+
+
+def show_booking(booking: Booking, area: str) -> ResponseReturnValue:
+    """One booking: its values, approval steps, planned route on the park map, the pass.
+    ``area``: the blueprint whose pass links the page shows (dispatch or carrier)."""
+    from gatekeeper.domain.gate.adr import small_load_points
+    from gatekeeper.services.gate.evaluation import booking_record
+
+    dangerous = booking_record(booking).dangerous_cargo
+    points = small_load_points(dangerous) if dangerous else 0.0
+    return render_template(
+        "dispatch/booking.html",
+        booking=booking,
+        area=area,
+        pmap=park_map(),
+        route=[stop.node.code for stop in booking.route],
+        points=points,
+        threshold=park_settings().small_load_points_threshold,
+        valid=passes.validity(booking),
+        cancel_form=AlertActionForm(),
+    )
+
+
+def show_pass(booking: Booking, pdf: bool) -> ResponseReturnValue:
+    """The printable pass (page or PDF) of an approved booking."""
+    if booking.status not in (BookingStatus.APPROVED, BookingStatus.ARRIVED):
+        flash(gettext("The pass is printed once the park has approved the booking"), "error")
+        return redirect(request.referrer or url_for("home.index"))
+    park_name = park_settings().name
+    audit.record(
+        "booking.pass_printed",
+        entity_type="booking",
+        entity_id=booking.id,
+        details={"reference": booking.reference, "pdf": pdf},
+    )
+    db.session.commit()
+    if pdf:
+        response = make_response(pass_pdf.render(booking, park_name))
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = f'inline; filename="pass-{booking.reference}.pdf"'
+        return response
+    token = passes.pass_token(booking)
+    return render_template(
+        "dispatch/booking_pass.html",
+        booking=booking,
+        park_name=park_name,
+        qr=Markup(passes.qr_svg(token)),  # noqa: S704 (SVG made by qrcode from our token)
+        valid=passes.validity(booking),
+    )
+
+
+@bp.route("/bookings/<reference>")
+@roles_required(*DISPATCHERS)
+def booking_detail(reference: str) -> ResponseReturnValue:
+    return show_booking(find_booking(reference), "dispatch")
+
+
+@bp.route("/bookings/<reference>/pass")
+@roles_required(*DISPATCHERS)
+def booking_pass(reference: str) -> ResponseReturnValue:
+    return show_pass(find_booking(reference), pdf=False)
+
+
+@bp.route("/bookings/<reference>/pass.pdf")
+@roles_required(*DISPATCHERS)
+def booking_pass_pdf(reference: str) -> ResponseReturnValue:
+    return show_pass(find_booking(reference), pdf=True)
 
 
 @bp.route("/bookings/<reference>/edit", methods=["GET", "POST"])

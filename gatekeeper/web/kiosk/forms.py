@@ -34,6 +34,16 @@ class CrewForm(FlaskForm):
     waybill = StringField(_l("Waybill number (scan)"), validators=[Optional(), Length(max=64)])
 
 
+class ScanForm(FlaskForm):
+    """A keyboard-wedge scanner types the QR code of a booking pass or an e-waybill here
+    (and presses Enter)."""
+
+    text = StringField(
+        _l("Scan a booking pass or a waybill"),
+        validators=[DataRequired(message=_l("scan the QR code")), Length(max=4000)],
+    )
+
+
 class EmptyForm(FlaskForm):
     """A button: nothing but the CSRF token."""
 

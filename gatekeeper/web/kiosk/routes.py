@@ -34,6 +34,7 @@ from gatekeeper.models import Document, DocumentKind, Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
+from gatekeeper.services import passes
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.services.fleet import FleetError
 from gatekeeper.services.storage import files_root
@@ -43,6 +44,7 @@ from gatekeeper.web.kiosk.forms import (
     EmptyForm,
     GateDocumentForm,
     PlateForm,
+    ScanForm,
 )
 from gatekeeper.web.labels import label_of, translated
 
@@ -123,7 +125,9 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
         selected = recent[0]
     crew_form = CrewForm(prefix="crew")
     if selected is not None and selected.crew:
-        crew_form.process(data={k: v for k, v in selected.crew.items() if k != "by"})
+        crew_form.process(
+            data={k: v for k, v in selected.crew.items() if k not in ("by", "pass", "ewaybill")}
+        )
     return {
         "lane": lane,
         "passage": selected,
@@ -132,6 +136,7 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
         "decide_form": DecideForm(prefix="decide"),
         "plate_form": PlateForm(prefix="plate"),
         "crew_form": crew_form,
+        "scan_form": ScanForm(prefix="scan"),
         "document_form": GateDocumentForm(prefix="document"),
         "gate_documents": (
             document_service.gate_documents(selected.id) if selected is not None else []
@@ -330,6 +335,33 @@ def crew(passage_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.route("/passages/<int:passage_id>/scan", methods=["POST"])
+@roles_required(*GUARDS)
+def scan(passage_id: int) -> ResponseReturnValue:
+    passage = _passage(passage_id)
+    form = ScanForm(prefix="scan")
+    if not form.validate_on_submit():
+        return _invalid(form, passage)
+    return _act(
+        passage,
+        lambda: gate_service.record_scan(passage, form.text.data or "", current_user),
+        lambda outcome: scan_message(outcome[0]),
+    )
+
+
+def scan_message(scan: passes.Scan) -> str:
+    if scan.booking_pass is not None:
+        return str(
+            gettext("Booking pass scanned: %(reference)s", reference=scan.booking_pass.reference)
+            if scan.booking_pass.genuine
+            else gettext("Booking pass scanned: not genuine")
+        )
+    number = str((scan.waybill or {}).get("number"))
+    if scan.kind == "ewaybill":
+        return str(gettext("E-waybill %(number)s scanned", number=number))
+    return str(gettext("Waybill number %(number)s scanned", number=number))
+
+
 @bp.route("/passages/<int:passage_id>/documents", methods=["POST"])
 @roles_required(*GUARDS)
 def document(passage_id: int) -> ResponseReturnValue:
@@ -443,6 +475,12 @@ def localtime(moment: datetime | None) -> str:
 def hhmm(moment: datetime) -> str:
     """A time of day in the park's zone (booking windows, shown beside their day)."""
     return f"{local(moment):%H:%M}"
+
+
+@bp.app_template_filter("localday")
+def localday(moment: datetime) -> str:
+    """The park day of a moment, as YYYY-MM-DD (links to a day's pages)."""
+    return local(moment).date().isoformat()
 
 
 @bp.app_template_filter("minutes_ago")

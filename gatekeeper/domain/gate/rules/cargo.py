@@ -39,6 +39,10 @@ def rule_waybill(c: Context) -> Check:
         problems.append(phrase(N_("dated %(day)s"), day=scanned.day.isoformat()))
     if scanned.destination and scanned.destination.strip().upper() != booking.destination.upper():
         problems.append(phrase(N_("destination %(destination)s"), destination=scanned.destination))
+    if scanned.consignee and booking.consignee:
+        names = {_folded(name) for name in booking.consignee}
+        if _folded(scanned.consignee) not in names:
+            problems.append(phrase(N_("consignee %(consignee)s"), consignee=scanned.consignee))
     booked_un = {line.un_number for line in c.dangerous}
     if scanned.un_numbers and set(scanned.un_numbers) != booked_un:
         problems.append(phrase(N_("goods UN %(un)s"), un=", ".join(scanned.un_numbers)))
@@ -51,6 +55,58 @@ def rule_waybill(c: Context) -> Check:
         )
     return check_pass(
         "waybill", N_("Waybill %(number)s matches the booking"), number=scanned.number
+    )
+
+
+def _folded(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def rule_booking_pass(c: Context) -> Check:
+    """A booking pass scanned at the gate is evidence of the booking: genuine, this
+    vehicle's booking, its plate, and valid now. Not scanning one is no fault."""
+    scanned = c.request.booking_pass
+    if scanned is None:
+        return check_na("booking_pass", N_("No booking pass scanned"))
+    if not scanned.genuine:
+        return check_fail(
+            "booking_pass",
+            Decision.REVIEW,
+            N_("The booking pass is not genuine: its signature does not verify"),
+        )
+    if c.booking is None or scanned.reference != c.booking.reference:
+        return check_fail(
+            "booking_pass",
+            Decision.REVIEW,
+            N_("The booking pass is for %(reference)s, not this vehicle's booking"),
+            reference=scanned.reference or "?",
+        )
+    plates = [v.plate for v in c.units()]
+    if (
+        scanned.plate
+        and plates
+        and all(compare_plates(scanned.plate, p) is MatchQuality.NONE for p in plates)
+    ):
+        return check_fail(
+            "booking_pass",
+            Decision.REVIEW,
+            N_("The booking pass is for %(plate)s"),
+            plate=scanned.plate,
+        )
+    now = c.request.now
+    if (scanned.valid_from and now < scanned.valid_from) or (
+        scanned.valid_until and now > scanned.valid_until
+    ):
+        return check_fail(
+            "booking_pass",
+            Decision.REVIEW,
+            N_("The booking pass %(reference)s is not valid now"),
+            reference=scanned.reference,
+        )
+    return check_pass(
+        "booking_pass",
+        N_("Booking pass %(reference)s scanned: genuine and valid"),
+        reference=scanned.reference,
     )
 
 

@@ -112,3 +112,30 @@ def test_no_route_possible_is_a_clear_error_at_the_dock(park: dict[str, Any]) ->
     plain = [{"description": "Pallets", "quantity": "10", "unit": "kg", "packaging": "packages"}]
     booking = bookings.create(_data(park, dock_id=d3.dock_id, cargo=plain), park["user"])
     assert booking.route[-1].node.kind.value == "gate"
+
+
+def test_the_admin_places_a_node_on_the_park_map(app: Any, park: dict[str, Any]) -> None:
+    from gatekeeper.models import AuditEntry, Role
+    from tests.conftest import csrf_token_from, login_as
+    from tests.factories import make_user
+
+    admin = login_as(app.test_client(), make_user(Role.ADMIN))
+    page = admin.get("/manage/map").get_data(as_text=True)
+    assert 'class="park-map placing"' in page and 'data-code="J1"' in page
+    j1 = _id(RoadNode, code="J1")
+    token = csrf_token_from(page)
+    wrong = admin.post("/manage/map", data={"csrf_token": token, "node": j1.id, "x": 5000, "y": 3})
+    assert wrong.status_code == 400
+    db.session.refresh(j1)
+    assert (j1.x, j1.y) == (500, 330)  # unchanged
+    done = admin.post(
+        "/manage/map", data={"csrf_token": token, "node": j1.id, "x": "512.5", "y": "301"}
+    )
+    assert done.status_code == 302
+    db.session.refresh(j1)
+    assert (j1.x, j1.y) == (512.5, 301)
+    assert db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "park.node_placed")
+    ) is not None
+    dispatcher = login_as(app.test_client(), make_user(Role.DISPATCHER))
+    assert dispatcher.get("/manage/map").status_code == 403

@@ -35,11 +35,12 @@ from gatekeeper.services import crew
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services import notices as notice_service
+from gatekeeper.services import park_map as park_map_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
-from gatekeeper.web.home.forms import AlertActionForm
+from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
 from gatekeeper.web.labels import label_of
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -86,6 +87,36 @@ def occupancy() -> ResponseReturnValue:
         hazmat=sorted(queries.hazmat_by_class().items()),
         inside=queries.inside_now(),
     )
+
+
+@bp.route("/manage/map", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def park_map_page() -> ResponseReturnValue:
+    """The admin places the road graph's nodes on the park map: pick a node, click where
+    it is (or type its position); the routes and the booking pages draw it there."""
+    form = PlaceNodeForm()
+    current = park_map_service.park_map()
+    form.node.choices = [(str(n.id), f"{n.code} {n.name}") for n in current.nodes]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            node = park_map_service.place(
+                int(form.node.data or 0), float(form.x.data or 0), float(form.y.data or 0),
+                current_user,
+            )
+        except park_map_service.PlacementError:
+            db.session.rollback()
+            form.x.errors = [*form.x.errors, gettext("inside the map: 0 to 1000 across, 0 to 600 down")]
+            status = 400
+        else:
+            db.session.commit()
+            flash(gettext("%(node)s placed", node=node.code), "ok")
+            return redirect(url_for(".park_map_page", node=node.id))
+    elif form.is_submitted():
+        status = 400
+    if request.method == "GET" and request.args.get("node", "").isdigit():
+        form.node.data = request.args["node"]
+    return render_template("home/park_map.html", form=form, pmap=current), status
 
 
 @bp.route("/manage/alerts")

@@ -95,6 +95,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         MAIL_TIMEOUT=10,
         # Without an SMTP host nothing is sent (notices stay in the app).
         MAIL_BACKEND="smtp" if settings.smtp_host else "dummy",
+        GATEKEEPER_NOTIFY_URL=settings.notify_url,
+        GATEKEEPER_NOTIFY_TOKEN_ENV=settings.notify_token_env,
     )
     logging.basicConfig(level=settings.log_level)
 

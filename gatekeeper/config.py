@@ -53,10 +53,16 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_tls: bool = True
     mail_from: str = "gatekeeper@localhost"
+    # Drivers called forward from the holding lot: "log" (the default: written to the log)
+    # or an SMS/WeChat gateway's HTTP endpoint that takes {"to", "text"} (see notify.py).
+    notify_url: str | None = None
+    notify_token_env: str | None = None
     job_timeout_seconds: int = Field(default=600, gt=0)
     job_retries: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("database_url", "redis_url", "rate_limit_storage_url", "smtp_host")
+    @field_validator(
+        "database_url", "redis_url", "rate_limit_storage_url", "smtp_host", "notify_url"
+    )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value or None

@@ -134,8 +134,9 @@ def test_the_admin_places_a_node_on_the_park_map(app: Any, park: dict[str, Any])
     assert done.status_code == 302
     db.session.refresh(j1)
     assert (j1.x, j1.y) == (512.5, 301)
-    assert db.session.scalar(
-        select(AuditEntry).where(AuditEntry.action == "park.node_placed")
-    ) is not None
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "park.node_placed"))
+        is not None
+    )
     dispatcher = login_as(app.test_client(), make_user(Role.DISPATCHER))
     assert dispatcher.get("/manage/map").status_code == 403

@@ -109,6 +109,8 @@ def _layout(s: _Seeder) -> dict[str, Any]:
                 capacity_people=20,
                 capacity_vehicles=8,
                 capacity_hazmat_vehicles=8,
+                capacity_loaded_tankers=5,
+                capacity_empty_tankers=3,
                 allowed_hazard_classes=["2", "3", "4.1", "5.1", "6.1", "8", "9"],
             ),
         }.items()

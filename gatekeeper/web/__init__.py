@@ -39,6 +39,7 @@ def _navigation() -> dict[str, object]:
         "nav_links": (
             ("home.lanes", _l("Gates"), ("guard", *staff)),
             ("home.bookings", _l("Bookings"), ("dispatcher", *staff)),
+            ("dispatch.holding_page", _l("Holding lot"), ("dispatcher", *staff)),
             ("home.occupancy", _l("Occupancy"), staff),
             ("home.alerts", _l("Alerts"), staff),
             ("home.fleet", _l("Fleet"), ("carrier",)),

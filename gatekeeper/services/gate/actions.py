@@ -10,6 +10,7 @@ from gatekeeper.domain.gate import Decision, GateDecision
 from gatekeeper.domain.messages import N_
 from gatekeeper.models import (
     Passage,
+    Role,
     User,
 )
 from gatekeeper.models.types import utcnow
@@ -162,11 +163,36 @@ def record_scan(passage: Passage, text: str, user: User | None) -> tuple[passes.
     return scan, decide(passage)
 
 
+def may_call(user: User, passage: Passage) -> bool:
+    """Who calls a vehicle forward from the holding lot: the gate's guards and the park's
+    managers and admins any; a receiving company's dispatcher only its own deliveries."""
+    if user.role in (Role.GUARD, Role.MANAGER, Role.ADMIN):
+        return True
+    booking = passage.booking
+    return (
+        user.role is Role.DISPATCHER
+        and booking is not None
+        and (user.company_id is None or user.company_id == booking.company_id)
+    )
+
+
 def release(passage: Passage, user: User) -> GateDecision:
-    """A held vehicle is called from the holding lot: decide again with today's counts."""
+    """A held vehicle is called forward from the holding lot (by the guard, the park or
+    the receiving company: one mechanism): decide again with today's counts; when the
+    rules now allow, the lot's barrier opens for it. The driver is told by
+    :func:`gatekeeper.services.holding.notify_called` once this is committed."""
     if passage.decision is not Decision.HOLD or passage.released_at is not None:
         raise ActionError(N_("this vehicle is not waiting in the holding lot"))
-    _record(passage, user, "gate.release_requested", {"lane": passage.lane.code})
+    if not may_call(user, passage):
+        raise ActionError(N_("only the receiving company or the park calls this vehicle"))
+    passage.called_at = utcnow()
+    passage.called_by_id = user.id
+    _record(
+        passage,
+        user,
+        "gate.release_requested",
+        {"lane": passage.lane.code, "by_role": user.role.value},
+    )
     result = decide(passage)
     if result.decision is not Decision.HOLD and passage.released_at is None:
         passage.released_at = utcnow()

@@ -22,6 +22,7 @@ from gatekeeper.models import (
     Dock,
     Document,
     Lane,
+    Packaging,
     Park,
     Passage,
     PassageDirection,
@@ -29,6 +30,7 @@ from gatekeeper.models import (
     Presence,
     PresenceKind,
     RoadEdge,
+    TripDirection,
     Vehicle,
     Zone,
     ZoneKind,
@@ -262,6 +264,14 @@ def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None)
         "holding_waiting": _count(waiting),
         "holding_capacity": holding.capacity_vehicles if holding else None,
     }
+    if booking is not None and (spaces := _tanker_capacity(booking, holding)) is not None:
+        # Loaded and empty tankers have their own spaces in the lot.
+        values["holding_capacity"] = spaces
+        values["holding_waiting"] = _count(
+            waiting.join(Booking, Passage.booking_id == Booking.id).where(
+                Booking.direction == booking.direction
+            )
+        )
     if booking is not None:
         dock: Dock = booking.dock
         zone = dock.zone
@@ -284,6 +294,17 @@ def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None)
             dock_slots=dock.slots_per_hour,
         )
     return rules.Occupancy(**values)
+
+
+def _tanker_capacity(booking: Booking, holding: Zone | None) -> int | None:
+    """The lot's spaces for this tanker: loaded (delivering) or empty (collecting)."""
+    if holding is None:
+        return None
+    if not any(line.packaging is Packaging.TANK for line in booking.cargo):
+        return None
+    if booking.direction is TripDirection.DELIVERY:
+        return holding.capacity_loaded_tankers
+    return holding.capacity_empty_tankers
 
 
 def _crew(passage: Passage) -> rules.Crew | None:

@@ -31,21 +31,25 @@ from gatekeeper.models import (
     BookingStatus,
     Carrier,
     CarrierStatus,
+    Company,
     DangerousGood,
     Dock,
+    Passage,
     Person,
     PersonKind,
     ReviewStatus,
     Role,
     Vehicle,
 )
-from gatekeeper.services import audit, bookings, pass_pdf, passes
+from gatekeeper.services import audit, bookings, holding, pass_pdf, passes
+from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.web.dispatch.forms import BookingForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
+from gatekeeper.web.kiosk.routes import check_message
 from gatekeeper.web.labels import label_of, translated
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
@@ -311,6 +315,119 @@ def decide(reference: str, step: str) -> ResponseReturnValue:
         lambda booking, comment: bookings.decide(booking, current_user, step, comment),
         "",
     )
+
+
+# --- the holding lot: the receiving companies and the park call vehicles forward ------------
+
+
+def _own_company() -> int | None:
+    """A receiving company's dispatcher sees its own deliveries; the park sees all (or
+    the company chosen in the filter)."""
+    if current_user.role is Role.DISPATCHER and current_user.company_id is not None:
+        return int(current_user.company_id)
+    chosen = request.values.get("company", type=int)
+    return chosen or None
+
+
+@bp.route("/holding")
+@roles_required(*DISPATCHERS)
+def holding_page() -> ResponseReturnValue:
+    company_id = _own_company()
+    rows = holding.waiting(company_id)
+    companies = db.session.scalars(select(Company).order_by(Company.name)).all()
+    return render_template(
+        "dispatch/holding.html",
+        rows=rows,
+        lot=holding.lot_state(holding.waiting()),
+        company_id=company_id,
+        companies=companies,
+        own_company=current_user.role is Role.DISPATCHER and current_user.company_id is not None,
+        may_call_by_capacity=bookings.may_approve(current_user),
+        form=AlertActionForm(),
+    )
+
+
+def _after_call(passages: list[Passage]) -> None:
+    """Commit the calls, lift the lot's barrier for each vehicle now allowed, tell the
+    drivers, and say what happened."""
+    db.session.commit()
+    for passage in passages:
+        allowed = gate_service.should_open(passage)
+        if allowed:
+            gate_service.open_barrier(passage, current_user)
+        holding.notify_called(passage)
+        flash(
+            gettext("%(plate)s called forward: the barrier opens", plate=passage.plate_read or "?")
+            if allowed
+            else gettext(
+                "%(plate)s called, but the rules still hold it: %(why)s",
+                plate=passage.plate_read or "?",
+                why="; ".join(
+                    check_message(r) for r in passage.reasons if r.get("outcome") == "fail"
+                ),
+            ),
+            "ok" if allowed else "error",
+        )
+
+
+def _holding_back() -> ResponseReturnValue:
+    company = request.form.get("company", type=int)
+    return redirect(
+        url_for(".holding_page", company=company) if company else url_for(".holding_page")
+    )
+
+
+@bp.route("/holding/<int:passage_id>/call", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def holding_call(passage_id: int) -> ResponseReturnValue:
+    if not AlertActionForm().validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return _holding_back()
+    passage = gate_service.lock_passage(passage_id)
+    if passage is None:
+        abort(404)
+    try:
+        holding.call(passage, current_user)
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _holding_back()
+    _after_call([passage])
+    return _holding_back()
+
+
+@bp.route("/holding/next", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def holding_next() -> ResponseReturnValue:
+    if not AlertActionForm().validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return _holding_back()
+    try:
+        passage = holding.call_next(_own_company(), current_user)
+    except gate_service.ActionError as exc:
+        db.session.rollback()
+        flash(gettext(str(exc)), "error")
+        return _holding_back()
+    if passage is None:
+        flash(gettext("Nobody is waiting."), "ok")
+        return _holding_back()
+    _after_call([passage])
+    return _holding_back()
+
+
+@bp.route("/holding/by-capacity", methods=["POST"])
+@roles_required(Role.MANAGER, Role.ADMIN)
+def holding_by_capacity() -> ResponseReturnValue:
+    if not AlertActionForm().validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return _holding_back()
+    called = holding.call_by_capacity(current_user)
+    if not called:
+        db.session.rollback()
+        flash(gettext("No dock has room for a waiting vehicle now"), "ok")
+        return _holding_back()
+    _after_call(called)
+    return _holding_back()
 
 
 @bp.route("/dangerous-goods")

@@ -101,12 +101,17 @@ def park_map_page() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             node = park_map_service.place(
-                int(form.node.data or 0), float(form.x.data or 0), float(form.y.data or 0),
+                int(form.node.data or 0),
+                float(form.x.data or 0),
+                float(form.y.data or 0),
                 current_user,
             )
         except park_map_service.PlacementError:
             db.session.rollback()
-            form.x.errors = [*form.x.errors, gettext("inside the map: 0 to 1000 across, 0 to 600 down")]
+            form.x.errors = [
+                *form.x.errors,
+                gettext("inside the map: 0 to 1000 across, 0 to 600 down"),
+            ]
             status = 400
         else:
             db.session.commit()

@@ -34,7 +34,7 @@ from gatekeeper.models import Document, DocumentKind, Gate, Lane, Passage, Role
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
-from gatekeeper.services import passes
+from gatekeeper.services import holding, passes
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.services.fleet import FleetError
 from gatekeeper.services.storage import files_root
@@ -423,11 +423,16 @@ def release(passage_id: int) -> ResponseReturnValue:
     passage = _passage(passage_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return _act(
-        passage,
-        lambda: gate_service.release(passage, current_user),
-        lambda result: _release_message(result),
-    )
+    called: list[GateDecision] = []
+
+    def call() -> GateDecision:
+        called.append(gate_service.release(passage, current_user))
+        return called[-1]
+
+    response = _act(passage, call, _release_message)
+    if called:
+        holding.notify_called(passage)
+    return response
 
 
 def _release_message(result: GateDecision) -> str:

@@ -262,3 +262,4 @@ def alert_message(alert: Any) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(alert_message, "alert_message")
+    app.add_template_filter(lambda p: translated(p.to_dict()), "phrase")

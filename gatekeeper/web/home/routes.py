@@ -21,6 +21,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import (
     AlertKind,
     AlertStatus,
+    BookingStatus,
     Carrier,
     CarrierStatus,
     Document,
@@ -31,7 +32,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import alerts as alert_service
 from gatekeeper.services import carriers as carrier_service
-from gatekeeper.services import crew
+from gatekeeper.services import crew, dayplan
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services import notices as notice_service
@@ -61,20 +62,60 @@ def lanes() -> ResponseReturnValue:
     )
 
 
-@bp.route("/dispatch/bookings")
-@roles_required(Role.DISPATCHER, *STAFF_ROLES)
-def bookings() -> ResponseReturnValue:
-    """The bookings of a day (today by default), with booking and cancelling."""
+def _plan_filters() -> dayplan.Filters:
     try:
         day = date.fromisoformat(request.args["day"]) if request.args.get("day") else None
     except ValueError:
         abort(400)
-    day = day or park_today()
+    try:
+        status = BookingStatus(request.args["status"]) if request.args.get("status") else None
+    except ValueError:
+        abort(400)
+    return dayplan.Filters(
+        day=day or park_today(),
+        carrier_id=request.args.get("carrier", type=int),
+        status=status,
+        query=request.args.get("q", "")[:40],
+    )
+
+
+@bp.route("/dispatch/bookings")
+@roles_required(Role.DISPATCHER, *STAFF_ROLES)
+def bookings() -> ResponseReturnValue:
+    """The day plan: a day's bookings (today by default) as a list or a timeline per dock
+    or per gate, conflicts highlighted; filters, search, CSV; booking and cancelling."""
+    filters = _plan_filters()
+    view = request.args.get("view", "list")
+    if view not in ("list", "docks", "gates"):
+        view = "list"
+    found = dayplan.find(filters)
     return render_template(
         "home/bookings.html",
-        bookings=queries.bookings_on(day),
-        day=day,
+        bookings=found,
+        day=filters.day,
+        filters=filters,
+        view=view,
+        statuses=list(BookingStatus),
+        carriers=db.session.scalars(select(Carrier).order_by(Carrier.name)).all(),
+        conflicts=dayplan.day_conflicts(filters.day),
+        timeline=dayplan.timeline(filters.day, found, view) if view != "list" else None,
         cancel_form=AlertActionForm(),
+    )
+
+
+@bp.route("/dispatch/bookings.csv")
+@roles_required(Role.DISPATCHER, *STAFF_ROLES)
+def bookings_csv() -> ResponseReturnValue:
+    filters = _plan_filters()
+    found = dayplan.find(filters)
+    body = dayplan.to_csv(found, dayplan.day_conflicts(filters.day))
+    return (
+        "\ufeff" + body,  # a BOM: spreadsheets then read the Chinese names as UTF-8
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="bookings-{filters.day}.csv"',
+        },
     )
 
 

@@ -1,0 +1,187 @@
+"""The dispatcher's day plan: the bookings of a day (or a search), filtered by carrier and
+status, with their conflicts, laid out per dock and per gate, and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from gatekeeper.domain.dayplan import Row, Slot, conflicts, stack
+from gatekeeper.domain.messages import Phrase
+from gatekeeper.domain.plates import plate_skeleton
+from gatekeeper.extensions import db
+from gatekeeper.models import Booking, BookingStatus, RouteStop, Vehicle
+from gatekeeper.services.clock import day_bounds, local
+
+SEARCH_LIMIT = 200
+SEARCH_DAYS = 60  # a search looks this far back and ahead
+
+
+@dataclass(frozen=True)
+class Filters:
+    day: date
+    carrier_id: int | None = None
+    status: BookingStatus | None = None
+    query: str = ""
+
+
+def find(filters: Filters) -> list[Booking]:
+    """The day's bookings; with a search text (a reference or a plate), the matching
+    bookings of the days around instead."""
+    query = select(Booking).options(
+        selectinload(Booking.cargo),
+        selectinload(Booking.route).selectinload(RouteStop.node),
+    )
+    text = filters.query.strip()
+    if text:
+        start, _ = day_bounds(filters.day - timedelta(days=SEARCH_DAYS))
+        _, end = day_bounds(filters.day + timedelta(days=SEARCH_DAYS))
+        skeleton = plate_skeleton(text)
+        matching_vehicles = select(Vehicle.id).where(
+            or_(
+                Vehicle.plate.ilike(f"%{text}%"),
+                *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
+            )
+        )
+        query = query.where(
+            or_(
+                Booking.reference.ilike(f"%{text}%"),
+                Booking.waybill_number.ilike(f"%{text}%"),
+                Booking.vehicle_id.in_(matching_vehicles),
+                Booking.trailer_id.in_(matching_vehicles),
+            )
+        )
+    else:
+        start, end = day_bounds(filters.day)
+    query = query.where(Booking.window_start < end, Booking.window_end > start)
+    if filters.carrier_id is not None:
+        query = query.where(Booking.carrier_id == filters.carrier_id)
+    if filters.status is not None:
+        query = query.where(Booking.status == filters.status)
+    return list(db.session.scalars(query.order_by(Booking.window_start).limit(SEARCH_LIMIT)))
+
+
+# Bookings that take their place on the plan (cancelled and rejected ones do not).
+PLANNED = (
+    BookingStatus.REQUESTED,
+    BookingStatus.ACCEPTED,
+    BookingStatus.APPROVED,
+    BookingStatus.ARRIVED,
+    BookingStatus.INSIDE,
+)
+
+
+def slot(booking: Booking) -> Slot:
+    return Slot(
+        id=booking.id,
+        reference=booking.reference,
+        start=booking.window_start,
+        end=booking.window_end,
+        dock=booking.dock.code,
+        dock_slots=booking.dock.slots_per_hour,
+        units=tuple(i for i in (booking.vehicle_id, booking.trailer_id) if i is not None),
+        people=tuple(i for i in (booking.driver_id, booking.escort_id) if i is not None),
+    )
+
+
+def day_conflicts(day: date) -> dict[int, list[Phrase]]:
+    """Conflicts among all the day's planned bookings (whatever the page's filters)."""
+    start, end = day_bounds(day)
+    planned = db.session.scalars(
+        select(Booking).where(
+            Booking.window_start < end, Booking.window_end > start, Booking.status.in_(PLANNED)
+        )
+    ).all()
+    return conflicts([slot(b) for b in planned])
+
+
+def entry_gate(booking: Booking) -> str | None:
+    first = booking.route[0].node if booking.route else None
+    return first.code if first is not None else None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: datetime
+    hours: int
+    rows: list[Row]
+
+
+def timeline(day: date, bookings: list[Booking], by: str) -> Timeline:
+    """Rows per dock (``by="docks"``) or per entry gate (``"gates"``)."""
+    start, end = day_bounds(day)
+    groups: dict[str, list[Slot]] = {}
+    for booking in bookings:
+        if booking.status not in PLANNED:
+            continue
+        key = booking.dock.code if by == "docks" else (entry_gate(booking) or "—")
+        groups.setdefault(key, []).append(slot(booking))
+    rows = [stack(name, slots) for name, slots in sorted(groups.items())]
+    return Timeline(start, int((end - start).total_seconds() // 3600), rows)
+
+
+CSV_COLUMNS = (
+    "reference",
+    "status",
+    "day",
+    "window_start",
+    "window_end",
+    "carrier",
+    "vehicle",
+    "trailer",
+    "driver",
+    "escort",
+    "receiving_company",
+    "dock",
+    "entry_gate",
+    "direction",
+    "cargo",
+    "waybill_number",
+    "conflicts",
+)
+
+
+def cell(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def to_csv(bookings: list[Booking], found: dict[int, list[Phrase]]) -> str:
+    """One row per booking, times in the park's zone (ISO 8601 with offset)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for b in bookings:
+        start = local(b.window_start)
+        writer.writerow(
+            cell(str(value))
+            for value in [
+                b.reference,
+                b.status.value,
+                start.date().isoformat(),
+                start.isoformat(timespec="minutes"),
+                local(b.window_end).isoformat(timespec="minutes"),
+                b.carrier.name,
+                b.vehicle.plate,
+                b.trailer.plate if b.trailer else "",
+                b.driver.full_name,
+                b.escort.full_name if b.escort else "",
+                b.company.name,
+                b.dock.code,
+                entry_gate(b) or "",
+                b.direction.value,
+                "; ".join(
+                    f"{'UN' + line.un_number + ' ' if line.un_number else ''}"
+                    f"{line.description} {line.quantity.normalize():f} {line.unit.value}"
+                    for line in b.cargo
+                ),
+                b.waybill_number or "",
+                "; ".join(p.english() for p in found.get(b.id, [])),
+            ]
+        )
+    return buffer.getvalue()

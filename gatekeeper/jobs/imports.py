@@ -6,9 +6,10 @@ from __future__ import annotations
 from gatekeeper.domain.messages import N_
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
-from gatekeeper.models import Carrier, FleetImport
+from gatekeeper.models import Carrier, FleetImport, User
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, imports
+from gatekeeper.services import audit, booking_imports, imports
+from gatekeeper.services.bookings import BookingError
 from gatekeeper.services.fleet import FleetError
 
 
@@ -34,6 +35,8 @@ def run_import(import_id: int) -> str:
         return "missing"
     if item.status in ("done", "failed"):
         return item.status
+    if item.what == "bookings":
+        return _run_bookings(item)
     try:
         rows = imports.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
@@ -65,5 +68,38 @@ def run_import(import_id: int) -> str:
         details={"created": item.created, "updated": item.updated},
         actor="import",
     )
+    db.session.commit()
+    return "done"
+
+
+def _run_bookings(item: FleetImport) -> str:
+    """A dispatcher's file of bookings: checked row by row, then made through the booking
+    service in one transaction (or none)."""
+    import_id = item.id
+    try:
+        rows = booking_imports.rows_of(item)
+    except (OSError, imports.ImportError_) as exc:
+        return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
+    item.status = "checking"
+    item.total = len(rows)
+    item.processed = 0
+    db.session.commit()
+    for _row in booking_imports.check_all(item, rows):
+        item.processed += 1
+        if item.processed % imports.PROGRESS_EVERY == 0:
+            db.session.commit()
+    db.session.commit()
+    if item.errors:
+        return _fail(item, item.errors)
+    user = db.session.get(User, item.user_id) if item.user_id else None
+    if user is None:
+        return _fail(item, [{"row": 0, "field": "file", "message": N_("not valid"), "params": {}}])
+    try:
+        booking_imports.write_all(item, rows, user)
+    except BookingError:
+        errors = list(item.errors)
+        db.session.rollback()
+        item = db.session.get(FleetImport, import_id) or item
+        return _fail(item, errors)
     db.session.commit()
     return "done"

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -89,3 +90,12 @@ class BookingForm(FlaskForm):
     def window_day(self) -> date | None:
         value: date | None = self.day.data
         return value
+
+
+class BookingImportForm(FlaskForm):
+    """A file of bookings: CSV or XLSX (one cargo line per row) or e-waybills as JSON."""
+
+    file = FileField(
+        _l("CSV, XLSX or JSON file (at most 2000 rows)"),
+        validators=[FileRequired(message=_l("choose a file"))],
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -21,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.access import STAFF_ROLES, roles_required
@@ -34,6 +35,7 @@ from gatekeeper.models import (
     Company,
     DangerousGood,
     Dock,
+    FleetImport,
     Passage,
     Person,
     PersonKind,
@@ -41,12 +43,13 @@ from gatekeeper.models import (
     Role,
     Vehicle,
 )
-from gatekeeper.services import audit, bookings, holding, pass_pdf, passes
+from gatekeeper.services import audit, booking_imports, bookings, holding, pass_pdf, passes
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
+from gatekeeper.services.imports import ImportError_, errors_csv
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
-from gatekeeper.web.dispatch.forms import BookingForm
+from gatekeeper.web.dispatch.forms import BookingForm, BookingImportForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.kiosk.routes import check_message
@@ -314,6 +317,76 @@ def decide(reference: str, step: str) -> ResponseReturnValue:
         reference,
         lambda booking, comment: bookings.decide(booking, current_user, step, comment),
         "",
+    )
+
+
+# --- importing bookings ----------------------------------------------------------------------
+
+
+def _visible_imports() -> Select[FleetImport]:
+    query = select(FleetImport).where(FleetImport.what == "bookings")
+    if current_user.role is Role.DISPATCHER:
+        query = query.where(FleetImport.user_id == current_user.id)
+    return query
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@roles_required(*DISPATCHERS)
+def imports_page() -> ResponseReturnValue:
+    """Import bookings from a CSV/XLSX file or e-waybills (JSON) as a background job."""
+    form = BookingImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            job = booking_imports.start(current_user, upload.filename or "", upload.read())
+        except ImportError_ as exc:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, gettext(str(exc))]
+            status = 400
+        else:
+            db.session.commit()
+            booking_imports.queue(job)
+            return redirect(url_for(".import_status", import_id=job.id))
+    elif form.is_submitted():
+        status = 400
+    earlier = db.session.scalars(_visible_imports().order_by(FleetImport.id.desc()).limit(20)).all()
+    return render_template("dispatch/imports.html", form=form, earlier=earlier), status
+
+
+def _import(import_id: int) -> FleetImport:
+    job: FleetImport | None = db.session.scalar(
+        _visible_imports().where(FleetImport.id == import_id)
+    )
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/imports/<int:import_id>")
+@roles_required(*DISPATCHERS)
+def import_status(import_id: int) -> ResponseReturnValue:
+    return render_template("dispatch/import.html", job=_import(import_id))
+
+
+@bp.route("/imports/<int:import_id>/errors.csv")
+@roles_required(*DISPATCHERS)
+def import_errors(import_id: int) -> ResponseReturnValue:
+    job = _import(import_id)
+    return Response(
+        "\ufeff" + errors_csv(job, gettext),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=import-{job.id}-errors.csv"},
+    )
+
+
+@bp.route("/imports/template.csv")
+@roles_required(*DISPATCHERS)
+def import_template() -> ResponseReturnValue:
+    return Response(
+        "\ufeff" + booking_imports.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=gatekeeper-bookings.csv"},
     )
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
-from gatekeeper.services.demo import DEMO_PASSWORD
+from gatekeeper.services.demo import DEMO_PASSWORD, DEMO_TIMEZONE
+from gatekeeper.vision.documents import decode_qr, render_pdf
 from tests.document_samples import as_bytes, certificate
 from tests.live import Server, chromium, run_server, server_database
 from tests.test_kiosk_browser import ARTIFACTS
@@ -202,27 +204,39 @@ def test_a_guard_photographs_the_drivers_certificate_at_the_kiosk(
     guard.context.close()
 
 
-def test_a_dispatcher_books_petrol_and_the_park_approves(server: Server, browser: Browser) -> None:
+def _park_now() -> datetime:
+    return datetime.now(ZoneInfo(DEMO_TIMEZONE))
+
+
+def test_a_dispatcher_books_petrol_the_park_approves_and_the_pass_is_scanned_at_the_gate(
+    server: Server, browser: Browser
+) -> None:
+    """The booking story of issue 13: a dispatcher books a tanker with petrol for a dock,
+    sees the route on the map, the receiving company and the park approve, the pass is
+    printed, and at the gate the scanned pass shows in the guard's checklist."""
     with server_database(server) as db:
         ids = dict(
             db.execute(
                 text(
-                    "SELECT 'vehicle', id FROM vehicle WHERE plate = '1-VKR-301' UNION ALL "
-                    "SELECT 'driver', id FROM person WHERE full_name = 'Luc Janssens' UNION ALL "
-                    "SELECT 'escort', id FROM person WHERE full_name = 'Tom Wouters' UNION ALL "
+                    "SELECT 'vehicle', id FROM vehicle WHERE plate = '沪A·D6612' UNION ALL "
+                    "SELECT 'driver', id FROM person WHERE full_name = 'Li Na' UNION ALL "
+                    "SELECT 'escort', id FROM person WHERE full_name = 'Zhao Min' UNION ALL "
                     "SELECT 'dock', id FROM dock WHERE code = 'D4'"
                 )
             ).all()
         )
+    # A window around now in the park's day (the pass is scanned at the gate today).
+    now = _park_now()
+    start = max(now.replace(hour=0, minute=0), now - timedelta(minutes=30)).replace(second=0)
     page = _page(browser)
     _sign_in(page, server, "dispatcher")
     page.get_by_role("link", name="Book a vehicle").first.click()
     page.select_option("#vehicle_id", str(ids["vehicle"]))
     page.select_option("#driver_id", str(ids["driver"]))
     page.select_option("#dock_id", str(ids["dock"]))
-    page.fill("#day", _in(3))
-    page.fill("#start", "09:00")
-    page.fill("#end", "11:00")
+    page.fill("#day", start.date().isoformat())
+    page.fill("#start", f"{start:%H:%M}")
+    page.fill("#end", f"{start + timedelta(hours=3):%H:%M}")
     page.fill("#cargo-0-un", "petrol")
     expect(page.locator("#un-options option").first).to_be_attached()
     page.fill("#cargo-0-un", "1203")
@@ -231,6 +245,7 @@ def test_a_dispatcher_books_petrol_and_the_park_approves(server: Server, browser
     page.fill("#cargo-0-quantity", "20000")
     page.select_option("#cargo-0-unit", "l")
     page.select_option("#cargo-0-packaging", "tank")
+    page.fill("#waybill_number", "WB-E2E-0001")
     page.get_by_role("button", name="Book", exact=True).click()
     # Refused: no escort; said beside the field, nothing typed lost.
     expect(page.locator("label[for=escort_id] .field-error")).to_contain_text("scort")
@@ -239,8 +254,14 @@ def test_a_dispatcher_books_petrol_and_the_park_approves(server: Server, browser
     page.select_option("#escort_id", str(ids["escort"]))
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.locator(".flash-ok")).to_contain_text("waiting for the park")
-    row = page.locator("tr", has_text="1-VKR-301").last
+    row = page.locator("tr", has_text="沪A·D6612").last
     expect(row).to_contain_text("requested")
+    # The booking's page: its planned route on the park map.
+    row.get_by_role("link", name="BK-").click()
+    expect(page.locator("svg.park-map .route-leg").first).to_be_visible()
+    expect(page.locator(".route-table")).to_contain_text("CP1")
+    reference = page.locator("h1").inner_text().split()[1]
+    page.screenshot(path=str(ARTIFACTS / "booking-route-map-1366x768.png"), full_page=True)
     page.context.close()
     # The receiving company's step (here the admin's), then the park's.
     for username, button, status in (
@@ -249,7 +270,50 @@ def test_a_dispatcher_books_petrol_and_the_park_approves(server: Server, browser
     ):
         decider = _page(browser)
         _sign_in(decider, server, username)
-        decider.goto(f"{server.url}/dispatch/bookings?day={_in(3)}")
-        decider.locator("tr", has_text="1-VKR-301").last.get_by_role("button", name=button).click()
-        expect(decider.locator("tr", has_text="1-VKR-301").last).to_contain_text(status)
+        decider.goto(f"{server.url}/dispatch/bookings?day={start.date().isoformat()}")
+        line = decider.locator(f"#booking-{reference}")
+        line.get_by_role("button", name=button).click()
+        expect(decider.locator(f"#booking-{reference}")).to_contain_text(status)
         decider.context.close()
+    # The pass: printed as a page and as a PDF whose QR code holds the signed token.
+    dispatcher = _page(browser)
+    _sign_in(dispatcher, server, "dispatcher")
+    dispatcher.goto(f"{server.url}/dispatch/bookings/{reference}")
+    dispatcher.get_by_role("link", name="Print the pass").click()
+    expect(dispatcher.locator(".pass-qr svg")).to_be_visible()
+    expect(dispatcher.locator(".pass-plate")).to_contain_text("沪A·D6612")
+    dispatcher.screenshot(path=str(ARTIFACTS / "booking-pass-1366x768.png"), full_page=True)
+    pdf = dispatcher.request.get(f"{server.url}/dispatch/bookings/{reference}/pass.pdf")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    (ARTIFACTS / "booking-pass.pdf").write_bytes(pdf.body())
+    frames, _pages = render_pdf(pdf.body())
+    token = decode_qr(frames[0])[0]
+    assert token.startswith("GKP1.")
+    dispatcher.context.close()
+    # At the gate: the tanker's plates are read, the guard scans the pass.
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/G1-HAZ/events",
+        data=json.dumps(
+            {
+                "event_id": "pass-e2e-1",
+                "plate": "沪AD6612",
+                "confidence": 0.97,
+                "hazard": {"hin": "33", "un": "1203", "confidence": 0.95},
+            }
+        ).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        passage = json.loads(response.read())
+    guard = _page(browser)
+    _sign_in(guard, server, "guard")
+    guard.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")
+    guard.fill("#scan-text", token)  # a keyboard-wedge scanner types, then Enter
+    guard.press("#scan-text", "Enter")
+    expect(guard.locator(".flash-ok")).to_contain_text(f"Booking pass scanned: {reference}")
+    check = guard.locator('#checks tr[data-code="booking_pass"]')
+    expect(check).to_have_class("check check-pass")
+    expect(check).to_contain_text("genuine and valid")
+    guard.screenshot(path=str(ARTIFACTS / "kiosk-pass-scanned-1366x768.png"), full_page=True)
+    guard.context.close()

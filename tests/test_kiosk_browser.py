@@ -214,6 +214,7 @@ def test_the_decision_and_every_action_fit_without_scrolling(
         "button.act-hold",
         "#decide-reason",
         "#plate-plate",
+        "#scan-text",
         ".crew-form:not(.document-form) button",
         ".document-form button",
     ):

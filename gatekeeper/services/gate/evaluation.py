@@ -264,8 +264,16 @@ def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None)
         "holding_waiting": _count(waiting),
         "holding_capacity": holding.capacity_vehicles if holding else None,
     }
-    if booking is not None and (spaces := _tanker_capacity(booking, holding)) is not None:
-        # Loaded and empty tankers have their own spaces in the lot.
+    lot_full = (
+        values["holding_capacity"] is not None
+        and values["holding_waiting"] >= values["holding_capacity"]
+    )
+    if (
+        not lot_full
+        and booking is not None
+        and (spaces := _tanker_capacity(booking, holding)) is not None
+    ):
+        # Room in the lot: loaded and empty tankers still have their own spaces.
         values["holding_capacity"] = spaces
         values["holding_waiting"] = _count(
             waiting.join(Booking, Passage.booking_id == Booking.id).where(

@@ -487,6 +487,49 @@ def openapi_document(version: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/lanes/{lane_code}/scans": {
+                "post": {
+                    "summary": "A booking pass or an electronic waybill scanned at the lane: "
+                    "the text of its QR code (a fixed scanner) or a camera frame in which the "
+                    "QR code is found. Kept on the vehicle's passage and the rules run again "
+                    "(checks booking_pass and waybill). Payloads: docs/e-waybill.md.",
+                    "parameters": [_LANE_PARAMETER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "properties": {
+                                        "text": {"type": "string", "maxLength": 4000},
+                                        "capture": {"type": "integer"},
+                                    },
+                                }
+                            },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["image"],
+                                    "properties": {
+                                        "image": {"type": "string", "format": "binary"},
+                                        "capture": {"type": "integer"},
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "200": _capture_response("The passage, decided again with the scan"),
+                        "400": _error_response("Nothing scanned, or not a pass or a waybill"),
+                        "401": _UNAUTHORIZED,
+                        "403": _error_response("The station does not serve this lane"),
+                        "404": _error_response("No such lane"),
+                        "409": _error_response("No vehicle waiting at the lane"),
+                        "422": _error_response("No QR code found in the image"),
+                    },
+                }
+            },
             "/captures/{capture_id}": {
                 "get": {
                     "summary": "Status, reads and decision of a capture",

@@ -19,9 +19,10 @@ help: ## List the commands
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install the pinned requirements
@@ -71,7 +72,8 @@ migrate: install ## Generate a migration from model changes: make migrate MSG="w
 lock: ## Re-pin requirements.txt from requirements.in (fresh virtualenv)
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet -r requirements.in
-	{ head -2 requirements.txt; .lockenv/bin/pip freeze --exclude-editable; } > requirements.lock.tmp
+	.lockenv/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
+	{ head -2 requirements.txt; .lockenv/bin/pip freeze --exclude-editable | grep -v '^rapidocr-onnxruntime=='; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.txt && rm -rf .lockenv
 
 i18n-extract: install ## Extract translatable text into gatekeeper/translations/messages.pot

@@ -31,6 +31,49 @@ class AnprEvent:
     un: str | None = None
     hazard_confidence: float | None = None
     image: bytes | None = None
+    # The plate's colour as the camera classified it (Chinese smart ANPR cameras send it).
+    plate_colour: str | None = None
+
+
+# Colour names as cameras send them (Hikvision, Dahua, Chinese firmware), to our codes.
+PLATE_COLOURS = {
+    "blue": "blue",
+    "蓝": "blue",
+    "蓝色": "blue",
+    "yellow": "yellow",
+    "黄": "yellow",
+    "黄色": "yellow",
+    "green": "green",
+    "绿": "green",
+    "绿色": "green",
+    "newenergy": "green",
+    "yellowgreen": "yellow_green",
+    "yellow_green": "yellow_green",
+    "黄绿": "yellow_green",
+    "黄绿色": "yellow_green",
+    "white": "white",
+    "白": "white",
+    "白色": "white",
+    "black": "black",
+    "黑": "black",
+    "黑色": "black",
+}
+_UNKNOWN_COLOURS = ("", "unknown", "other", "未知", "其他")
+
+
+def _plate_colour(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AnprEventError("plate_color: a colour name such as blue, yellow, green")
+    key = value.strip().lower().replace(" ", "").replace("-", "")
+    if key in _UNKNOWN_COLOURS:
+        return None
+    if key not in PLATE_COLOURS:
+        raise AnprEventError(
+            "plate_color: blue, yellow, green, yellow_green, white or black (or unknown)"
+        )
+    return PLATE_COLOURS[key]
 
 
 def _confidence(value: Any) -> float:
@@ -93,4 +136,5 @@ def parse_event(payload: Any) -> AnprEvent:
         un=un,
         hazard_confidence=hazard_confidence,
         image=_image(payload.get("image")),
+        plate_colour=_plate_colour(payload.get("plate_color", payload.get("plate_colour"))),
     )

@@ -131,7 +131,7 @@ def failed_codes(decision: object) -> set[str]:
         ("1XT8482", "1-XTB-482", MatchQuality.CONFUSABLE),
         ("A8C5Z6G", "ABCSZ6G", MatchQuality.CONFUSABLE),
         ("IL1", "1I1", MatchQuality.CONFUSABLE),
-        ("A12345", "沪A12345", MatchQuality.EXACT),  # province character not readable
+        ("A12345", "沪A12345", MatchQuality.NO_PROVINCE),  # province character not read
         ("HA12345", "沪A12345", MatchQuality.PARTIAL),  # province misread as a letter
         ("A12345", "HA12345", MatchQuality.PARTIAL),
         ("QAKX768", "Q-AKX-769", MatchQuality.PARTIAL),  # one character off

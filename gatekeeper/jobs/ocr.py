@@ -126,6 +126,7 @@ def _store_reading(passage: Passage, result: VisionResult, *, keep_plate: bool =
     if not keep_plate:  # the guard's typed plate stays what the rules see
         passage.plate_read = result.plate
         passage.plate_confidence = result.confidence if result.plate else None
+        passage.plate_colour = result.plate_colour if result.plate else None
     if result.hazard is not None:
         passage.hin_read, passage.un_read = result.hazard.hin, result.hazard.un
         passage.hazard_confidence = result.hazard.confidence

@@ -82,6 +82,9 @@ class Passage(Model):
     plate_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # A held vehicle leaves the holding-lot queue: released into the park, or turned away.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The plate's colour as read (camera or pipeline): blue, yellow, green, yellow_green,
+    # white, black; Chinese parks report it with every passage.
+    plate_colour: Mapped[str | None] = mapped_column(String(12))
     # Called forward from the holding lot: by the receiving company, the park or the guard.
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     called_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

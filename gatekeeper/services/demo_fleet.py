@@ -20,6 +20,7 @@ from gatekeeper.models import (
     Packaging,
     Person,
     PersonKind,
+    PlateColour,
     Qualification,
     QualificationKind,
     QuantityUnit,
@@ -274,6 +275,8 @@ def seed_fleet(s: _Seeder, companies: dict[str, Any]) -> dict[str, Carrier]:
             {"plate": plate, "country": country},
             kind=kind,
             carrier=carriers[carrier],
+            # Chinese trucks, tankers and trailers carry yellow plates.
+            plate_colour=PlateColour.YELLOW if country == "CN" else None,
             adr_approval=approval,
             adr_certificate_number=f"ADR-{country}-{zlib.crc32(plate.encode()) % 100000:05d}"
             if dangerous

@@ -17,17 +17,16 @@ import math
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from gatekeeper.domain.plates import PROVINCES
 from gatekeeper.vision.images import Frame
 from gatekeeper.vision.ocr import LineProbabilities, decode_template
 from gatekeeper.vision.types import Box
 
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are not used on Chinese plates
 DIGITS = "0123456789"
 ALNUM = LETTERS + DIGITS

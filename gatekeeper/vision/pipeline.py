@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import cv2
 
+from gatekeeper.vision import cn
 from gatekeeper.vision.formats import formats_for
 from gatekeeper.vision.hazard import read_hazard_plate
 from gatekeeper.vision.images import Frame, crop_roi, decode_image
@@ -58,19 +59,65 @@ def read_frame(
         hazard = read_hazard_plate(region, recognizer, row_recognizer)
         timings["hazard"] = _ms(step)
     step = time.perf_counter()
-    rows = read_plates(gray, recognizer, formats, config.max_rows, row_recognizer)
+    result = VisionResult(timings_ms=timings)
+    chinese = "CN" in config.formats and cn.available()
+    chinese_first = chinese and config.formats[0] == "CN"
+    if chinese_first and _read_chinese(region, result, off_x, off_y):
+        timings["plate"] = _ms(step)
+        return _finish(result, hazard, off_x, off_y, timings, started)
+    latin = [f for f in formats if f.code != "CN"] if chinese else formats
+    rows = read_plates(gray, recognizer, latin, config.max_rows, row_recognizer) if latin else []
     if hazard is not None and hazard.box is not None:
         # The orange plate's numbers are text too: they are not the licence plate.
         orange = hazard.box.scaled(scale)
         rows = [r for r in rows if not _inside(r.row.box, orange)]
+    confident = bool(rows) and rows[0].candidates[0].confidence >= CONFIDENT
+    if (
+        chinese
+        and not chinese_first
+        and not confident
+        and _read_chinese(region, result, off_x, off_y)
+    ):
+        timings["plate"] = _ms(step)
+        return _finish(result, hazard, off_x, off_y, timings, started)
     timings["plate"] = _ms(step)
-    result = VisionResult(timings_ms=timings)
     if rows:
         best = rows[0].candidates[0]
         box = plate_box(rows[0].row).scaled(1 / scale)
         result.plate, result.confidence, result.format = best.text, best.confidence, best.format
         result.plate_box = Box(box.x + off_x, box.y + off_y, box.w, box.h)
         result.candidates = merge_candidates(rows)
+    return _finish(result, hazard, off_x, off_y, timings, started)
+
+
+# A Latin reading at least this sure is not read again as a Chinese plate.
+CONFIDENT = 0.8
+# A Chinese reading below this is not taken (the frame may hold no Chinese plate).
+CHINESE_MIN_CONFIDENCE = 0.5
+
+
+def _read_chinese(region: Frame, result: VisionResult, off_x: int, off_y: int) -> bool:
+    """Read the region as Chinese plates; fill ``result`` and say whether one was read."""
+    reads = [r for r in cn.find_and_read(region) if r.confidence >= CHINESE_MIN_CONFIDENCE]
+    if not reads:
+        return False
+    best = reads[0]
+    result.plate, result.confidence, result.format = best.text, round(best.confidence, 4), "CN"
+    result.plate_colour = best.colour
+    if best.box is not None:
+        result.plate_box = Box(best.box.x + off_x, best.box.y + off_y, best.box.w, best.box.h)
+    result.candidates = [PlateCandidate(r.text, round(r.confidence, 4), "CN") for r in reads[:8]]
+    return True
+
+
+def _finish(
+    result: VisionResult,
+    hazard: HazardPlateRead | None,
+    off_x: int,
+    off_y: int,
+    timings: dict[str, float],
+    started: float,
+) -> VisionResult:
     if hazard is not None and hazard.box is not None:
         b = hazard.box
         hazard = HazardPlateRead(
@@ -105,6 +152,9 @@ def fuse(results: Sequence[VisionResult]) -> VisionResult:
         )
         fused.plate_box = next(
             (r.plate_box for r in readable if r.plate == fused.plate), readable[0].plate_box
+        )
+        fused.plate_colour = next(
+            (r.plate_colour for r in readable if r.plate == fused.plate and r.plate_colour), None
         )
     hazard_votes: dict[tuple[str | None, str | None], float] = defaultdict(float)
     hazards = [r.hazard for r in readable if r.hazard is not None]

@@ -62,6 +62,8 @@ class VisionResult:
     format: str | None = None
     candidates: list[PlateCandidate] = field(default_factory=list)
     plate_box: Box | None = None
+    # A Chinese plate's colour (blue, yellow, green, yellow_green, white, black).
+    plate_colour: str | None = None
     hazard: HazardPlateRead | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     frames: int = 1

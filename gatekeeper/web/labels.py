@@ -145,6 +145,7 @@ _PAIRS: tuple[tuple[enum.Enum, object], ...] = (
     (ReadStatus.FAILED, _l("reading failed")),
     (ReadStatus.NOT_NEEDED, _l("read by the camera")),
     (MatchQuality.EXACT, _l("exact")),
+    (MatchQuality.NO_PROVINCE, _l("exact, province not read")),
     (MatchQuality.CONFUSABLE, _l("OCR look-alike")),
     (MatchQuality.PARTIAL, _l("partial")),
     (MatchQuality.NONE, _l("none")),
@@ -216,6 +217,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "outcome": Outcome,
     "document": DocumentKind,
     "node": NodeKind,
+    "plate_colour": PlateColour,
 }
 
 

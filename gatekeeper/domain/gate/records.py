@@ -42,6 +42,7 @@ class Reads:
     un: str | None = None
     hazard_confidence: float = 0.0
     confirmed_by_guard: bool = False
+    plate_colour: str | None = None
 
     @property
     def orange_plate_seen(self) -> bool:
@@ -61,6 +62,7 @@ class VehicleRecord:
     adr_certificate_expiry: date | None = None
     dg_permit_expiry: date | None = None
     tank_inspection_expiry: date | None = None
+    plate_colour: str | None = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def _reads(passage: Passage) -> rules.Reads:
         un=passage.un_read,
         hazard_confidence=passage.hazard_confidence or 0.0,
         confirmed_by_guard=passage.plate_confirmed,
+        plate_colour=passage.plate_colour,
     )
 
 
@@ -113,6 +114,7 @@ def vehicle_record(v: Vehicle) -> rules.VehicleRecord:
         adr_certificate_expiry=v.adr_certificate_expiry,
         dg_permit_expiry=v.dg_permit_expiry,
         tank_inspection_expiry=v.tank_inspection_expiry,
+        plate_colour=v.plate_colour.value if v.plate_colour else None,
     )
 
 

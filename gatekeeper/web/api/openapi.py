@@ -287,7 +287,24 @@ def openapi_document(version: str) -> dict[str, Any]:
                             "hazard (hin, un, confidence, box, consistent), timings_ms",
                         },
                         "plate": {"type": ["string", "null"]},
-                        "match_quality": {"enum": ["exact", "confusable", "partial", "none", None]},
+                        "plate_colour": {
+                            "enum": [
+                                "blue",
+                                "yellow",
+                                "green",
+                                "yellow_green",
+                                "white",
+                                "black",
+                                None,
+                            ]
+                        },
+                        "province": {
+                            "type": ["string", "null"],
+                            "description": "a Chinese plate's province character, when read",
+                        },
+                        "match_quality": {
+                            "enum": ["exact", "no_province", "confusable", "partial", "none", None]
+                        },
                         "booking": {"type": ["string", "null"]},
                         "decision": {"enum": ["allow", "deny", "hold", "review", None]},
                         "reasons": {
@@ -408,6 +425,13 @@ def openapi_document(version: str) -> dict[str, Any]:
                                             "type": "number",
                                             "minimum": 0,
                                             "maximum": 1,
+                                        },
+                                        "plate_color": {
+                                            "type": "string",
+                                            "description": "the plate's colour as a smart "
+                                            "ANPR camera sends it: blue, yellow, green, "
+                                            "yellow_green, white, black (or 蓝, 黄, 绿, 黄绿, "
+                                            "白, 黑; unknown)",
                                         },
                                         "hazard": {
                                             "type": "object",

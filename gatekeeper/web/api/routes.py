@@ -20,6 +20,7 @@ from gatekeeper.access import (
     station_or_roles,
     station_required,
 )
+from gatekeeper.domain.plates import province_of
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Person, Role, Vehicle
 from gatekeeper.services import bookings, crew, documents, fleet, gate, passes
@@ -93,6 +94,8 @@ def capture_json(passage: Passage) -> dict[str, object]:
         "frames": len(passage.images),
         "reads": passage.reads,
         "plate": passage.plate_read,
+        "plate_colour": passage.plate_colour,
+        "province": province_of(passage.plate_read),
         "match_quality": passage.match_quality,
         "booking": passage.booking.reference if passage.booking else None,
         "decision": passage.decision.value if passage.decision else None,

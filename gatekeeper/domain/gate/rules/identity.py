@@ -14,6 +14,7 @@ from gatekeeper.domain.gate.decision import (
     check_fail,
     check_na,
     check_pass,
+    check_warn,
 )
 from gatekeeper.domain.gate.records import (
     DANGEROUS_GOODS_LANES,
@@ -122,6 +123,21 @@ def rule_plate_match(c: Context) -> Check:
             evidence,
             read=c.request.reads.plate,
             plate=match.vehicle.plate,
+        )
+    read_colour = c.request.reads.plate_colour
+    registered_colour = match.vehicle.plate_colour
+    if read_colour and registered_colour and read_colour != registered_colour:
+        # A plate of another colour with the same characters may be a cloned plate.
+        return check_warn(
+            "plate_match",
+            N_(
+                "Registered vehicle %(plate)s, but its plate is %(registered)s and a "
+                "%(read)s plate was read: the guard looks at it"
+            ),
+            evidence,
+            plate=match.vehicle.plate,
+            registered=Code(registered_colour, "plate_colour"),
+            read=Code(read_colour, "plate_colour"),
         )
     return check_pass(
         "plate_match",

@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-plates bench-hazard train-chars train-lines
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard train-chars train-lines
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,7 +42,18 @@ test-sqlite: install
 test-postgres: install
 	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: bench-plates bench-hazard ## OCR benchmarks (JSON in bench-results/): plates us/br, orange plates
+bench: bench-cn bench-plates bench-hazard ## OCR benchmarks (JSON and Markdown in bench-results/): plates cn (with peers), us/br, orange plates
+
+.benchenv/.installed: requirements-bench.txt requirements-bench-nodeps.txt
+	$(PYTHON) -m venv .benchenv
+	.benchenv/bin/pip install --quiet -r requirements-bench.txt
+	.benchenv/bin/pip install --quiet --no-deps -r requirements-bench-nodeps.txt
+	touch $@
+
+bench-cn: install .benchenv/.installed ## Chinese plates: Gatekeeper beside HyperLPR and a generic PP-OCR reading, in one run
+	mkdir -p bench-results
+	.benchenv/bin/python bench/peers_cn.py $(SHARED_DATA)/plates/cn > bench-results/cn-peers.json
+	$(FLASK) ocr bench-cn $(SHARED_DATA)/plates/cn --peers bench-results/cn-peers.json --out bench-results/cn.json
 
 bench-plates: install
 	$(FLASK) ocr bench $(SHARED_DATA)/plates/us --formats US --out bench-results/us.json

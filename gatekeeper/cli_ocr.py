@@ -124,3 +124,31 @@ def ocr_bench_hazard(photos: Path, count: int, seed: int, out: Path | None) -> N
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
     click.echo(json.dumps({k: v for k, v in report.items() if k != "failures"}, indent=2))
+
+
+@ocr_cli.command("bench-cn")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--peers",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The peers' reads of the same images (bench/peers_cn.py), shown beside ours.",
+)
+@click.option("--no-hazard", is_flag=True, help="Leave the orange-plate search out of the time.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here (and .md)."
+)
+def ocr_bench_cn(folder: Path, peers: Path | None, no_hazard: bool, out: Path | None) -> None:
+    """Chinese plates: exact with province and on the Latin part, colour, median/p95 ms;
+    crops and scenes apart; the peers beside Gatekeeper."""
+    from gatekeeper.vision.bench import markdown_table, run_cn_benchmark
+    from gatekeeper.vision.pipeline import PipelineConfig
+
+    peer_reads = json.loads(peers.read_text(encoding="utf-8")) if peers else None
+    config = PipelineConfig(formats=("CN",), read_hazard=not no_hazard)
+    report = run_cn_benchmark(folder, config, peer_reads)
+    table = markdown_table(report)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        out.with_suffix(".md").write_text(table, encoding="utf-8")
+    click.echo(table)

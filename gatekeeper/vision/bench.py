@@ -88,3 +88,107 @@ def run_hazard_benchmark(backgrounds: list[Path], count: int, seed: int = 1) -> 
         "p95_ms": round(_percentile(millis, 0.95), 1),
         "failures": failures,
     }
+
+
+def plate_text(text: str | None) -> str:
+    """A plate as compared with province: separators and spaces out, upper case."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def _score(entries: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    reads = [e for e in entries if key in e]
+    millis = [e[f"{key}_ms"] for e in reads if e.get(f"{key}_ms") is not None]
+    total = len(reads) or 1
+    return {
+        "images": len(reads),
+        "exact_with_province": round(
+            sum(plate_text(e[key]) == plate_text(e["truth"]) for e in reads) / total, 4
+        ),
+        "exact_latin_part": round(
+            sum(
+                bool(e[key]) and normalize_plate(e[key]) == normalize_plate(e["truth"])
+                for e in reads
+            )
+            / total,
+            4,
+        ),
+        "median_ms": round(statistics.median(millis), 1) if millis else None,
+        "p95_ms": round(_percentile(millis, 0.95), 1) if millis else None,
+    }
+
+
+def run_cn_benchmark(
+    folder: Path, config: PipelineConfig, peers: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Chinese plates: Gatekeeper and the peers (read beforehand in their own environment,
+    ``bench/peers_cn.py``) on the same images; the tight crops and the full scenes scored
+    apart; exact with the province, exact on the Latin part, the plate colour, speed."""
+    with (folder / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    colours: dict[str, str] = {}
+    sources = folder / "sources.csv"
+    if sources.exists():
+        with sources.open(newline="", encoding="utf-8") as handle:
+            colours = {r["image"]: r.get("colour", "") for r in csv.DictReader(handle)}
+    by_image = {p["image"]: p for p in (peers or [])}
+    recognizer = get_recognizer()
+    read_frame(decode_image((folder / rows[0]["image"]).read_bytes()), config, recognizer)
+    groups: dict[str, list[dict[str, Any]]] = {"crops": [], "scenes": []}
+    colour_right: dict[str, list[bool]] = {"crops": [], "scenes": []}
+    for row in rows:
+        frame = decode_image((folder / row["image"]).read_bytes())
+        group = "crops" if frame.shape[:2] == (int(row["h"]), int(row["w"])) else "scenes"
+        started = time.perf_counter()
+        result = read_frame(frame, config, recognizer)
+        entry: dict[str, Any] = {
+            "image": row["image"],
+            "truth": row["plate"],
+            "gatekeeper": result.plate,
+            "gatekeeper_ms": round((time.perf_counter() - started) * 1000, 1),
+            "gatekeeper_colour": result.plate_colour,
+        }
+        for peer in ("hyperlpr", "ppocr"):
+            if row["image"] in by_image and peer in by_image[row["image"]]:
+                entry[peer] = by_image[row["image"]][peer]
+                entry[f"{peer}_ms"] = by_image[row["image"]].get(f"{peer}_ms")
+        if colours.get(row["image"]):
+            colour_right[group].append(result.plate_colour == colours[row["image"]])
+        groups[group].append(entry)
+    report: dict[str, Any] = {"dataset": str(folder), "formats": list(config.formats)}
+    for group, entries in groups.items():
+        report[group] = {
+            "images": len(entries),
+            "gatekeeper": {
+                **_score(entries, "gatekeeper"),
+                "colour_right": round(
+                    sum(colour_right[group]) / max(1, len(colour_right[group])), 4
+                ),
+            },
+            **{peer: _score(entries, peer) for peer in ("hyperlpr", "ppocr") if peers},
+            "misses": [
+                {k: e.get(k) for k in ("image", "truth", "gatekeeper", "gatekeeper_colour")}
+                for e in entries
+                if plate_text(e["gatekeeper"]) != plate_text(e["truth"])
+            ],
+        }
+    return report
+
+
+def markdown_table(report: dict[str, Any]) -> str:
+    """The short table beside the JSON: one row per set and reader."""
+    lines = [
+        "| set | reader | images | exact with province | exact Latin part | colour "
+        "| median ms | p95 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for group in ("crops", "scenes"):
+        for reader in ("gatekeeper", "hyperlpr", "ppocr"):
+            s = report.get(group, {}).get(reader)
+            if not s:
+                continue
+            colour = f"{s['colour_right']:.1%}" if "colour_right" in s else "—"
+            lines.append(
+                f"| cn {group} | {reader} | {s['images']} | {s['exact_with_province']:.1%} | "
+                f"{s['exact_latin_part']:.1%} | {colour} | {s['median_ms']} | {s['p95_ms']} |"
+            )
+    return "\n".join(lines) + "\n"

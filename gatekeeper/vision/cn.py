@@ -33,6 +33,7 @@ ALNUM = LETTERS + DIGITS
 SUFFIXES = "挂学警港澳领"
 PLATE_ALPHABET = PROVINCES + LETTERS + DIGITS + SUFFIXES + "使"
 MODEL_HEIGHT = 48
+MIN_WIDTH = 320
 MODEL_FILE = "ch_PP-OCRv4_rec_infer.onnx"
 
 COLOURS = ("blue", "yellow", "green", "yellow_green", "white", "black")
@@ -116,10 +117,16 @@ class ChineseRecognizer:
     def probabilities(self, image: Frame) -> LineProbabilities:
         height, width = image.shape[:2]
         scaled = max(16, min(640, round(width * MODEL_HEIGHT / max(1, height))))
-        resized = cv2.resize(image, (scaled, MODEL_HEIGHT), interpolation=cv2.INTER_CUBIC)
+        resized = cv2.resize(image, (scaled, MODEL_HEIGHT), interpolation=cv2.INTER_LINEAR)
         if resized.ndim == 2:
             resized = cv2.cvtColor(resized, cv2.COLOR_GRAY2BGR)
-        batch = ((resized.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]
+        normalised = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+        if scaled < MIN_WIDTH:
+            # Short lines are padded (with the normalised mid-grey) to the width the network
+            # was trained on, as PaddleOCR does: it reads the last characters better.
+            pad = np.zeros((MODEL_HEIGHT, MIN_WIDTH - scaled, 3), np.float32)
+            normalised = np.concatenate([normalised, pad], axis=1)
+        batch = normalised.transpose(2, 0, 1)[None]
         with self._lock:  # one inference at a time per session keeps the threads honest
             output = self.session.run(None, {"x": batch})[0][0]
         return LineProbabilities(output.astype(np.float32), self.alphabet)

@@ -112,6 +112,10 @@ class ChineseRecognizer:
         characters = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         # Index 0 is the CTC blank; the network's last class is the space.
         self.alphabet: tuple[str, ...] = ("", *characters, " ")
+        self._plate_columns = np.array(
+            [0] + [i for i, c in enumerate(self.alphabet) if i and c and c in PLATE_ALPHABET]
+        )
+        self._plate_alphabet: tuple[str, ...] = tuple(self.alphabet[i] for i in self._plate_columns)
         self._lock = threading.Lock()
 
     def probabilities(self, image: Frame) -> LineProbabilities:
@@ -129,7 +133,11 @@ class ChineseRecognizer:
         batch = normalised.transpose(2, 0, 1)[None]
         with self._lock:  # one inference at a time per session keeps the threads honest
             output = self.session.run(None, {"x": batch})[0][0]
-        return LineProbabilities(output.astype(np.float32), self.alphabet)
+        # Only the plate alphabet (and the blank) is kept, renormalised: decoding then works
+        # on about 80 columns instead of 6,625.
+        kept = output[:, self._plate_columns]
+        kept /= np.maximum(kept.sum(axis=1, keepdims=True), 1e-12)
+        return LineProbabilities(kept.astype(np.float32), self._plate_alphabet)
 
 
 _lock = threading.Lock()
@@ -232,13 +240,32 @@ def _normalised(logp: float, frames: int) -> float:
     return logp / max(1, frames)
 
 
+_SPECIAL = SUFFIXES + "使"
+# A layout with a special character is tried only when the network gives that character
+# at least this probability somewhere on the line (it costs a decoding pass each).
+SPECIAL_EVIDENCE = 0.02
+
+
+def _likely_layouts(line: LineProbabilities) -> list[PlateLayout]:
+    columns = [i for i, c in enumerate(line.alphabet) if c and c in _SPECIAL]
+    peaks = line.probs[:, columns].max(axis=0) if columns else np.zeros(0)
+    seen = {
+        line.alphabet[i] for i, peak in zip(columns, peaks, strict=True) if peak >= SPECIAL_EVIDENCE
+    }
+    return [
+        layout
+        for layout in LAYOUTS
+        if not (set("".join(layout.classes)) & set(_SPECIAL)) or set("".join(layout.classes)) & seen
+    ]
+
+
 def read_one_line(
     crop: Frame, recognizer: ChineseRecognizer, colour: str | None = None
 ) -> ChineseRead | None:
     colour = colour or plate_colour(crop)
     line = recognizer.probabilities(crop)
     best: ChineseRead | None = None
-    for layout in LAYOUTS:
+    for layout in _likely_layouts(line):
         decoded = decode_template(line, layout.classes)
         if decoded is None:
             continue
@@ -437,6 +464,8 @@ def _two_line_pairs(lines: list[NDArray[np.float32]]) -> list[NDArray[np.float32
 
 
 MIN_CONFIDENCE = 0.35
+MAX_LINE_ASPECT = 9.0
+SURE = 0.9
 
 
 def find_and_read(
@@ -458,12 +487,17 @@ def find_and_read(
         detector = detector or get_text_detector()
         lines = detector.lines(frame)
         for points in lines:
+            box = _box_of(points)
+            if box.h < 8:
+                continue
             for crop in (rectified(frame, points), rectified(frame, _widened(points))):
-                if crop.size == 0 or crop.shape[1] < crop.shape[0] * 1.5:
-                    continue
+                if crop.size == 0 or not 1.5 <= crop.shape[1] / crop.shape[0] <= MAX_LINE_ASPECT:
+                    continue  # not a plate's line (a word, or a long line of text)
                 read = read_one_line(crop, recognizer, plate_colour(crop))
                 if read is not None:
-                    reads.append(replace(read, box=_box_of(points)))
+                    reads.append(replace(read, box=box))
+                    if read.confidence >= SURE:
+                        break  # the widened crop is for a line cut short
         for points in _two_line_pairs(lines):
             crop = rectified(frame, points)
             if crop.size:

@@ -167,37 +167,40 @@ def get_chinese_recognizer() -> ChineseRecognizer:
 
 
 def plate_colour(crop: Frame) -> str:
-    """The plate's background colour, from the middle of the crop (HSV): blue, yellow,
-    green (new-energy: green fading to white), yellow_green (large new-energy), white or
-    black."""
+    """The plate's background colour: blue, yellow, green (new-energy: green fading to
+    white), yellow_green (large new-energy), white or black.
+
+    Blue, yellow and green plates have a saturated background and unsaturated characters:
+    light characters make a blue plate whatever the light's cast; dark ones a yellow or green
+    plate, by hue. A plate with little colour is white (mostly bright) or black."""
     height, width = crop.shape[:2]
     inner = crop[height // 6 : height - height // 6, width // 12 : width - width // 12]
-    hsv = cv2.cvtColor(inner, cv2.COLOR_BGR2HSV)
-    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    coloured = (sat > 70) & (val > 50)
-    total = float(hue.size)
-    shares = {
-        "blue": float(np.count_nonzero(coloured & (hue >= 95) & (hue <= 130))) / total,
-        "yellow": float(np.count_nonzero(coloured & (hue >= 12) & (hue < 35))) / total,
-        "green": float(np.count_nonzero(coloured & (hue >= 35) & (hue < 95))) / total,
-    }
-    white = float(np.count_nonzero((sat < 50) & (val > 150))) / total
-    black = float(np.count_nonzero(val < 70)) / total
-    if shares["green"] > 0.12 and shares["yellow"] > 0.12:
-        # Large new-energy plates are yellow on one side and green on the other.
+    if inner.size == 0:
+        return "white"
+    hsv = cv2.cvtColor(inner, cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
+    coloured = sat > 60
+    share = float(np.count_nonzero(coloured)) / len(hsv)
+    if share < 0.2:
+        gray = cv2.cvtColor(inner, cv2.COLOR_BGR2GRAY)
+        return "white" if float(np.median(gray)) > 110 else "black"
+    background_value = float(np.median(val[coloured]))
+    plain = ~coloured
+    dark = float(np.count_nonzero(plain & (val < background_value * 0.7))) / len(hsv)
+    light = float(np.count_nonzero(plain & (val > background_value))) / len(hsv)
+    median_hue = float(np.median(hue[coloured]))
+    if median_hue < 35 or median_hue > 160:
+        if light > 2 * dark and light > 0.1:
+            return "blue"  # light characters: a blue plate in a warm light
         left, right = inner[:, : inner.shape[1] // 3], inner[:, -inner.shape[1] // 3 :]
         if {plate_colour_simple(left), plate_colour_simple(right)} == {"yellow", "green"}:
+            return "yellow_green"  # large new-energy plates: yellow one side, green the other
+        return "yellow"
+    if median_hue < 78 or (median_hue < 95 and dark >= light):
+        if plate_colour_simple(inner[:, : inner.shape[1] // 3]) == "yellow":
             return "yellow_green"
-    best = max(shares, key=lambda k: shares[k])
-    if shares[best] >= 0.2:
-        return best
-    if shares["green"] > 0.08 and white > 0.3:
         return "green"
-    if black > 0.45 and black > white:
-        return "black"
-    if white > 0.3:
-        return "white"
-    return best if shares[best] > 0.05 else "white"
+    return "blue"
 
 
 def plate_colour_simple(crop: Frame) -> str:

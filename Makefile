@@ -61,6 +61,7 @@ bench-plates: install
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json
+	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --generator 2 --seed 2 --out bench-results/hazard-gen2.json
 
 train-chars: install ## Retrain the plate-character classifier on generated characters
 	$(BIN)/python -m gatekeeper.vision.training.train_chars

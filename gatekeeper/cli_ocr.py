@@ -109,16 +109,23 @@ def ocr_bench(folder: Path, formats: str | None, limit: int | None, out: Path | 
 @click.option("--count", type=int, default=200, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
+    "--generator",
+    type=click.Choice(["1", "2"]),
+    default="1",
+    show_default=True,
+    help="1: the generator the reader was developed with; 2: the second, independent one.",
+)
+@click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here too."
 )
-def ocr_bench_hazard(photos: Path, count: int, seed: int, out: Path | None) -> None:
+def ocr_bench_hazard(photos: Path, count: int, seed: int, generator: str, out: Path | None) -> None:
     """Orange-plate benchmark: generated plates composited onto the photos in PHOTOS."""
     from gatekeeper.vision.bench import run_hazard_benchmark
 
     backgrounds = sorted(p for p in photos.iterdir() if p.suffix.lower() in {".jpg", ".png"})
     if not backgrounds:
         raise click.BadParameter("no .jpg or .png photos", param_hint="PHOTOS")
-    report = run_hazard_benchmark(backgrounds, count, seed)
+    report = run_hazard_benchmark(backgrounds, count, seed, int(generator))
     text = json.dumps(report, indent=2)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)

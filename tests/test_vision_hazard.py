@@ -6,7 +6,9 @@ import math
 
 import cv2
 import numpy as np
+import pytest
 
+from gatekeeper.vision import cn
 from gatekeeper.vision.hazard import (
     _choose_hin,
     _stacked_fields,
@@ -114,7 +116,9 @@ class _Counting:
         return self.inner.probabilities(images)
 
 
-def test_a_plain_orange_plate_is_screened_out_before_easyocr_reads_it() -> None:
+def test_a_plain_orange_plate_is_not_read_and_easyocr_is_not_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # ADR's plain plate (no numbers) has the border and the bar but nothing to read.
     scene, truth = _on_background((128, 128, 128))
     plain = scene[truth.y : truth.y + truth.h, truth.x : truth.x + truth.w]
@@ -123,10 +127,18 @@ def test_a_plain_orange_plate_is_screened_out_before_easyocr_reads_it() -> None:
     easyocr, row_network = _Counting(get_recognizer()), _Counting(get_line_recognizer())
     assert find_orange_plates(scene), "the plain plate is still an orange region"
     assert read_hazard_plate(scene, easyocr, row_network) is None
-    assert row_network.images > 0 and easyocr.images == 0
-    # With numbers on it, the plate passes the screen and both networks read it.
+    # The PP-OCR recogniser reads the fields: neither EasyOCR network is asked.
+    assert row_network.images == 0 and easyocr.images == 0
     scene, _ = _on_background((128, 128, 128))
+    read = read_hazard_plate(scene, easyocr, row_network)
+    assert read is not None and (read.hin, read.un) == ("33", "1203")
+    # Without the PP-OCR model installed: screened by the row network, then EasyOCR.
+    monkeypatch.setattr(cn, "available", lambda: False)
+    plain_scene = scene.copy()
+    plain_scene[truth.y : truth.y + truth.h, truth.x : truth.x + truth.w] = plain
     easyocr, row_network = _Counting(get_recognizer()), _Counting(get_line_recognizer())
+    assert read_hazard_plate(plain_scene, easyocr, row_network) is None
+    assert row_network.images > 0 and easyocr.images == 0
     read = read_hazard_plate(scene, easyocr, row_network)
     assert read is not None and (read.hin, read.un) == ("33", "1203")
     assert easyocr.images > 0

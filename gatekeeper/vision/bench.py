@@ -62,10 +62,17 @@ def run_benchmark(folder: Path, config: PipelineConfig, limit: int | None = None
     }
 
 
-def run_hazard_benchmark(backgrounds: list[Path], count: int, seed: int = 1) -> dict[str, Any]:
-    """Generated orange plates on real photos: how often both numbers are read exactly."""
+def run_hazard_benchmark(
+    backgrounds: list[Path], count: int, seed: int = 1, generator: int = 1
+) -> dict[str, Any]:
+    """Generated orange plates on real photos: how often both numbers are read exactly.
+    ``generator`` 2 is the second generator, written on other assumptions (synthetic2)."""
     from gatekeeper.vision.hazard import read_hazard_plate
-    from gatekeeper.vision.synthetic import hazard_samples
+
+    if generator == 2:
+        from gatekeeper.vision.synthetic2 import hazard_samples
+    else:
+        from gatekeeper.vision.synthetic import hazard_samples
 
     recognizer, row_recognizer = get_recognizer(), get_line_recognizer()
     exact = 0
@@ -81,7 +88,9 @@ def run_hazard_benchmark(backgrounds: list[Path], count: int, seed: int = 1) -> 
         else:
             failures.append({"sample": index, "truth": [sample.hin, sample.un], "read": list(got)})
     return {
-        "dataset": f"{count} generated orange plates (seed {seed}) on {len(backgrounds)} photos",
+        "dataset": f"{count} orange plates from generator {generator} (seed {seed}) "
+        f"on {len(backgrounds)} photos",
+        "generator": generator,
         "images": count,
         "exact_both": round(exact / count, 4),
         "median_ms": round(statistics.median(millis), 1),

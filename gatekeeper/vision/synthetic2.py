@@ -65,7 +65,7 @@ def draw_plate(hin: str, un: str, rng: np.random.Generator) -> NDArray[Any]:
             if face_path
             else ImageFont.load_default()
         )
-        box = draw.textbbox((0, 0), text, font=face)
+        box = [int(v) for v in draw.textbbox((0, 0), text, font=face)]
         glyphs = Image.new("L", (box[2] - box[0] + 8, box[3] - box[1] + 8), 0)
         ImageDraw.Draw(glyphs).text((4 - box[0], 4 - box[1]), text, font=face, fill=255)
         scale = size / max(1, glyphs.height)

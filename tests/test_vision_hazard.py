@@ -154,3 +154,23 @@ def test_an_impossible_pair_prefers_the_code_the_list_gives() -> None:
     assert _choose_hin({"38": 1.0, "33": 0.8}, "1203") == ("33", 0.8 / 1.8)
     # Far less likely: keep what was read (the guard will see an inconsistent pair).
     assert _choose_hin({"38": 1.0, "33": 0.2}, "1203") == ("38", 1.0 / 1.2)
+
+
+def test_the_second_generator_draws_adr_plates_the_reader_reads() -> None:
+    """Generator 2 (other typefaces, hues, sizes and spoiling) makes plates inside the photo
+    with real HIN/UN pairs; most of a fixed sample are read exactly (the benchmark has the
+    figure: make bench-hazard)."""
+    from gatekeeper.vision.reference import is_consistent
+    from gatekeeper.vision.synthetic2 import hazard_samples as second
+
+    photos = sorted((SHARED_DATA / "plates" / "us").glob("*.jpg"))[:10]
+    samples = list(second(photos, 10, seed=5))
+    for sample in samples:
+        h, w = sample.image.shape[:2]
+        assert sample.box.x >= 0 and sample.box.x + sample.box.w <= w
+        assert sample.box.y >= 0 and sample.box.y + sample.box.h <= h
+        assert is_consistent(sample.hin, sample.un)
+        assert 25 <= sample.box.w <= 420  # 40-400 px wide, narrower when turned
+    read = [read_hazard_plate(s.image, get_recognizer()) for s in samples]
+    right = sum(r is not None and (r.hin, r.un) == (s.hin, s.un) for r, s in zip(read, samples))
+    assert right >= 6, right

@@ -172,5 +172,7 @@ def test_the_second_generator_draws_adr_plates_the_reader_reads() -> None:
         assert is_consistent(sample.hin, sample.un)
         assert 25 <= sample.box.w <= 420  # 40-400 px wide, narrower when turned
     read = [read_hazard_plate(s.image, get_recognizer()) for s in samples]
-    right = sum(r is not None and (r.hin, r.un) == (s.hin, s.un) for r, s in zip(read, samples))
+    right = sum(
+        r is not None and (r.hin, r.un) == (s.hin, s.un) for r, s in zip(read, samples, strict=True)
+    )
     assert right >= 6, right

@@ -319,7 +319,7 @@ def read_hazard_plate(
     for region in find_orange_plates(frame):
         box = region.box
         crop = gray[box.y : box.y + box.h, box.x : box.x + box.w]
-        if not _has_dividing_bar(crop):
+        if not (_has_dividing_bar(crop) or _rectified_bar(gray, region)):
             continue  # orange paint, or a plain plate without numbers
         for fields in _field_attempts(gray, region, crop):
             read = _read_attempt(*fields, recognizer, row_recognizer)
@@ -381,6 +381,15 @@ def _has_dividing_bar(crop: Gray) -> bool:
     # On a small plate the bar is 1-3 px and blur greys it: ask less contrast of it.
     limit = 0.75 if h >= 60 else 0.87
     return bool(middle.min() < limit * float(np.median(rows)))
+
+
+def _rectified_bar(gray: Gray, region: OrangeRegion) -> bool:
+    """The bar looked for on the plate warped upright (a plate turned in the image plane
+    has a slanted bar that no row of the plain crop follows)."""
+    if region.corners is None:
+        return False
+    matrix = cv2.getPerspectiveTransform(region.corners.astype(np.float32), PLATE_MM)
+    return _has_dividing_bar(cv2.warpPerspective(gray, matrix, (400, 300)))
 
 
 def _plausible(read: HazardPlateRead) -> bool:

@@ -42,7 +42,8 @@ test-sqlite: install
 test-postgres: install
 	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: bench-cn bench-plates bench-hazard ## OCR benchmarks (JSON and Markdown in bench-results/): plates cn (with peers), us/br, orange plates
+bench: bench-cn bench-plates bench-hazard ## OCR benchmarks (JSON and Markdown in bench-results/): plates cn (with peers), us/br, orange plates, one summary table
+	$(FLASK) ocr bench-summary bench-results --tanker $(SHARED_DATA)/hazmat/tanker_rear_225_1073.jpg
 
 .benchenv/.installed: requirements-bench.txt requirements-bench-nodeps.txt
 	$(PYTHON) -m venv .benchenv

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -158,4 +159,68 @@ def ocr_bench_cn(folder: Path, peers: Path | None, no_hazard: bool, out: Path | 
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         out.with_suffix(".md").write_text(table, encoding="utf-8")
+    click.echo(table)
+
+
+# Published peer figures on the shared sets (../shared/data/README.md): OpenALPR 2.3,
+# exact top-1 and its own processing median.
+OPENALPR = {"us": (0.509, 430.0), "br": (0.421, 227.0)}
+
+
+@ocr_cli.command("bench-summary")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--tanker", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def ocr_bench_summary(folder: Path, tanker: Path | None) -> None:
+    """One Markdown table of every benchmark in FOLDER (bench-results/summary.md)."""
+    lines = [
+        "| set | reader | images | exact | median ms | p95 ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    cn_report = folder / "cn.json"
+    if cn_report.exists():
+        report = json.loads(cn_report.read_text(encoding="utf-8"))
+        for group in ("crops", "scenes"):
+            for reader in ("gatekeeper", "hyperlpr", "ppocr"):
+                s = report.get(group, {}).get(reader)
+                if s:
+                    lines.append(
+                        f"| cn {group} (with province) | {reader} | {s['images']} | "
+                        f"{s['exact_with_province']:.1%} | {s['median_ms']} | {s['p95_ms']} |"
+                    )
+    for name in ("us", "br"):
+        path = folder / f"{name}.json"
+        if path.exists():
+            r = json.loads(path.read_text(encoding="utf-8"))
+            lines.append(
+                f"| {name} | gatekeeper | {r['images']} | {r['exact_top1']:.1%} | "
+                f"{r['median_ms']} | {r['p95_ms']} |"
+            )
+            exact, median = OPENALPR[name]
+            lines.append(
+                f"| {name} | OpenALPR 2.3 (published) | {r['images']} | {exact:.1%} | {median} | — |"
+            )
+    for name, label in (
+        ("hazard.json", "orange plates, generator 1"),
+        ("hazard-gen2.json", "orange plates, generator 2"),
+    ):
+        path = folder / name
+        if path.exists():
+            r = json.loads(path.read_text(encoding="utf-8"))
+            lines.append(
+                f"| {label} | gatekeeper | {r['images']} | {r['exact_both']:.1%} | "
+                f"{r['median_ms']} | {r['p95_ms']} |"
+            )
+    if tanker is not None:
+        from gatekeeper.vision import PipelineConfig, read_vehicle
+
+        started = time.perf_counter()
+        result = read_vehicle([tanker.read_bytes()], PipelineConfig(formats=("EU",)))
+        millis = round((time.perf_counter() - started) * 1000, 1)
+        got = (result.hazard.hin, result.hazard.un) if result.hazard else (None, None)
+        right = "100.0%" if got == ("225", "1073") else "0.0%"
+        lines.append(
+            f"| tanker photo (225/1073) | gatekeeper | 1 | {right} | {millis} (cold) | — |"
+        )
+    table = "\n".join(lines) + "\n"
+    (folder / "summary.md").write_text(table, encoding="utf-8")
     click.echo(table)

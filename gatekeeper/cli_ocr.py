@@ -197,7 +197,8 @@ def ocr_bench_summary(folder: Path, tanker: Path | None) -> None:
             )
             exact, median = OPENALPR[name]
             lines.append(
-                f"| {name} | OpenALPR 2.3 (published) | {r['images']} | {exact:.1%} | {median} | — |"
+                f"| {name} | OpenALPR 2.3 (published) | {r['images']} | {exact:.1%} "
+                f"| {median} | — |"
             )
     for name, label in (
         ("hazard.json", "orange plates, generator 1"),

@@ -3,6 +3,8 @@ all rows written in one transaction, or none."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from gatekeeper.domain.messages import N_
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
@@ -28,6 +30,21 @@ def _fail(item: FleetImport, errors: list[dict[str, object]]) -> str:
     return "failed"
 
 
+def _checked(item: FleetImport, checking: Iterator[int], total: int) -> bool:
+    """Run the row checks, committing the progress the page's bar reads; whether any row
+    is wrong."""
+    item.status = "checking"
+    item.total = total
+    item.processed = 0
+    db.session.commit()
+    for _row in checking:
+        item.processed += 1
+        if item.processed % imports.PROGRESS_EVERY == 0:
+            db.session.commit()
+    db.session.commit()
+    return bool(item.errors)
+
+
 @job("default", timeout=900, retries=0)
 def run_import(import_id: int) -> str:
     item = db.session.get(FleetImport, import_id)
@@ -41,16 +58,7 @@ def run_import(import_id: int) -> str:
         rows = imports.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
         return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
-    item.status = "checking"
-    item.total = len(rows)
-    item.processed = 0
-    db.session.commit()
-    for _row in imports.check_all(item, rows):
-        item.processed += 1
-        if item.processed % imports.PROGRESS_EVERY == 0:
-            db.session.commit()  # the page's progress bar reads it
-    db.session.commit()
-    if item.errors:
+    if _checked(item, imports.check_all(item, rows), len(rows)):
         return _fail(item, item.errors)
     carrier = db.session.get(Carrier, item.carrier_id)
     assert carrier is not None
@@ -80,16 +88,7 @@ def _run_bookings(item: FleetImport) -> str:
         rows = booking_imports.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
         return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
-    item.status = "checking"
-    item.total = len(rows)
-    item.processed = 0
-    db.session.commit()
-    for _row in booking_imports.check_all(item, rows):
-        item.processed += 1
-        if item.processed % imports.PROGRESS_EVERY == 0:
-            db.session.commit()
-    db.session.commit()
-    if item.errors:
+    if _checked(item, booking_imports.check_all(item, rows), len(rows)):
         return _fail(item, item.errors)
     user = db.session.get(User, item.user_id) if item.user_id else None
     if user is None:

@@ -9,7 +9,7 @@ photo and add blur, glare, dirt and night noise.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,10 +142,16 @@ def _weather(image: NDArray[Any], box: Box, rng: np.random.Generator) -> NDArray
     return jpeg_roundtrip(np.clip(out, 0, 255).astype(np.uint8), int(rng.integers(55, 95)))
 
 
-def hazard_samples(
-    backgrounds: Sequence[Path], count: int, seed: int = 1
+def generate(
+    backgrounds: Sequence[Path],
+    count: int,
+    seed: int,
+    draw: Callable[[str, str, np.random.Generator], NDArray[Any]],
+    place: Callable[[NDArray[Any], NDArray[Any], np.random.Generator], tuple[NDArray[Any], Box]],
+    spoil: Callable[[NDArray[Any], Box, np.random.Generator], NDArray[Any]],
 ) -> Iterator[HazardSample]:
-    """``count`` photos, each with one generated orange plate on it."""
+    """``count`` photos, each with one plate (real HIN/UN pairs) drawn, placed and spoilt
+    by the given generator's functions."""
     rng = np.random.default_rng(seed)
     pairs = real_pairs()
     for _ in range(count):
@@ -154,5 +160,12 @@ def hazard_samples(
         photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if photo is None:
             raise ValueError(f"unreadable background photo {path}")
-        image, box = _place(photo, draw_plate(hin, un, rng), rng)
-        yield HazardSample(_weather(image, box, rng), hin, un, box)
+        image, box = place(photo, draw(hin, un, rng), rng)
+        yield HazardSample(spoil(image, box, rng), hin, un, box)
+
+
+def hazard_samples(
+    backgrounds: Sequence[Path], count: int, seed: int = 1
+) -> Iterator[HazardSample]:
+    """``count`` photos, each with one generated orange plate on it."""
+    return generate(backgrounds, count, seed, draw_plate, _place, _weather)

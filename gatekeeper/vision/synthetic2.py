@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from gatekeeper.vision.images import jpeg_roundtrip
-from gatekeeper.vision.synthetic import HazardSample, real_pairs
+from gatekeeper.vision.synthetic import HazardSample, generate
 from gatekeeper.vision.types import Box
 
 FONTS = (
@@ -146,13 +146,4 @@ def hazard_samples(
     backgrounds: Sequence[Path], count: int, seed: int = 2
 ) -> Iterator[HazardSample]:
     """``count`` photos, each with one plate from this generator on it."""
-    rng = np.random.default_rng(seed)
-    pairs = real_pairs()
-    for _ in range(count):
-        hin, un = pairs[int(rng.integers(len(pairs)))]
-        path = backgrounds[int(rng.integers(len(backgrounds)))]
-        photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if photo is None:
-            raise ValueError(f"unreadable background photo {path}")
-        image, box = _place(photo, draw_plate(hin, un, rng), rng)
-        yield HazardSample(_spoil(image, box, rng), hin, un, box)
+    return generate(backgrounds, count, seed, draw_plate, _place, _spoil)

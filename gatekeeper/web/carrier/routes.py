@@ -39,6 +39,7 @@ from gatekeeper.services import documents as document_service
 from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 from gatekeeper.web.form_errors import show_errors
+from gatekeeper.web.imports import upload
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -313,27 +314,15 @@ def imports_page() -> ResponseReturnValue:
     """Import vehicles or persons from a CSV or XLSX file; earlier imports below."""
     carrier_id = _carrier_id()
     form = ImportForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            job = imports.start(
-                current_user.carrier,
-                current_user,
-                form.what.data or "",
-                upload.filename or "",
-                upload.read(),
-            )
-        except imports.ImportError_ as exc:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, gettext(str(exc))]
-            status = 400
-        else:
-            db.session.commit()
-            imports.queue(job)
-            return redirect(url_for(".import_status", import_id=job.id))
-    elif form.is_submitted():
-        status = 400
+    started, status = upload(
+        form,
+        lambda name, data: imports.start(
+            current_user.carrier, current_user, form.what.data or "", name, data
+        ),
+        imports.queue,
+    )
+    if started is not None:
+        return started
     earlier = db.session.scalars(
         select(FleetImport)
         .where(FleetImport.carrier_id == carrier_id)

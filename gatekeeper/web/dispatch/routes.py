@@ -46,12 +46,13 @@ from gatekeeper.models import (
 from gatekeeper.services import audit, booking_imports, bookings, holding, pass_pdf, passes
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
-from gatekeeper.services.imports import ImportError_, errors_csv
+from gatekeeper.services.imports import errors_csv
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.web.dispatch.forms import BookingForm, BookingImportForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
+from gatekeeper.web.imports import upload
 from gatekeeper.web.kiosk.routes import check_message
 from gatekeeper.web.labels import label_of, translated
 
@@ -335,21 +336,13 @@ def _visible_imports() -> Select[FleetImport]:
 def imports_page() -> ResponseReturnValue:
     """Import bookings from a CSV/XLSX file or e-waybills (JSON) as a background job."""
     form = BookingImportForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            job = booking_imports.start(current_user, upload.filename or "", upload.read())
-        except ImportError_ as exc:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, gettext(str(exc))]
-            status = 400
-        else:
-            db.session.commit()
-            booking_imports.queue(job)
-            return redirect(url_for(".import_status", import_id=job.id))
-    elif form.is_submitted():
-        status = 400
+    started, status = upload(
+        form,
+        lambda name, data: booking_imports.start(current_user, name, data),
+        booking_imports.queue,
+    )
+    if started is not None:
+        return started
     earlier = db.session.scalars(_visible_imports().order_by(FleetImport.id.desc()).limit(20)).all()
     return render_template("dispatch/imports.html", form=form, earlier=earlier), status
 

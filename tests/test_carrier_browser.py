@@ -57,6 +57,25 @@ def _in(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
+def _tanker_event(server: Server, event_id: str, plate: str, hin: str, un: str) -> Any:
+    """A smart ANPR camera's event at lane G1-HAZ: the plate and the orange plate read."""
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/G1-HAZ/events",
+        data=json.dumps(
+            {
+                "event_id": event_id,
+                "plate": plate,
+                "confidence": 0.97,
+                "hazard": {"hin": hin, "un": un, "confidence": 0.95},
+            }
+        ).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
 def _review(page: Page, server: Server, what: str, row: str) -> None:
     page.goto(f"{server.url}/manage/review?what={what}")
     page.locator(row).get_by_role("button", name="Approve").click()
@@ -174,21 +193,7 @@ def test_a_guard_photographs_the_drivers_certificate_at_the_kiosk(
                 "WHERE b.reference LIKE 'BK-%-001'"
             )
         ).one()
-    request = urllib.request.Request(
-        f"{server.url}/api/v1/lanes/G1-HAZ/events",
-        data=json.dumps(
-            {
-                "event_id": "cert-1",
-                "plate": "Q-AKX-769",
-                "confidence": 0.97,
-                "hazard": {"hin": "225", "un": "1073", "confidence": 0.95},
-            }
-        ).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        passage = json.loads(response.read())
+    passage = _tanker_event(server, "cert-1", "Q-AKX-769", "225", "1073")
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(as_bytes(certificate(number, str(expires_on)), "JPEG"))
     guard = _page(browser)
@@ -291,21 +296,7 @@ def test_a_dispatcher_books_petrol_the_park_approves_and_the_pass_is_scanned_at_
     assert token.startswith("GKP1.")
     dispatcher.context.close()
     # At the gate: the tanker's plates are read, the guard scans the pass.
-    request = urllib.request.Request(
-        f"{server.url}/api/v1/lanes/G1-HAZ/events",
-        data=json.dumps(
-            {
-                "event_id": "pass-e2e-1",
-                "plate": "沪AD6612",
-                "confidence": 0.97,
-                "hazard": {"hin": "33", "un": "1203", "confidence": 0.95},
-            }
-        ).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        passage = json.loads(response.read())
+    passage = _tanker_event(server, "pass-e2e-1", "沪AD6612", "33", "1203")
     guard = _page(browser)
     _sign_in(guard, server, "guard")
     guard.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")

@@ -9,11 +9,17 @@
 
   function mark() {
     svg.querySelectorAll(".node").forEach(function (node) {
-      node.classList.toggle("selected", node.getAttribute("data-node") === select.value);
+      var chosen = node.getAttribute("data-node") === select.value;
+      node.classList.toggle("selected", chosen);
+      if (chosen && !x.value && !y.value) {  // where it is now, to nudge by typing
+        x.value = node.getAttribute("data-x");
+        y.value = node.getAttribute("data-y");
+      }
     });
   }
   function choose(node) {
     select.value = node.getAttribute("data-node");
+    x.value = y.value = "";
     mark();
   }
   svg.addEventListener("click", function (event) {
@@ -31,6 +37,6 @@
     var node = event.target.closest(".node");
     if (node && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); choose(node); }
   });
-  select.addEventListener("change", mark);
+  select.addEventListener("change", function () { x.value = y.value = ""; mark(); });
   mark();
 })();

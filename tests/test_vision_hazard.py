@@ -176,3 +176,21 @@ def test_the_second_generator_draws_adr_plates_the_reader_reads() -> None:
         r is not None and (r.hin, r.un) == (s.hin, s.un) for r, s in zip(read, samples, strict=True)
     )
     assert right >= 6, right
+
+
+def test_every_orange_plate_on_the_vehicle_is_reported() -> None:
+    """Front and rear, or a tank's sides: two plates in one frame, both read."""
+    from gatekeeper.vision.hazard import read_hazard_plates
+    from gatekeeper.vision.pipeline import PipelineConfig, read_frame
+
+    rng = np.random.default_rng(3)
+    frame = np.full((720, 1280, 3), (110, 112, 115), np.uint8)
+    for (hin, un), x in ((("33", "1203"), 200), (("80", "1789"), 800)):
+        plate = cv2.resize(draw_plate(hin, un, rng), (240, 180), interpolation=cv2.INTER_AREA)
+        frame[300:480, x : x + 240] = plate
+    plates = read_hazard_plates(frame, get_recognizer())
+    assert {(p.hin, p.un) for p in plates} == {("33", "1203"), ("80", "1789")}
+    assert all(p.consistent for p in plates)
+    result = read_frame(frame, PipelineConfig(formats=("EU",)))
+    assert len(result.hazard_plates) == 2 and result.hazard == result.hazard_plates[0]
+    assert len(result.to_dict()["hazard_plates"]) == 2

@@ -308,19 +308,21 @@ SCREEN_CONFIDENCE = 0.08
 GENERAL_MIN_CONFIDENCE = 0.2
 
 
-def read_hazard_plate(
+def read_hazard_plates(
     frame: NDArray[np.uint8], recognizer: Recognizer, row_recognizer: Recognizer | None = None
-) -> HazardPlateRead | None:
-    """The best-read orange plate with numbers in the frame, or None. Where the plate-row
-    network is given, it reads every region first (four times cheaper than EasyOCR) and
-    regions whose fields it cannot read as an orange plate are not read further."""
-    best: HazardPlateRead | None = None
+) -> list[HazardPlateRead]:
+    """Every orange plate with numbers read in the frame (front, rear, a tank's sides: up
+    to four), best read first; one reading per plate. Where the plate-row network is given
+    (without the PP-OCR model), it reads every region first and regions whose fields it
+    cannot read as an orange plate are not read further."""
+    found: list[HazardPlateRead] = []
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     for region in find_orange_plates(frame):
         box = region.box
         crop = gray[box.y : box.y + box.h, box.x : box.x + box.w]
         if not (_has_dividing_bar(crop) or _rectified_bar(gray, region)):
             continue  # orange paint, or a plain plate without numbers
+        best: HazardPlateRead | None = None
         for fields in _field_attempts(gray, region, crop):
             read = _read_attempt(*fields, recognizer, row_recognizer)
             if read is None or not _plausible(read):
@@ -329,7 +331,17 @@ def read_hazard_plate(
                 best = HazardPlateRead(**{**read.__dict__, "box": box})
             if read.consistent:
                 break  # the rectified reading makes an ADR pair: no second try needed
-    return best
+        if best is not None:
+            found.append(best)
+    return sorted(found, key=lambda r: -r.confidence)
+
+
+def read_hazard_plate(
+    frame: NDArray[np.uint8], recognizer: Recognizer, row_recognizer: Recognizer | None = None
+) -> HazardPlateRead | None:
+    """The best-read orange plate with numbers in the frame, or None."""
+    plates = read_hazard_plates(frame, recognizer, row_recognizer)
+    return plates[0] if plates else None
 
 
 def _read_attempt(

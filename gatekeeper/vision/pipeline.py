@@ -11,7 +11,7 @@ import cv2
 
 from gatekeeper.vision import cn
 from gatekeeper.vision.formats import formats_for
-from gatekeeper.vision.hazard import read_hazard_plate
+from gatekeeper.vision.hazard import read_hazard_plates
 from gatekeeper.vision.images import Frame, crop_roi, decode_image
 from gatekeeper.vision.ocr import Recognizer, get_line_recognizer, get_recognizer
 from gatekeeper.vision.plates import merge_candidates, plate_box, read_plates
@@ -53,10 +53,10 @@ def read_frame(
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     timings["prepare"] = _ms(started)
     row_recognizer = get_line_recognizer() if config.row_network else None
-    hazard = None
+    plates: list[HazardPlateRead] = []
     if config.read_hazard:
         step = time.perf_counter()
-        hazard = read_hazard_plate(region, recognizer, row_recognizer)
+        plates = read_hazard_plates(region, recognizer, row_recognizer)
         timings["hazard"] = _ms(step)
     step = time.perf_counter()
     result = VisionResult(timings_ms=timings)
@@ -64,13 +64,14 @@ def read_frame(
     chinese_first = chinese and config.formats[0] == "CN"
     if chinese_first and _read_chinese(region, result, off_x, off_y):
         timings["plate"] = _ms(step)
-        return _finish(result, hazard, off_x, off_y, timings, started)
+        return _finish(result, plates, off_x, off_y, timings, started)
     latin = [f for f in formats if f.code != "CN"] if chinese else formats
     rows = read_plates(gray, recognizer, latin, config.max_rows, row_recognizer) if latin else []
-    if hazard is not None and hazard.box is not None:
-        # The orange plate's numbers are text too: they are not the licence plate.
-        orange = hazard.box.scaled(scale)
-        rows = [r for r in rows if not _inside(r.row.box, orange)]
+    for plate in plates:
+        if plate.box is not None:
+            # An orange plate's numbers are text too: they are not the licence plate.
+            orange = plate.box.scaled(scale)
+            rows = [r for r in rows if not _inside(r.row.box, orange)]
     confident = bool(rows) and rows[0].candidates[0].confidence >= CONFIDENT
     if (
         chinese
@@ -79,7 +80,7 @@ def read_frame(
         and _read_chinese(region, result, off_x, off_y)
     ):
         timings["plate"] = _ms(step)
-        return _finish(result, hazard, off_x, off_y, timings, started)
+        return _finish(result, plates, off_x, off_y, timings, started)
     timings["plate"] = _ms(step)
     if rows:
         best = rows[0].candidates[0]
@@ -87,7 +88,7 @@ def read_frame(
         result.plate, result.confidence, result.format = best.text, best.confidence, best.format
         result.plate_box = Box(box.x + off_x, box.y + off_y, box.w, box.h)
         result.candidates = merge_candidates(rows)
-    return _finish(result, hazard, off_x, off_y, timings, started)
+    return _finish(result, plates, off_x, off_y, timings, started)
 
 
 # A Latin reading at least this sure is not read again as a Chinese plate.
@@ -112,18 +113,23 @@ def _read_chinese(region: Frame, result: VisionResult, off_x: int, off_y: int) -
 
 def _finish(
     result: VisionResult,
-    hazard: HazardPlateRead | None,
+    plates: list[HazardPlateRead],
     off_x: int,
     off_y: int,
     timings: dict[str, float],
     started: float,
 ) -> VisionResult:
-    if hazard is not None and hazard.box is not None:
-        b = hazard.box
-        hazard = HazardPlateRead(
-            **{**hazard.__dict__, "box": Box(b.x + off_x, b.y + off_y, b.w, b.h)}
+    """Orange plates' boxes moved from the region of interest into the whole frame."""
+    moved = [
+        HazardPlateRead(
+            **{**p.__dict__, "box": Box(p.box.x + off_x, p.box.y + off_y, p.box.w, p.box.h)}
         )
-    result.hazard = hazard
+        if p.box is not None
+        else p
+        for p in plates
+    ]
+    result.hazard_plates = moved
+    result.hazard = moved[0] if moved else None
     timings["total"] = _ms(started)
     return result
 
@@ -166,6 +172,9 @@ def fuse(results: Sequence[VisionResult]) -> VisionResult:
         fused.hazard = HazardPlateRead(
             **{**sample.__dict__, "confidence": round(total / len(readable), 4)}
         )
+        # The other plates seen on the frame that showed this one (front, rear, sides).
+        frame_plates = next(r.hazard_plates for r in readable if r.hazard is sample)
+        fused.hazard_plates = [fused.hazard, *frame_plates[1:]]
     fused.timings_ms = {"total": round(sum(r.timings_ms.get("total", 0.0) for r in results), 1)}
     return fused
 

@@ -65,6 +65,8 @@ class VisionResult:
     # A Chinese plate's colour (blue, yellow, green, yellow_green, white, black).
     plate_colour: str | None = None
     hazard: HazardPlateRead | None = None
+    # Every orange plate read in the frame, best first (``hazard`` is the first).
+    hazard_plates: list[HazardPlateRead] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     frames: int = 1
     error: str | None = None
@@ -74,4 +76,6 @@ class VisionResult:
         data["plate_box"] = self.plate_box.as_list() if self.plate_box else None
         if self.hazard is not None:
             data["hazard"]["box"] = self.hazard.box.as_list() if self.hazard.box else None
+        for plate, read in zip(data["hazard_plates"], self.hazard_plates, strict=True):
+            plate["box"] = read.box.as_list() if read.box else None
         return data

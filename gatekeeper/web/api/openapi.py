@@ -284,7 +284,8 @@ def openapi_document(version: str) -> dict[str, Any]:
                         "reads": {
                             "type": ["object", "null"],
                             "description": "plate, confidence, format, candidates, plate_box, "
-                            "hazard (hin, un, confidence, box, consistent), timings_ms",
+                            "plate_colour, hazard (hin, un, confidence, box, consistent), "
+                            "hazard_plates (every orange plate read, best first), timings_ms",
                         },
                         "plate": {"type": ["string", "null"]},
                         "plate_colour": {

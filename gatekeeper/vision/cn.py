@@ -12,11 +12,13 @@ trucks and trailers) are read line by line.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,8 +37,6 @@ PLATE_ALPHABET = PROVINCES + LETTERS + DIGITS + SUFFIXES + "使"
 MODEL_HEIGHT = 48
 MIN_WIDTH = 320
 MODEL_FILE = "ch_PP-OCRv4_rec_infer.onnx"
-
-COLOURS = ("blue", "yellow", "green", "yellow_green", "white", "black")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ COLOUR_MISMATCH = -2.0
 PRIOR_SCALE = 50.0
 
 
+@functools.cache
 def _model_path(name: str = MODEL_FILE) -> Path | None:
     """An ONNX file inside the installed wheel, found without importing the package
     (which would pull in its own OpenCV build)."""
@@ -97,18 +98,21 @@ def _model_path(name: str = MODEL_FILE) -> Path | None:
     return path if path.exists() else None
 
 
+def _session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime session on the CPU with ``threads`` threads for one operator."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class ChineseRecognizer:
     """PP-OCRv4 recognition on ONNX Runtime: a line image in, (T, C) probabilities out."""
 
     def __init__(self, path: Path, threads: int = 2) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = _session(path, threads)
         characters = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         # Index 0 is the CTC blank; the network's last class is the space.
         self.alphabet: tuple[str, ...] = ("", *characters, " ")
@@ -229,10 +233,6 @@ class ChineseRead:
     two_line: bool = False
     box: Box | None = None
 
-    @property
-    def province(self) -> str | None:
-        return self.text[0] if self.text and self.text[0] in PROVINCES else None
-
 
 def _layout_score(layout: PlateLayout, colour: str) -> float:
     return layout.prior + (0.0 if colour in layout.colours else COLOUR_MISMATCH)
@@ -349,14 +349,7 @@ class TextDetector:
     """PP-OCRv4's text detector (DB, ONNX): where the lines of text are in a frame."""
 
     def __init__(self, path: Path, threads: int = 2) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = _session(path, threads)
         self._lock = threading.Lock()
 
     def lines(self, frame: Frame, limit: int = 12) -> list[NDArray[np.float32]]:

@@ -18,15 +18,13 @@ from gatekeeper.models import (
     Dock,
     Packaging,
     Passage,
-    Presence,
-    PresenceKind,
     TripDirection,
     User,
 )
 from gatekeeper.notify import Sent, notifier
 from gatekeeper.services import audit
 from gatekeeper.services.gate import ActionError, release
-from gatekeeper.services.gate.evaluation import holding_zone
+from gatekeeper.services.gate.evaluation import holding_zone, inside_vehicles
 from gatekeeper.services.gate.queue import waiting_query
 
 
@@ -98,12 +96,13 @@ def call_next(company_id: int | None, user: User) -> Passage | None:
 def dock_room() -> dict[int, int]:
     """Free places per dock now: its slots less the vehicles inside (or let in) booked to
     it, as the gate's capacity rule counts them."""
+    inside = inside_vehicles().subquery()
     in_use: dict[int, int] = {
         dock_id: count
         for dock_id, count in db.session.execute(
-            select(Booking.dock_id, func.count(Presence.id))
-            .join(Booking, Presence.booking_id == Booking.id)
-            .where(Presence.kind == PresenceKind.VEHICLE)
+            select(Booking.dock_id, func.count(inside.c.id))
+            .select_from(inside)
+            .join(Booking, inside.c.booking_id == Booking.id)
             .group_by(Booking.dock_id)
         )
     }

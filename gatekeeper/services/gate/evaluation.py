@@ -233,7 +233,7 @@ def holding_zone() -> Zone | None:
     return db.session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id))
 
 
-def _inside_vehicles() -> Any:
+def inside_vehicles() -> Any:
     """Vehicle presence outside the holding lot (what capacity counts)."""
     return (
         select(Presence)
@@ -250,7 +250,7 @@ def _count(query: Any) -> int:
 
 
 def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
-    inside = _inside_vehicles()
+    inside = inside_vehicles()
     if exclude_passage is not None:  # the place this passage holds already is its own
         inside = inside.where(
             or_(Presence.entry_passage_id.is_(None), Presence.entry_passage_id != exclude_passage)

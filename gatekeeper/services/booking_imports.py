@@ -16,12 +16,10 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from gatekeeper import jobs
 from gatekeeper.domain.messages import N_
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.extensions import db
@@ -38,8 +36,8 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, bookings
-from gatekeeper.services.imports import MAX_BYTES, ImportError_, read_rows
-from gatekeeper.services.storage import files_root, store_new
+from gatekeeper.services.imports import MAX_BYTES, ImportError_, new_job, read_rows
+from gatekeeper.services.storage import files_root
 
 COLUMNS = (
     "waybill_number",
@@ -165,16 +163,7 @@ def read_booking_rows(data: bytes, filename: str) -> list[dict[str, str]]:
 def start(user: User, filename: str, data: bytes) -> FleetImport:
     """Keep the file and queue its import (after the commit). No commit."""
     read_booking_rows(data, filename)  # refuse an unreadable file now, beside the form
-    job = FleetImport(
-        carrier_id=None,
-        user_id=user.id,
-        what="bookings",
-        original_name=(Path(filename or "bookings").name or "bookings")[:255],
-        stored_path=store_new("imports", "bin", data),
-        status="queued",
-    )
-    db.session.add(job)
-    db.session.flush()
+    job = new_job(user, "bookings", filename or "bookings", data)
     audit.record(
         "booking.import_started",
         entity_type="fleet_import",
@@ -182,13 +171,6 @@ def start(user: User, filename: str, data: bytes) -> FleetImport:
         details={"file": job.original_name},
     )
     return job
-
-
-def queue(job: FleetImport) -> None:
-    from gatekeeper.jobs.imports import run_import
-
-    jobs.enqueue(run_import, job.id, job_id=f"booking-import-{job.id}")
-    db.session.refresh(job)
 
 
 def rows_of(job: FleetImport) -> list[dict[str, str]]:

@@ -148,22 +148,29 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     return rows
 
 
+def new_job(
+    user: User, what: str, filename: str, data: bytes, carrier_id: int | None = None
+) -> FleetImport:
+    """The uploaded file kept and its import recorded, queued (flushed, no commit)."""
+    job = FleetImport(
+        carrier_id=carrier_id,
+        user_id=user.id,
+        what=what,
+        original_name=(Path(filename or what).name or what)[:255],
+        stored_path=store_new("imports", "bin", data),
+        status="queued",
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
 def start(carrier: Carrier, user: User, what: str, filename: str, data: bytes) -> FleetImport:
     """Keep the file and queue its import (after the commit). No commit."""
     if what not in COLUMNS:
         raise ImportError_(N_("not one of the listed values"))
     read_rows(data, filename)  # refuse an unreadable file now, beside the form
-    relative = store_new("imports", "bin", data)
-    job = FleetImport(
-        carrier_id=carrier.id,
-        user_id=user.id,
-        what=what,
-        original_name=(Path(filename or "import").name or "import")[:255],
-        stored_path=relative,
-        status="queued",
-    )
-    db.session.add(job)
-    db.session.flush()
+    job = new_job(user, what, filename or "import", data, carrier.id)
     audit.record(
         "fleet.import_started",
         entity_type="fleet_import",
@@ -174,9 +181,11 @@ def start(carrier: Carrier, user: User, what: str, filename: str, data: bytes) -
 
 
 def queue(job: FleetImport) -> None:
+    """Run the import job (a fleet's or the park's bookings) after the commit."""
     from gatekeeper.jobs.imports import run_import
 
-    jobs.enqueue(run_import, job.id, job_id=f"fleet-import-{job.id}")
+    kind = "booking" if job.what == "bookings" else "fleet"
+    jobs.enqueue(run_import, job.id, job_id=f"{kind}-import-{job.id}")
     db.session.refresh(job)
 
 

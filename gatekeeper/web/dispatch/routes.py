@@ -47,6 +47,7 @@ from gatekeeper.services import audit, booking_imports, bookings, holding, pass_
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
 from gatekeeper.services.imports import errors_csv
+from gatekeeper.services.imports import queue as import_queue
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.web.dispatch.forms import BookingForm, BookingImportForm
@@ -339,7 +340,7 @@ def imports_page() -> ResponseReturnValue:
     started, status = upload(
         form,
         lambda name, data: booking_imports.start(current_user, name, data),
-        booking_imports.queue,
+        import_queue,
     )
     if started is not None:
         return started

@@ -103,6 +103,13 @@ def test_the_lane_camera_frame_with_the_pass_qr_is_read(client: Any, demo: Demo)
     )
     assert refused.status_code == 400
     assert _scan(client, demo, text="").status_code == 400
+    for body in ([1, 2], "text", None):
+        wrong = client.post(
+            "/api/v1/lanes/G1-HAZ/scans",
+            json=body,
+            headers={"Authorization": f"Bearer {demo.token}"},
+        )
+        assert wrong.status_code == 400, body
 
 
 def test_the_guard_scans_the_pass_at_the_kiosk(app: Flask, client: Any, demo: Demo) -> None:

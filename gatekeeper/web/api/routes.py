@@ -203,6 +203,8 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
     if not g.station.serves(lane):
         return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
     body = request.get_json(silent=True) if request.is_json else None
+    if request.is_json and not isinstance(body, dict):
+        return _error('body: a JSON object {"text": ...}', 400)
     capture_id = (body or request.form).get("capture")
     if capture_id is not None and not str(capture_id).isdigit():
         return _error("capture: a capture id", 400)

@@ -202,9 +202,7 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
         return _error(f"no lane {lane_code}", 404)
     if not g.station.serves(lane):
         return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
-    body = request.get_json(silent=True) if request.is_json else None
-    if request.is_json and not isinstance(body, dict):
-        return _error('body: a JSON object {"text": ...}', 400)
+    body = _json_object() if request.is_json else None
     capture_id = (body or request.form).get("capture")
     if capture_id is not None and not str(capture_id).isdigit():
         return _error("capture: a capture id", 400)

@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard train-chars train-lines
+.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard bench-presence train-chars train-lines
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ bench-cn: install .benchenv/.installed ## Chinese plates: Gatekeeper beside Hype
 bench-plates: install
 	$(FLASK) ocr bench $(SHARED_DATA)/plates/us --formats US --out bench-results/us.json
 	$(FLASK) ocr bench $(SHARED_DATA)/plates/br --formats BR --out bench-results/br.json
+
+bench-presence: install ## Occupancy, inventory and roll call on PostgreSQL with 1 M and 10 M passages side by side (JSON in bench-results/)
+	bash .ci/services.sh
+	$(PYTHON) bench/presence.py --out bench-results/presence.json
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json

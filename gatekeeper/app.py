@@ -97,6 +97,10 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         MAIL_BACKEND="smtp" if settings.smtp_host else "dummy",
         GATEKEEPER_NOTIFY_URL=settings.notify_url,
         GATEKEEPER_NOTIFY_TOKEN_ENV=settings.notify_token_env,
+        GATEKEEPER_FEED_URL=settings.feed_url,
+        GATEKEEPER_FEED_TOKEN_ENV=settings.feed_token_env,
+        GATEKEEPER_FEED_PARK_CODE=settings.feed_park_code,
+        GATEKEEPER_FEED_EVERY_SECONDS=settings.feed_every_seconds,
     )
     logging.basicConfig(level=settings.log_level)
 

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from gatekeeper import jobs
 from gatekeeper.models.auth import Role
+from gatekeeper.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,34 @@ def demo() -> None:
         click.echo(f"station {code} token (shown once): {token}")
 
 
+@click.group("simulate")
+def simulate_cli() -> None:
+    """Replay park traffic through the real services (demos, the dashboard's tests)."""
+
+
+@simulate_cli.command("day")
+@click.option(
+    "--speed",
+    default=3600.0,
+    show_default=True,
+    help="Simulated seconds per real second (0: as fast as possible).",
+)
+@click.option("--until-now", is_flag=True, help="Stop at the current time.")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def simulate_day(speed: float, until_now: bool, quiet: bool) -> None:
+    """Today's approved bookings arrive, pass their checkpoints, unload and leave; staff
+    badge in and out; one truck strays and one speeds. Run `flask demo` first."""
+    from gatekeeper.simulate import run_day
+
+    def say(line: str) -> None:
+        if not quiet:
+            click.echo(line)
+
+    tally = run_day(speed, utcnow() if until_now else None, say)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(tally.by_kind.items()))
+    click.echo(f"simulated {tally.events} events ({kinds}); {tally.skipped} after now skipped")
+
+
 @click.command("worker")
 @click.option("--queues", "-q", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
@@ -168,7 +197,10 @@ def scheduler(once: bool) -> None:
         for periodic in SCHEDULE:
             spec = periodic.func.job_spec  # type: ignore[attr-defined]
             cron.register(
-                periodic.func, spec.queue, interval=periodic.every_seconds, name=periodic.id
+                periodic.func,
+                spec.queue,
+                interval=periodic.interval(current_app.config),
+                name=periodic.id,
             )
         cron.start()
         return
@@ -189,12 +221,21 @@ def run_embedded_schedule(app: Flask, stop: threading.Event) -> None:
                         jobs.enqueue(periodic.func)
                     except Exception:  # logged by the job layer; keep the schedule going
                         log.exception("periodic job %s failed", periodic.id)
-                due[periodic.id] = now + periodic.every_seconds
+                due[periodic.id] = now + periodic.interval(app.config)
         stop.wait(max(0.5, min(due.values()) - time.monotonic()))
 
 
 def init_app(app: Flask) -> None:
     from gatekeeper.cli_ocr import ocr_cli
 
-    for command in (audit_cli, refdata_cli, user_cli, ocr_cli, demo, worker, scheduler):
+    for command in (
+        audit_cli,
+        refdata_cli,
+        user_cli,
+        ocr_cli,
+        demo,
+        simulate_cli,
+        worker,
+        scheduler,
+    ):
         app.cli.add_command(command)

@@ -57,11 +57,18 @@ class Settings(BaseSettings):
     # or an SMS/WeChat gateway's HTTP endpoint that takes {"to", "text"} (see notify.py).
     notify_url: str | None = None
     notify_token_env: str | None = None
+    # The authorities' safety platform: closed-management data pushed as JSON (see
+    # docs/authority-feed.md); unset: nothing is sent. The token is read from the named
+    # environment variable, never stored in a file.
+    feed_url: str | None = None
+    feed_token_env: str | None = None
+    feed_park_code: str = "PARK"
+    feed_every_seconds: int = Field(default=600, ge=60)
     job_timeout_seconds: int = Field(default=600, gt=0)
     job_retries: int = Field(default=2, ge=0, le=10)
 
     @field_validator(
-        "database_url", "redis_url", "rate_limit_storage_url", "smtp_host", "notify_url"
+        "database_url", "redis_url", "rate_limit_storage_url", "smtp_host", "notify_url", "feed_url"
     )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:

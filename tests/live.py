@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,8 +31,9 @@ BIN = Path(sys.executable).parent
 class Server:
     url: str
     database_url: str
-    token: str  # station ST-G1 (lanes G1-IN, G1-HAZ, G1-OUT)
+    token: str  # station ST-G1 (lanes G1-IN, G1-HAZ, G1-OUT, G1-PED)
     env: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)  # every station's, by code
 
 
 def _free_port() -> int:
@@ -112,7 +113,8 @@ def run_server(instance: Path, workers: int = 2, threads: int = 4) -> Iterator[S
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, process)
-            yield Server(url, database_url, token.group(1), env)
+            tokens = dict(re.findall(r"station (\S+) token \(shown once\): (\S+)", seeded.stdout))
+            yield Server(url, database_url, token.group(1), env, tokens)
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -30,6 +30,7 @@ from gatekeeper.models import (
     Station,
     User,
     Vehicle,
+    Visit,
     Zone,
 )
 from tests.conftest import login_as
@@ -64,6 +65,8 @@ def _names() -> list[str]:
         Carrier.contact_name,
         Carrier.contact_email,
         User.email,
+        Visit.purpose,
+        Zone.muster_point,
     ]
     found: set[str] = set()
     for column in columns:

@@ -3,24 +3,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gatekeeper.jobs import maintenance
 from gatekeeper.models import (
     Alert,
     AlertKind,
-    Checkpoint,
-    NodeKind,
     Presence,
     PresenceKind,
     QualificationKind,
-    RoadNode,
-    RouteStop,
-    Sighting,
     Standing,
 )
 from gatekeeper.models.types import utcnow
-from tests.factories import make_booking, make_person, make_vehicle, qualification
+from tests.factories import make_person, make_vehicle, qualification
 
 
 def _alerts(session: Any, kind: AlertKind) -> list[Alert]:
@@ -70,45 +65,6 @@ def test_overstay_is_alerted_once(session: Any) -> None:
     assert maintenance.check_overstay() == 0
     (alert,) = _alerts(session, AlertKind.OVERSTAY)
     assert alert.vehicle_id == late.id
-
-
-def _inside_for_30_minutes_with_a_checkpoint_due_after_20(
-    session: Any, code: str
-) -> tuple[Any, Checkpoint]:
-    booking = make_booking()
-    checkpoint = Checkpoint(code=code, name=f"Checkpoint {code}")
-    node = RoadNode(code=code, kind=NodeKind.CHECKPOINT, checkpoint=checkpoint)
-    booking.route.append(RouteStop(position=0, node=node, due_within_minutes=20))
-    entered = utcnow() - timedelta(minutes=30)
-    session.add(
-        Presence(
-            kind=PresenceKind.VEHICLE, vehicle=booking.vehicle, booking=booking, entered_at=entered
-        )
-    )
-    session.flush()
-    return booking, checkpoint
-
-
-def test_vehicle_not_seen_at_its_checkpoint_in_time_is_a_deviation(session: Any) -> None:
-    _inside_for_30_minutes_with_a_checkpoint_due_after_20(session, "CPX")
-    assert maintenance.check_route_deviations() == 1
-    (alert,) = _alerts(session, AlertKind.ROUTE_DEVIATION)
-    assert "CPX" in alert.message
-
-
-def test_vehicle_seen_at_its_checkpoint_is_no_deviation(session: Any) -> None:
-    booking, checkpoint = _inside_for_30_minutes_with_a_checkpoint_due_after_20(session, "CPY")
-    session.add(
-        Sighting(
-            checkpoint=checkpoint,
-            vehicle=booking.vehicle,
-            plate_read=booking.vehicle.plate,
-            occurred_at=utcnow() - timedelta(minutes=25),
-        )
-    )
-    session.flush()
-    assert maintenance.check_route_deviations() == 0
-    assert session.scalar(select(func.count(Alert.id))) == 0
 
 
 def test_scheduler_once_runs_every_periodic_job(runner: Any) -> None:

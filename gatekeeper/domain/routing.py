@@ -138,6 +138,20 @@ def shortest(
     return path[::-1]
 
 
+def fastest_legal(roads: Sequence[Road], start: str, goal: str) -> tuple[int, float] | None:
+    """The shortest road distance between two nodes (metres) with the least time it can be
+    driven in at the speed limits (seconds); None when they are the same or not connected."""
+    if start == goal:
+        return None
+    path = shortest(_adjacency(roads, Load()), start, goal)
+    if path is None:
+        return None
+    return (
+        sum(road.length_m for _, road in path if road),
+        sum(road.seconds for _, road in path if road),
+    )
+
+
 def plan(roads: Sequence[Road], waypoints: Sequence[str], load: Load) -> Route | None:
     """The shortest allowed route through the waypoints in order (gate, dock, gate), or
     None when one of its legs cannot be driven with this load."""

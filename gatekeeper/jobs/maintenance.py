@@ -15,17 +15,17 @@ from gatekeeper.jobs import job
 from gatekeeper.models import (
     Alert,
     AlertKind,
+    DailyReport,
     Person,
     Presence,
     PresenceKind,
     Qualification,
     Severity,
-    Sighting,
     Standing,
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, gate, notices
+from gatekeeper.services import audit, feed, gate, notices, reports, tracking
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 
@@ -158,48 +158,28 @@ def check_overstay() -> int:
     return _raise_new(_overstay_drafts(utcnow(), timedelta(minutes=park.max_stay_minutes)))
 
 
-def _deviation_drafts(now: datetime) -> Iterator[AlertDraft]:
-    inside = db.session.scalars(
-        select(Presence).where(
-            Presence.kind == PresenceKind.VEHICLE, Presence.booking_id.is_not(None)
-        )
-    )
-    for presence in inside:
-        booking = presence.booking
-        if booking is None or presence.vehicle_id is None:
-            continue
-        seen = set(
-            db.session.scalars(
-                select(Sighting.checkpoint_id).where(
-                    Sighting.vehicle_id == presence.vehicle_id,
-                    Sighting.occurred_at >= presence.entered_at,
-                )
-            )
-        )
-        for stop in booking.route:
-            checkpoint_id = stop.node.checkpoint_id
-            if checkpoint_id is None or stop.due_within_minutes is None or checkpoint_id in seen:
-                continue
-            if now > presence.entered_at + timedelta(minutes=stop.due_within_minutes):
-                yield AlertDraft(
-                    AlertKind.ROUTE_DEVIATION,
-                    Severity.CRITICAL,
-                    phrase(
-                        N_("%(plate)s not seen at %(checkpoint)s within %(minutes)s min of entry"),
-                        plate=presence.label,
-                        checkpoint=stop.node.code,
-                        minutes=stop.due_within_minutes,
-                    ),
-                    f"late:{booking.id}:{stop.id}:{presence.entered_at.isoformat()}",
-                    vehicle_id=presence.vehicle_id,
-                    booking_id=booking.id,
-                )
-
-
 @job("maintenance", timeout=300)
 def check_route_deviations() -> int:
-    """Alert when a vehicle inside has not reached a checkpoint of its route in time."""
-    return _raise_new(_deviation_drafts(utcnow()))
+    """Alert when a vehicle inside is late at the next checkpoint of its route, or stands
+    in a zone its cargo is not allowed in (see services.tracking)."""
+    return tracking.check_routes()
+
+
+@job("maintenance", timeout=600)
+def push_authority_feed() -> int:
+    """Send what is new to the authorities' safety platform (nothing when no feed URL)."""
+    return feed.push()
+
+
+@job("maintenance", timeout=600)
+def make_daily_report() -> int:
+    """Yesterday's PDF summary, made once after the park's day ended (0: already made)."""
+    day = reports.yesterday(park_today())
+    if db.session.scalar(select(DailyReport.id).where(DailyReport.day == day)) is not None:
+        return 0
+    reports.make_daily_report(day)
+    db.session.commit()
+    return 1
 
 
 @job("maintenance", timeout=300)

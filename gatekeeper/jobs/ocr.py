@@ -132,3 +132,36 @@ def _store_reading(passage: Passage, result: VisionResult, *, keep_plate: bool =
         passage.hazard_confidence = result.hazard.confidence
     passage.read_status = ReadStatus.DONE
     passage.read_error = None
+
+
+@job("ocr", timeout=300, retries=2)
+def read_sighting(checkpoint_id: int, station_id: int, event_id: str, paths: str, at: str) -> str:
+    """Read the plate on a checkpoint camera's frames (``paths``: stored paths, one per
+    line) and record the sighting as if the camera had read it (idempotent by event id)."""
+    from datetime import datetime
+
+    from gatekeeper.models import Checkpoint, Station
+    from gatekeeper.services import tracking
+
+    checkpoint = db.session.get(Checkpoint, checkpoint_id)
+    station = db.session.get(Station, station_id)
+    if checkpoint is None or station is None:
+        return "missing"
+    try:
+        frames = [decode_image((files_root() / p).read_bytes()) for p in paths.splitlines()]
+    except (OSError, ImageError) as exc:
+        log.warning("sighting %s: stored frame unreadable: %s", event_id, exc)
+        return "failed"
+    config = PipelineConfig(formats=tuple(park_settings().plate_formats))  # type: ignore[arg-type]
+    db.session.commit()
+    result = read_vehicle(frames, config)
+    seen = tracking.SightingIn(
+        event_id=event_id,
+        plate=result.plate or "",
+        confidence=result.confidence,
+        at=datetime.fromisoformat(at),
+        plate_colour=result.plate_colour,
+        image_path=paths.splitlines()[0],
+    )
+    outcome = tracking.record_sighting(station, checkpoint, seen)
+    return "done" if outcome.created else "known"

@@ -41,6 +41,8 @@ class User(UserMixin, Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
+    # For messages through the park's SMS/WeChat gateway (a visitor arrived for this host).
+    phone: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # A carrier user sees and edits only its own carrier's fleet and crews.

@@ -216,6 +216,8 @@ class Person(Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
     # Visitors are pre-registered with the name of their host.
     host_name: Mapped[str | None] = mapped_column(String(160))
+    # The badge, staff card or positioning card the pedestrian lane's reader sends.
+    badge_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
     standing_reason: Mapped[str | None] = mapped_column(String(255))
     review_status: Mapped[ReviewStatus] = mapped_column(

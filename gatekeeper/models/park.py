@@ -81,6 +81,14 @@ class Park(Model):
     expiry_warning_days: Mapped[int] = mapped_column(default=30)
     # Plate formats the vision pipeline tries, in order of likelihood.
     plate_formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["EU", "CN"])
+    # Route tracking: minutes of slack before a vehicle is late at its next checkpoint,
+    # the share over a road's speed limit that is speeding, and how long a vehicle may stay
+    # in a zone its cargo is not allowed in before that is illegal parking.
+    checkpoint_tolerance_minutes: Mapped[int] = mapped_column(default=10)
+    speed_tolerance_percent: Mapped[int] = mapped_column(default=20)
+    parking_limit_minutes: Mapped[int] = mapped_column(default=15)
+    # Positioning cards issued at the gate and returned at exit.
+    uses_positioning_cards: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
         CheckConstraint("max_stay_minutes > 0", name="max_stay_positive"),
@@ -124,6 +132,8 @@ class Zone(Model):
     # The hazmat parking lot keeps apart spaces for loaded and for empty tankers.
     capacity_loaded_tankers: Mapped[int | None]
     capacity_empty_tankers: Mapped[int | None]
+    # Where the people of this zone gather in an evacuation (the roll call groups by it).
+    muster_point: Mapped[str | None] = mapped_column(String(120))
 
     __table_args__ = (
         CheckConstraint("capacity_people >= 0", name="capacity_people_nonneg"),
@@ -141,6 +151,9 @@ class Gate(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # WGS-84 position, reported to the authorities' safety platform.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     lanes: Mapped[list[Lane]] = relationship(back_populates="gate", order_by="Lane.code")
 
     def __str__(self) -> str:
@@ -193,6 +206,8 @@ class Checkpoint(Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"))
+    # The station whose token may post this camera's sightings.
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
 
     zone: Mapped[Zone | None] = relationship()
 

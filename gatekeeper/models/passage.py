@@ -140,9 +140,17 @@ class Sighting(Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     on_route: Mapped[bool | None]
     image_path: Mapped[str | None] = mapped_column(String(255))
+    # The camera's own id for the event: a station retrying sends the same one.
+    event_id: Mapped[str | None] = mapped_column(String(100))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    plate_colour: Mapped[str | None] = mapped_column(String(12))
+    # Speed over the road from the previous checkpoint (km/h), where both are known.
+    speed_kmh: Mapped[float | None]
 
     checkpoint: Mapped[Checkpoint] = relationship()
     vehicle: Mapped[Vehicle | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("checkpoint_id", "event_id", name="uq_sighting_event"),)
 
 
 class PresenceKind(enum.StrEnum):
@@ -174,11 +182,24 @@ class Presence(Model):
     passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Classes of the dangerous goods on board (vehicles), for the "hazmat on site" view.
     hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Where it was last seen inside (a checkpoint camera, or the lane it entered by).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoint.id"))
+    # How far along its booked route (RouteStop.position of the last stop it was seen at).
+    route_position: Mapped[int | None]
+    # A dock marked the delivery unloaded: an empty tanker from then on.
+    unloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The positioning card (or visitor badge) issued at entry, to be returned at exit.
+    card_number: Mapped[str | None] = mapped_column(String(40))
 
     vehicle: Mapped[Vehicle | None] = relationship()
     person: Mapped[Person | None] = relationship()
     zone: Mapped[Zone | None] = relationship()
     booking: Mapped[Booking | None] = relationship()
+    last_checkpoint: Mapped[Checkpoint | None] = relationship()
+    goods: Mapped[list[GoodsOnSite]] = relationship(
+        back_populates="presence", cascade="all, delete-orphan", order_by="GoodsOnSite.id"
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -207,7 +228,10 @@ class AlertKind(enum.StrEnum):
     DOCUMENT_EXPIRING = "document_expiring"
     DOCUMENT_EXPIRED = "document_expired"
     OVERSTAY = "overstay"
-    ROUTE_DEVIATION = "route_deviation"
+    ROUTE_DEVIATION = "route_deviation"  # off its route, or not seen at the next checkpoint
+    WRONG_DIRECTION = "wrong_direction"
+    SPEEDING = "speeding"
+    ILLEGAL_PARKING = "illegal_parking"  # stopped in a zone its cargo is not allowed in
     EMERGENCY_LANE = "emergency_lane"
     GATE = "gate"
 
@@ -253,6 +277,8 @@ class Alert(Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(500))
+    # What the alert rests on (times, checkpoints, distances), for the manager and the feed.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
@@ -261,3 +287,24 @@ class Alert(Model):
     def draft(cls, text: Phrase, **values: Any) -> Alert:
         """An alert whose message is a translatable phrase."""
         return cls(message=text.english()[:500], **text.to_dict_columns(), **values)
+
+
+class GoodsOnSite(Model):
+    """One line of dangerous goods inside the park now, on the vehicle that carries it.
+
+    Kept incrementally: written from the booking's cargo when the vehicle's place is
+    reserved, counted once it passed, moved with its vehicle's zone, deleted when a dock
+    marks the delivery unloaded or the vehicle leaves. Never derived from history."""
+
+    __tablename__ = "goods_on_site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    presence_id: Mapped[int] = mapped_column(ForeignKey("presence.id"), index=True)
+    un_number: Mapped[str | None] = mapped_column(String(4), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    hazard_class: Mapped[str | None] = mapped_column(String(8))
+    quantity: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(4))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    presence: Mapped[Presence] = relationship(back_populates="goods")

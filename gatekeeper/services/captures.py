@@ -51,7 +51,7 @@ class CaptureOutcome:
     created: bool
 
 
-def _validated(uploads: list[Upload]) -> list[tuple[Upload, int, int, str]]:
+def validated_images(uploads: list[Upload]) -> list[tuple[Upload, int, int, str]]:
     if not uploads:
         raise CaptureError("no image: send one or more files in the 'image' field")
     if len(uploads) > MAX_FRAMES:
@@ -90,7 +90,7 @@ def accept_capture(
     existing = _received_before(station, lane, event_id)
     if existing is not None:
         return CaptureOutcome(existing, created=False)
-    checked = _validated(uploads)
+    checked = validated_images(uploads)
     passage = Passage(
         lane=lane,
         station=station,
@@ -185,7 +185,7 @@ def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutco
     existing = _received_before(station, lane, event.event_id)
     if existing is not None:
         return CaptureOutcome(existing, created=False)
-    checked = _validated([Upload("image", event.image)]) if event.image else []
+    checked = validated_images([Upload("image", event.image)]) if event.image else []
     hazard = None
     if event.un or event.hin:
         confidence = event.hazard_confidence

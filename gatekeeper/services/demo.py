@@ -83,6 +83,7 @@ def _layout(s: _Seeder) -> dict[str, Any]:
             "Z-ROAD": dict(
                 name="Park roads",
                 kind=ZoneKind.ROAD,
+                muster_point="Muster point M1 (main gate car park)",
                 capacity_vehicles=80,
                 capacity_hazmat_vehicles=12,
                 allowed_hazard_classes=["2", "3", "5.1", "8"],
@@ -90,6 +91,7 @@ def _layout(s: _Seeder) -> dict[str, Any]:
             "Z-PROD": dict(
                 name="Production area A",
                 kind=ZoneKind.PRODUCTION,
+                muster_point="Muster point M2 (production lawn)",
                 capacity_people=400,
                 capacity_vehicles=30,
                 capacity_hazmat_vehicles=6,
@@ -98,6 +100,7 @@ def _layout(s: _Seeder) -> dict[str, Any]:
             "Z-TANK": dict(
                 name="Tank farm and warehouse",
                 kind=ZoneKind.WAREHOUSE,
+                muster_point="Muster point M3 (tank farm north)",
                 capacity_people=60,
                 capacity_vehicles=20,
                 capacity_hazmat_vehicles=8,
@@ -106,6 +109,7 @@ def _layout(s: _Seeder) -> dict[str, Any]:
             "Z-HOLD": dict(
                 name="Hazmat holding lot",
                 kind=ZoneKind.HOLDING,
+                muster_point="Muster point M1 (main gate car park)",
                 capacity_people=20,
                 capacity_vehicles=8,
                 capacity_hazmat_vehicles=8,
@@ -116,8 +120,12 @@ def _layout(s: _Seeder) -> dict[str, Any]:
         }.items()
     }
     gates = {
-        "G1": s.get_or_create(Gate, {"code": "G1"}, name="Main gate"),
-        "G2": s.get_or_create(Gate, {"code": "G2"}, name="North gate"),
+        "G1": s.get_or_create(
+            Gate, {"code": "G1"}, name="Main gate", latitude=32.2489, longitude=118.7562
+        ),
+        "G2": s.get_or_create(
+            Gate, {"code": "G2"}, name="North gate", latitude=32.2561, longitude=118.7648
+        ),
     }
     lanes = {
         code: s.get_or_create(
@@ -137,8 +145,11 @@ def _layout(s: _Seeder) -> dict[str, Any]:
             ("G2-IN", "G2", "North gate in", LaneDirection.IN, LaneKind.GENERAL),
             ("G2-OUT", "G2", "North gate out", LaneDirection.OUT, LaneKind.GENERAL),
             ("G2-EMG", "G2", "North gate emergency", LaneDirection.BOTH, LaneKind.EMERGENCY),
+            ("G1-PED", "G1", "Main gate pedestrians", LaneDirection.BOTH, LaneKind.PEDESTRIAN),
+            ("G2-PED", "G2", "North gate pedestrians in", LaneDirection.IN, LaneKind.PEDESTRIAN),
         )
     }
+    lanes["G1-PED"].zone = lanes["G2-PED"].zone = zones["Z-PROD"]
     checkpoints = {
         f"CP{n}": s.get_or_create(Checkpoint, {"code": f"CP{n}"}, name=name, zone=zones[zone])
         for n, (name, zone) in enumerate(
@@ -179,7 +190,13 @@ def _layout(s: _Seeder) -> dict[str, Any]:
         )
     }
     _road_graph(s, gates, checkpoints, docks)
-    return {"zones": zones, "lanes": lanes, "companies": companies, "docks": docks}
+    return {
+        "zones": zones,
+        "lanes": lanes,
+        "companies": companies,
+        "docks": docks,
+        "checkpoints": checkpoints,
+    }
 
 
 # Where the demo's road nodes sit on the park map (SVG units: 1000 across, 600 down).
@@ -287,22 +304,28 @@ def _users(s: _Seeder, carriers: dict[str, Carrier]) -> dict[str, User]:
     return users
 
 
-def _stations(s: _Seeder, lanes: dict[str, Lane]) -> None:
+def _stations(s: _Seeder, lanes: dict[str, Lane], checkpoints: dict[str, Checkpoint]) -> None:
     for code, name, lane_codes in (
-        ("ST-G1", "Main gate station", ("G1-IN", "G1-HAZ", "G1-OUT")),
-        ("ST-G2", "North gate station", ("G2-IN", "G2-OUT", "G2-EMG")),
+        ("ST-G1", "Main gate station", ("G1-IN", "G1-HAZ", "G1-OUT", "G1-PED")),
+        ("ST-G2", "North gate station", ("G2-IN", "G2-OUT", "G2-EMG", "G2-PED")),
+        ("ST-ROAD", "Park road cameras", ()),
     ):
         if db.session.scalar(select(Station).where(Station.code == code)) is None:
             station = Station(code=code, name=name, lanes=[lanes[c] for c in lane_codes])
             s.summary.station_tokens[code] = station.issue_token()
             db.session.add(station)
             s.summary.created += 1
+            if code == "ST-ROAD":
+                db.session.flush()
+                for checkpoint in checkpoints.values():
+                    checkpoint.station_id = station.id
 
 
 def seed_demo_park(today: date | None = None) -> DemoSummary:
     """Create whatever of the demo park is missing; commit once at the end."""
     from gatekeeper.services.demo_documents import seed_registrations
     from gatekeeper.services.demo_fleet import seed_bookings, seed_fleet
+    from gatekeeper.services.demo_people import seed_people
 
     load_reference_data()
     seeder = _Seeder(today or utcnow().astimezone(ZoneInfo(DEMO_TIMEZONE)).date())
@@ -310,7 +333,8 @@ def seed_demo_park(today: date | None = None) -> DemoSummary:
     carriers = seed_fleet(seeder, layout["companies"])
     users = _users(seeder, carriers)
     seed_registrations(seeder)
-    _stations(seeder, layout["lanes"])
+    seed_people(seeder, users)
+    _stations(seeder, layout["lanes"], layout["checkpoints"])
     db.session.flush()
     seed_bookings(seeder, users)
     if seeder.summary.created:

@@ -21,7 +21,7 @@ _FONTS = (
 )
 
 
-def _font(pdf: FPDF) -> str:
+def body_font(pdf: FPDF) -> str:
     for path, index in _FONTS:
         if Path(path).exists():
             pdf.add_font("body", fname=path, collection_font_number=index)
@@ -40,7 +40,7 @@ def render(booking: Booking, park_name: str) -> bytes:
     pdf.set_title(f"{gettext('Booking pass')} {booking.reference}")
     pdf.set_creator("Gatekeeper")
     pdf.add_page()
-    font = _font(pdf)
+    font = body_font(pdf)
     pdf.set_font(font, size=20)
     pdf.cell(0, 12, f"{gettext('Booking pass')} · {park_name}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, size=28)

@@ -7,12 +7,15 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.admin import init_admin
+    from gatekeeper.web.api import inside as _inside  # noqa: F401  (routes on api_bp)
     from gatekeeper.web.api.routes import bp as api_bp
     from gatekeeper.web.auth.routes import bp as auth_bp
     from gatekeeper.web.carrier.routes import bp as carrier_bp
     from gatekeeper.web.dispatch.routes import bp as dispatch_bp
     from gatekeeper.web.home.routes import bp as home_bp
     from gatekeeper.web.kiosk.routes import bp as kiosk_bp
+    from gatekeeper.web.manage.routes import bp as manage_bp
+    from gatekeeper.web.people.routes import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -20,6 +23,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(carrier_bp)
     app.register_blueprint(dispatch_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(people_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 
@@ -40,8 +45,13 @@ def _navigation() -> dict[str, object]:
             ("home.lanes", _l("Gates"), ("guard", *staff)),
             ("home.bookings", _l("Bookings"), ("dispatcher", *staff)),
             ("dispatch.holding_page", _l("Holding lot"), ("dispatcher", *staff)),
-            ("home.occupancy", _l("Occupancy"), staff),
+            ("people.checkin_page", _l("People"), ("guard", *staff)),
+            ("manage.dashboard_page", _l("Dashboard"), staff),
+            ("manage.inventory_page", _l("Goods on site"), staff),
             ("home.alerts", _l("Alerts"), staff),
+            ("manage.rollcall_page", _l("Roll call"), ("guard", *staff)),
+            ("manage.reports_page", _l("Reports"), staff),
+            ("people.visits_page", _l("Visitors"), ("dispatcher", *staff)),
             ("home.fleet", _l("Fleet"), ("carrier",)),
             ("carrier.bookings_page", _l("Bookings"), ("carrier",)),
             ("home.notices", _l("Notices"), ("carrier", "dispatcher", *staff)),

@@ -7,6 +7,7 @@ member without a label).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from typing import Any
 
@@ -37,6 +38,7 @@ from gatekeeper.models import (
     ReadStatus,
     ReviewStatus,
     Role,
+    RollCallReason,
     Severity,
     Standing,
     TripDirection,
@@ -153,11 +155,16 @@ _PAIRS: tuple[tuple[enum.Enum, object], ...] = (
     (AlertKind.DOCUMENT_EXPIRED, _l("document expired")),
     (AlertKind.OVERSTAY, _l("overstay")),
     (AlertKind.ROUTE_DEVIATION, _l("route deviation")),
+    (AlertKind.WRONG_DIRECTION, _l("wrong direction")),
+    (AlertKind.SPEEDING, _l("speeding")),
+    (AlertKind.ILLEGAL_PARKING, _l("illegal parking")),
     (AlertKind.EMERGENCY_LANE, _l("emergency lane used")),
     (AlertKind.GATE, _l("gate")),
     (AlertStatus.OPEN, _l("awaiting handling")),
     (AlertStatus.ACKNOWLEDGED, _l("acknowledged")),
     (AlertStatus.RESOLVED, _l("resolved")),
+    (RollCallReason.DRILL, _l("drill")),
+    (RollCallReason.EMERGENCY, _l("emergency")),
     (Severity.INFO, _l("information")),
     (Severity.WARNING, _l("warning")),
     (Severity.CRITICAL, _l("critical")),
@@ -261,7 +268,49 @@ def alert_message(alert: Any) -> str:
         return str(alert.message)
 
 
+# What an alert's evidence holds (domain.tracking), as the manager reads it.
+EVIDENCE_LABELS = {
+    "route_checkpoints": _l("checkpoints of the route"),
+    "from": _l("from"),
+    "to": _l("to"),
+    "metres": _l("metres"),
+    "seconds": _l("seconds"),
+    "speed_kmh": _l("average km/h"),
+    "limit_kmh": _l("limit km/h"),
+    "due_at": _l("due at"),
+    "last_seen_at": _l("last seen at"),
+    "minutes_late": _l("minutes late"),
+    "classes": _l("classes"),
+    "since": _l("since"),
+    "minutes": _l("minutes"),
+    "zone": _l("zone"),
+    "checkpoint": _l("checkpoint"),
+    "at": _l("seen at"),
+}
+
+
+def evidence_text(evidence: dict[str, Any] | None) -> str:
+    """An alert's evidence in a line: known facts with their labels, times in park time."""
+    from datetime import datetime
+
+    from gatekeeper.services.clock import local
+
+    parts = []
+    for key, title in EVIDENCE_LABELS.items():
+        if not evidence or key not in evidence:
+            continue
+        value = evidence[key]
+        if isinstance(value, list):
+            value = " → ".join(str(v) for v in value)
+        elif isinstance(value, str) and len(value) > 18 and value[4:5] == "-":
+            with contextlib.suppress(ValueError):
+                value = f"{local(datetime.fromisoformat(value)):%H:%M}"
+        parts.append(f"{title}: {value}")
+    return "; ".join(parts)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(evidence_text, "evidence")
     app.add_template_filter(label, "label")
     app.add_template_filter(alert_message, "alert_message")
     app.add_template_filter(lambda p: translated(p.to_dict()), "phrase")

@@ -26,7 +26,7 @@ from gatekeeper.models import (
     Zone,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit
+from gatekeeper.services import audit, inventory
 from gatekeeper.services.gate.evaluation import Evaluation, evaluate
 from gatekeeper.services.locks import park_write_lock
 
@@ -213,6 +213,9 @@ def _place(
     presence.booking_id = booking.id if booking else None
     presence.entry_passage_id = passage.id
     presence.hazard_classes = hazard_classes
+    if kind is PresenceKind.VEHICLE:
+        # The load rides on the vehicle that carries it (not on a trailer let in with it).
+        inventory.load_goods(presence, booking if hazard_classes else None, now)
 
 
 def _prepare_exit(passage: Passage, evaluation: Evaluation) -> None:

@@ -6,6 +6,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 COLUMN_LABELS = {
+    "evidence": _l("Evidence"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "checkpoint_tolerance_minutes": _l("Checkpoint tolerance minutes"),
+    "speed_tolerance_percent": _l("Speed tolerance percent"),
+    "parking_limit_minutes": _l("Parking limit minutes"),
+    "uses_positioning_cards": _l("Positioning cards in use"),
+    "muster_point": _l("Muster point"),
+    "badge_number": _l("Badge number"),
+    "last_checkpoint": _l("Last checkpoint"),
+    "route_position": _l("Route position"),
+    "unloaded_at": _l("Unloaded at"),
+    "card_number": _l("Card number"),
+    "speed_kmh": _l("Speed km/h"),
+    "event_id": _l("Event id"),
     "acknowledge_comment": _l("Acknowledge comment"),
     "acknowledged_at": _l("Acknowledged at"),
     "acknowledged_by": _l("Acknowledged by"),

@@ -240,6 +240,150 @@ def _booking_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     return paths, components
 
 
+def _json_answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_SIGHTING = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "checkpoint": {"type": "string"},
+        "event_id": {"type": "string"},
+        "plate": {"type": "string"},
+        "plate_colour": {"type": ["string", "null"]},
+        "at": {"type": "string", "format": "date-time"},
+        "vehicle": {"type": ["string", "null"], "description": "the vehicle inside it names"},
+        "on_route": {"type": ["boolean", "null"]},
+        "speed_kmh": {"type": ["number", "null"]},
+        "alerts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"kind": {"type": "string"}, "severity": {"type": "string"}},
+            },
+        },
+    },
+}
+_PERSON_PASSAGE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "person": {"type": "string"},
+        "kind": {"enum": ["driver", "escort", "employee", "contractor", "visitor"]},
+        "lane": {"type": "string"},
+        "direction": {"enum": ["in", "out"]},
+        "allowed": {"type": "boolean"},
+        "reasons": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "card": {"type": ["string", "null"]},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+_AT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "when it happened, with its UTC offset (default: now; not in the future)",
+}
+
+
+def _inside_paths() -> dict[str, Any]:
+    """Checkpoint cameras and pedestrian-lane readers."""
+    checkpoint = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/checkpoints/{code}/sightings": {
+            "post": {
+                "summary": "A vehicle seen by a checkpoint camera: moves it to the "
+                "checkpoint's zone and checks its route (alerts listed). JSON from a smart "
+                "camera, or frames (multipart) read in the background. Idempotent by event_id.",
+                "parameters": [checkpoint],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["event_id", "plate", "confidence"],
+                                "properties": {
+                                    "event_id": _EVENT_ID,
+                                    "plate": {"type": "string"},
+                                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                                    "plate_color": {"type": "string"},
+                                    "image": {"type": "string", "contentEncoding": "base64"},
+                                    "at": _AT,
+                                },
+                            }
+                        },
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["event_id", "image"],
+                                "properties": {
+                                    "event_id": _EVENT_ID,
+                                    "at": _AT,
+                                    "image": {
+                                        "type": "array",
+                                        "items": {"type": "string", "format": "binary"},
+                                    },
+                                },
+                            }
+                        },
+                    },
+                },
+                "responses": {
+                    "201": _json_answer("Recorded", _SIGHTING),
+                    "200": _json_answer("This event_id was received before", _SIGHTING),
+                    "202": _json_answer(
+                        "Frames stored; read in the background", {"type": "object"}
+                    ),
+                    "400": _error_response("Malformed sighting or image"),
+                    "401": _UNAUTHORIZED,
+                    "403": _error_response("The station does not serve this checkpoint"),
+                    "404": _error_response("No such checkpoint"),
+                    "413": _error_response("Image too large"),
+                },
+            }
+        },
+        "/lanes/{lane_code}/badges": {
+            "post": {
+                "summary": "A badge, staff card, ID or positioning card read at a pedestrian "
+                "lane: the person is checked in or out, or refused with the reasons. "
+                "Idempotent by event_id.",
+                "parameters": [_LANE_PARAMETER],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["event_id", "badge"],
+                                "properties": {
+                                    "event_id": _EVENT_ID,
+                                    "badge": {"type": "string", "minLength": 1, "maxLength": 40},
+                                    "at": _AT,
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json_answer("Checked (allowed or refused)", _PERSON_PASSAGE),
+                    "200": _json_answer("This event_id was received before", _PERSON_PASSAGE),
+                    "400": _error_response("Malformed read, or not a pedestrian lane"),
+                    "401": _UNAUTHORIZED,
+                    "403": _error_response("The station does not serve this lane"),
+                    "404": _error_response("No such lane, or no person with this badge"),
+                },
+            }
+        },
+    }
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     carrier_paths, carrier_schemas = _carrier_paths()
     booking_paths, booking_schemas = _booking_paths()
@@ -360,6 +504,7 @@ def openapi_document(version: str) -> dict[str, Any]:
         "paths": {
             **carrier_paths,
             **booking_paths,
+            **_inside_paths(),
             "/": {
                 "get": {
                     "summary": "API root: version and links",

@@ -43,7 +43,15 @@ from gatekeeper.models import (
     Role,
     Vehicle,
 )
-from gatekeeper.services import audit, booking_imports, bookings, holding, pass_pdf, passes
+from gatekeeper.services import (
+    audit,
+    booking_imports,
+    bookings,
+    holding,
+    inventory,
+    pass_pdf,
+    passes,
+)
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
 from gatekeeper.services.imports import errors_csv
@@ -299,6 +307,31 @@ def cancel(reference: str) -> ResponseReturnValue:
         lambda booking, comment: bookings.cancel(booking, current_user, comment),
         "",
     )
+
+
+@bp.route("/bookings/<reference>/unloaded", methods=["POST"])
+@roles_required(*DISPATCHERS)
+def unloaded(reference: str) -> ResponseReturnValue:
+    """The dock took the delivery: the goods leave the vehicle (the park's inventory)."""
+    booking = find_booking(reference)
+    own = _own_company()
+    if own is not None and booking.company_id != own:
+        abort(404)  # another company's delivery
+    back = redirect(url_for(".booking_detail", reference=reference))
+    if not AlertActionForm().validate_on_submit():
+        flash(gettext("The form expired: try again"), "error")
+        return back
+    try:
+        inventory.mark_unloaded(booking, current_user)
+    except inventory.InventoryError as exc:
+        db.session.rollback()
+        flash(f"{reference}: {gettext(str(exc))}", "error")
+        return back
+    db.session.commit()
+    flash(
+        gettext("%(reference)s: unloaded; the goods are off the vehicle", reference=reference), "ok"
+    )
+    return back
 
 
 @bp.app_template_global("booking_step")

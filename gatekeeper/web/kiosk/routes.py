@@ -30,7 +30,19 @@ from sqlalchemy import select
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.gate import Decision, GateDecision
 from gatekeeper.extensions import db
-from gatekeeper.models import Document, DocumentKind, Gate, Lane, Passage, Role
+from gatekeeper.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Document,
+    DocumentKind,
+    Gate,
+    Lane,
+    LaneDirection,
+    Passage,
+    Presence,
+    Role,
+)
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
@@ -103,8 +115,40 @@ def _version(lanes: list[Lane], extra: str = "") -> str:
         .order_by(Document.id.desc())
         .limit(RECENT)
     ).all()
-    raw = repr((rows, queue, state, read, extra, str(current_user.get_id()), _locale()))
+    alerts = [a.id for a in _exit_alerts(lanes)]
+    raw = repr((rows, queue, state, read, alerts, extra, str(current_user.get_id()), _locale()))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+EXIT_ALERT_KINDS = (
+    AlertKind.ROUTE_DEVIATION,
+    AlertKind.WRONG_DIRECTION,
+    AlertKind.SPEEDING,
+    AlertKind.ILLEGAL_PARKING,
+    AlertKind.OVERSTAY,
+)
+
+
+def _exit_alerts(lanes: list[Lane]) -> list[Alert]:
+    """Open alerts about vehicles inside, for the guards at exit lanes (the vehicle may be
+    stopped there): they appear with the next poll, within a second."""
+    if not any(lane.direction in (LaneDirection.OUT, LaneDirection.BOTH) for lane in lanes):
+        return []
+    inside = select(Presence.vehicle_id).where(
+        Presence.vehicle_id.is_not(None), Presence.passed_at.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(
+                Alert.status != AlertStatus.RESOLVED,
+                Alert.kind.in_(EXIT_ALERT_KINDS),
+                Alert.vehicle_id.in_(inside),
+            )
+            .order_by(Alert.id.desc())
+            .limit(5)
+        )
+    )
 
 
 def _locale() -> str:
@@ -133,6 +177,7 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
         "passage": selected,
         "recent": recent,
         "queue": gate_service.holding_queue(lane.gate.lanes),
+        "exit_alerts": _exit_alerts([lane]),
         "decide_form": DecideForm(prefix="decide"),
         "plate_form": PlateForm(prefix="plate"),
         "crew_form": crew_form,

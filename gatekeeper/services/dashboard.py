@@ -1,0 +1,236 @@
+"""The park manager's dashboard as one JSON snapshot, polled by the page (live without a
+reload): occupancy against capacity, the hazardous goods on site, the holding lot, open
+alerts, flows per hour and per day, dwell times and each vehicle's last position.
+
+Every figure is read from what is inside now (presence, goods) or from an indexed time
+range (today's and the last days' passages), so the cost does not grow with history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Alert,
+    AlertStatus,
+    Decision,
+    Lane,
+    Passage,
+    PassageDirection,
+    PersonPassage,
+    Presence,
+    PresenceKind,
+    RoadNode,
+    Severity,
+    Vehicle,
+    Zone,
+    ZoneKind,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import holding, inventory
+from gatekeeper.services.clock import day_bounds, park_today
+from gatekeeper.services.park import park_settings
+
+DWELL_BUCKETS_H = (1, 2, 4, 6)  # upper bounds; the last bucket is "over 6 h"
+DAYS_SHOWN = 7
+
+
+def occupancy(waiting_in_lot: int) -> list[dict[str, Any]]:
+    vehicle = Presence.kind == PresenceKind.VEHICLE
+    hazmat = vehicle & (func.json_array_length(Presence.hazard_classes) > 0)
+    counts = {
+        zone_id: (int(v), int(h), int(p))
+        for zone_id, v, h, p in db.session.execute(
+            select(
+                Presence.zone_id,
+                func.count().filter(vehicle),
+                func.count().filter(hazmat),
+                func.count().filter(Presence.kind == PresenceKind.PERSON),
+            )
+            .where(Presence.passed_at.is_not(None))
+            .group_by(Presence.zone_id)
+        )
+    }
+    tankers = inventory.tankers_by_zone()
+    rows = []
+    for zone in db.session.scalars(select(Zone).order_by(Zone.code)):
+        vehicles, hazmat_vehicles, people = counts.get(zone.id, (0, 0, 0))
+        if zone.kind is ZoneKind.HOLDING:
+            # Held vehicles wait in the lot without a place inside the park.
+            vehicles += waiting_in_lot
+        rows.append(
+            {
+                "code": zone.code,
+                "name": zone.name,
+                "vehicles": vehicles,
+                "hazmat_vehicles": hazmat_vehicles,
+                "people": people,
+                "capacity_vehicles": zone.capacity_vehicles,
+                "capacity_hazmat_vehicles": zone.capacity_hazmat_vehicles,
+                "capacity_people": zone.capacity_people,
+                "loaded_tankers": tankers.get(zone.id, {}).get("loaded", 0),
+                "empty_tankers": tankers.get(zone.id, {}).get("empty", 0),
+            }
+        )
+    return rows
+
+
+def _local_hour(column: Any, timezone: str) -> Any:
+    """The park-local hour of a UTC timestamp, in SQL (PostgreSQL or SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("hour", func.timezone(timezone, column))
+    offset = utcnow().astimezone(ZoneInfo(timezone)).utcoffset() or timedelta()
+    modifier = f"{int(offset.total_seconds() // 60):+d} minutes"
+    return func.cast(func.strftime("%H", column, modifier), db.Integer)
+
+
+def flows_today(timezone: str) -> dict[str, list[int]]:
+    """Vehicles in and out and people in per park-local hour of today."""
+    start, end = day_bounds(park_today())
+    vehicles = {d: [0] * 24 for d in ("vehicles_in", "vehicles_out")}
+    hour = _local_hour(Passage.occurred_at, timezone)
+    for direction, at_hour, count in db.session.execute(
+        select(Passage.direction, hour, func.count())
+        .where(
+            Passage.occurred_at >= start,
+            Passage.occurred_at < end,
+            Passage.decision == Decision.ALLOW,
+        )
+        .group_by(Passage.direction, hour)
+    ):
+        key = "vehicles_in" if direction is PassageDirection.IN else "vehicles_out"
+        vehicles[key][int(at_hour) % 24] += int(count)
+    people = [0] * 24
+    person_hour = _local_hour(PersonPassage.occurred_at, timezone)
+    for at_hour, count in db.session.execute(
+        select(person_hour, func.count())
+        .where(
+            PersonPassage.occurred_at >= start,
+            PersonPassage.occurred_at < end,
+            PersonPassage.allowed,
+            PersonPassage.direction == PassageDirection.IN,
+        )
+        .group_by(person_hour)
+    ):
+        people[int(at_hour) % 24] += int(count)
+    return {**vehicles, "people_in": people}
+
+
+def flows_by_day() -> list[dict[str, Any]]:
+    """Vehicles let in and refused per day, over the last days (today included)."""
+    today = park_today()
+    out = []
+    for offset in range(DAYS_SHOWN - 1, -1, -1):
+        day = today - timedelta(days=offset)
+        start, end = day_bounds(day)
+        allowed, refused = db.session.execute(
+            select(
+                func.count().filter(Passage.decision == Decision.ALLOW),
+                func.count().filter(Passage.decision == Decision.DENY),
+            ).where(
+                Passage.occurred_at >= start,
+                Passage.occurred_at < end,
+                Passage.direction == PassageDirection.IN,
+            )
+        ).one()
+        out.append({"day": day.isoformat(), "allowed": int(allowed), "refused": int(refused)})
+    return out
+
+
+def dwell(now: datetime) -> list[int]:
+    """Vehicles inside now by how long they have been inside (hours: <1, 1-2, 2-4, 4-6, >6)."""
+    buckets = [0] * (len(DWELL_BUCKETS_H) + 1)
+    for (passed_at,) in db.session.execute(
+        select(Presence.passed_at).where(
+            Presence.kind == PresenceKind.VEHICLE, Presence.passed_at.is_not(None)
+        )
+    ):
+        if passed_at is None:
+            continue
+        hours = (now - passed_at).total_seconds() / 3600
+        index = next((i for i, top in enumerate(DWELL_BUCKETS_H) if hours < top), -1)
+        buckets[index] += 1
+    return buckets
+
+
+def alerts_open() -> dict[str, Any]:
+    counts = Counter(
+        {
+            severity.value: int(count)
+            for severity, count in db.session.execute(
+                select(Alert.severity, func.count())
+                .where(Alert.status != AlertStatus.RESOLVED)
+                .group_by(Alert.severity)
+            )
+        }
+    )
+    latest = db.session.scalars(
+        select(Alert)
+        .where(Alert.status == AlertStatus.OPEN)
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(5)
+    ).all()
+    return {
+        "by_severity": {s.value: counts.get(s.value, 0) for s in Severity},
+        "latest": latest,
+        "newest_id": max((a.id for a in latest), default=0),
+    }
+
+
+def positions() -> list[dict[str, Any]]:
+    """Each vehicle inside at its last checkpoint (or the gate it came in by)."""
+    nodes = {
+        ("cp", n.checkpoint_id) if n.checkpoint_id else ("gate", n.gate_id): n
+        for n in db.session.scalars(select(RoadNode).where(RoadNode.x.is_not(None)))
+    }
+    rows = db.session.execute(
+        select(Presence, Vehicle.plate, Lane.gate_id)
+        .outerjoin(Vehicle, Presence.vehicle_id == Vehicle.id)
+        .outerjoin(Passage, Passage.id == Presence.entry_passage_id)
+        .outerjoin(Lane, Lane.id == Passage.lane_id)
+        .where(Presence.kind == PresenceKind.VEHICLE, Presence.passed_at.is_not(None))
+        .order_by(Presence.id)
+    ).all()
+    out = []
+    for presence, plate, gate_id in rows:
+        node = nodes.get(("cp", presence.last_checkpoint_id)) or nodes.get(("gate", gate_id))
+        if node is None:
+            continue
+        seen = presence.last_seen_at or presence.passed_at
+        out.append(
+            {
+                "plate": plate or presence.plate,
+                "node": node.code,
+                "x": node.x,
+                "y": node.y,
+                "hazmat": bool(presence.hazard_classes),
+                "seen_at": seen.isoformat() if seen else None,
+            }
+        )
+    return out
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data (alerts as rows for the caller to
+    render in the reader's language)."""
+    park = park_settings()
+    now = utcnow()
+    lot = holding.lot_state()
+    lines = inventory.goods_inside()
+    return {
+        "at": now.isoformat(),
+        "zones": occupancy(lot.waiting),
+        "goods": inventory.totals(lines),
+        "goods_lines": len(lines),
+        "lot": lot.__dict__,
+        "alerts": alerts_open(),
+        "flows_today": flows_today(park.timezone),
+        "flows_by_day": flows_by_day(),
+        "dwell": dwell(now),
+        "positions": positions(),
+    }

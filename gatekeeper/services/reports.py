@@ -1,0 +1,341 @@
+"""Reports for a date range: vehicle passages, denials with their reasons, overrides by
+guard, route deviations and other alerts, people on site. One table definition per
+report serves the page, the CSV and the XLSX export; the PDF daily summary is made by a
+scheduled job (see :func:`make_daily_report`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from gatekeeper.domain.messages import N_
+from gatekeeper.extensions import db
+from gatekeeper.models import (
+    Alert,
+    AlertKind,
+    DailyReport,
+    Decision,
+    Passage,
+    PassageDirection,
+    PersonPassage,
+)
+from gatekeeper.services.clock import day_bounds, local
+from gatekeeper.services.dayplan import cell
+
+MAX_RANGE_DAYS = 366
+PAGE_ROWS = 50
+
+
+class ReportError(ValueError):
+    """Shown next to the field."""
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    title: str  # N_ marked
+    columns: tuple[str, ...]  # N_ marked
+    query: Callable[[date, date], Select[Any]]
+    row: Callable[[Any], list[Any]]
+
+
+def _when(moment: Any) -> str:
+    return local(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def _reasons(passage: Passage) -> str:
+    return "; ".join(r.get("message", r.get("code", "")) for r in passage.reasons or [])
+
+
+def _range(column: Any, start: date, end: date) -> Any:
+    since, _ = day_bounds(start)
+    _, until = day_bounds(end)
+    return (column >= since) & (column < until)
+
+
+def _passages(start: date, end: date) -> Select[Any]:
+    return (
+        select(Passage)
+        .where(_range(Passage.occurred_at, start, end))
+        .options(selectinload(Passage.lane), selectinload(Passage.vehicle))
+        .order_by(Passage.occurred_at, Passage.id)
+    )
+
+
+def _passage_row(p: Passage) -> list[Any]:
+    return [
+        _when(p.occurred_at),
+        p.lane.code,
+        p.direction.value,
+        p.vehicle.plate if p.vehicle else (p.plate_read or ""),
+        p.plate_colour or "",
+        p.un_read or "",
+        p.decision.value if p.decision else "",
+        _reasons(p),
+    ]
+
+
+def _denials(start: date, end: date) -> Select[Any]:
+    return _passages(start, end).where(Passage.decision == Decision.DENY)
+
+
+def _overrides(start: date, end: date) -> Select[Any]:
+    return (
+        _passages(start, end)
+        .where(Passage.override_reason.is_not(None))
+        .options(selectinload(Passage.operator))
+    )
+
+
+def _override_row(p: Passage) -> list[Any]:
+    return [
+        _when(p.decided_at or p.occurred_at),
+        p.lane.code,
+        p.vehicle.plate if p.vehicle else (p.plate_read or ""),
+        p.system_decision.value if p.system_decision else "",
+        p.decision.value if p.decision else "",
+        p.operator.display_name if p.operator else "",
+        p.override_reason or "",
+    ]
+
+
+DEVIATION_KINDS = (
+    AlertKind.ROUTE_DEVIATION,
+    AlertKind.WRONG_DIRECTION,
+    AlertKind.SPEEDING,
+    AlertKind.ILLEGAL_PARKING,
+    AlertKind.OVERSTAY,
+    AlertKind.EMERGENCY_LANE,
+)
+
+
+def _deviations(start: date, end: date) -> Select[Any]:
+    return (
+        select(Alert)
+        .where(_range(Alert.created_at, start, end), Alert.kind.in_(DEVIATION_KINDS))
+        .options(selectinload(Alert.acknowledged_by), selectinload(Alert.resolved_by))
+        .order_by(Alert.created_at, Alert.id)
+    )
+
+
+def _deviation_row(a: Alert) -> list[Any]:
+    return [
+        _when(a.created_at),
+        a.kind.value,
+        a.severity.value,
+        a.message,
+        a.status.value,
+        a.resolved_by.display_name if a.resolved_by else "",
+        a.resolution or "",
+    ]
+
+
+def _people(start: date, end: date) -> Select[Any]:
+    return (
+        select(PersonPassage)
+        .where(_range(PersonPassage.occurred_at, start, end))
+        .options(selectinload(PersonPassage.person), selectinload(PersonPassage.lane))
+        .order_by(PersonPassage.occurred_at, PersonPassage.id)
+    )
+
+
+def _people_row(p: PersonPassage) -> list[Any]:
+    return [
+        _when(p.occurred_at),
+        p.lane.code,
+        p.direction.value,
+        p.person.full_name,
+        p.person.kind.value,
+        "yes" if p.allowed else "no",
+        "; ".join(r.get("message", "") for r in p.reasons or []),
+        p.card_number or "",
+    ]
+
+
+_PASSAGE_COLUMNS = (
+    N_("Time"),
+    N_("Lane"),
+    N_("Direction"),
+    N_("Vehicle"),
+    N_("Plate colour"),
+    N_("UN number"),
+    N_("Decision"),
+    N_("Reasons"),
+)
+REPORTS: dict[str, Report] = {
+    r.key: r
+    for r in (
+        Report("passages", N_("Vehicle passages"), _PASSAGE_COLUMNS, _passages, _passage_row),
+        Report("denials", N_("Denials with reasons"), _PASSAGE_COLUMNS, _denials, _passage_row),
+        Report(
+            "overrides",
+            N_("Overrides by guard"),
+            (
+                N_("Time"),
+                N_("Lane"),
+                N_("Vehicle"),
+                N_("System decision"),
+                N_("Decision"),
+                N_("Guard"),
+                N_("Reason"),
+            ),
+            _overrides,
+            _override_row,
+        ),
+        Report(
+            "deviations",
+            N_("Route deviations and alarms"),
+            (
+                N_("Time"),
+                N_("Kind"),
+                N_("Severity"),
+                N_("Message"),
+                N_("Status"),
+                N_("Resolved by"),
+                N_("Resolution"),
+            ),
+            _deviations,
+            _deviation_row,
+        ),
+        Report(
+            "people",
+            N_("People in and out"),
+            (
+                N_("Time"),
+                N_("Lane"),
+                N_("Direction"),
+                N_("Name"),
+                N_("Kind"),
+                N_("Allowed"),
+                N_("Reasons"),
+                N_("Card"),
+            ),
+            _people,
+            _people_row,
+        ),
+    )
+}
+
+
+def check_range(start: date | None, end: date | None) -> tuple[date, date]:
+    if start is None or end is None:
+        raise ReportError(N_("give a first and a last day"))
+    if end < start:
+        raise ReportError(N_("the last day is before the first"))
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ReportError(N_("at most 366 days at a time"))
+    return start, end
+
+
+def count(report: Report, start: date, end: date) -> int:
+    query = report.query(start, end).order_by(None)
+    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def rows(report: Report, start: date, end: date) -> Iterator[list[Any]]:
+    """Every row, read in batches (a year of passages does not sit in memory at once)."""
+    query = report.query(start, end).execution_options(yield_per=1000)
+    for item in db.session.scalars(query):
+        yield report.row(item)
+
+
+def page(report: Report, start: date, end: date, number: int) -> list[list[Any]]:
+    query = report.query(start, end).limit(PAGE_ROWS).offset(max(0, number - 1) * PAGE_ROWS)
+    return [report.row(item) for item in db.session.scalars(query)]
+
+
+def to_csv(report: Report, start: date, end: date, headers: list[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    yield "\ufeff" + buffer.getvalue()
+    for row in rows(report, start, end):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cell(str(value)) for value in row)
+        yield buffer.getvalue()
+
+
+def to_xlsx(report: Report, start: date, end: date, headers: list[str], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.append(headers)
+    for row in rows(report, start, end):
+        sheet.append([cell(str(value)) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def day_figures(day: date) -> dict[str, Any]:
+    """The figures of the daily summary."""
+    since, until = day_bounds(day)
+    in_day = (Passage.occurred_at >= since) & (Passage.occurred_at < until)
+    vehicles = db.session.execute(
+        select(
+            func.count().filter(Passage.direction == PassageDirection.IN),
+            func.count().filter(
+                (Passage.direction == PassageDirection.IN) & (Passage.decision == Decision.ALLOW)
+            ),
+            func.count().filter(Passage.decision == Decision.DENY),
+            func.count().filter(Passage.override_reason.is_not(None)),
+            func.count().filter(
+                (Passage.direction == PassageDirection.IN) & (Passage.un_read.is_not(None))
+            ),
+        ).where(in_day)
+    ).one()
+    alerts = dict(
+        db.session.execute(
+            select(Alert.kind, func.count())
+            .where(Alert.created_at >= since, Alert.created_at < until)
+            .group_by(Alert.kind)
+        ).all()
+    )
+    people = db.session.scalar(
+        select(func.count(PersonPassage.id)).where(
+            PersonPassage.occurred_at >= since,
+            PersonPassage.occurred_at < until,
+            PersonPassage.allowed,
+            PersonPassage.direction == PassageDirection.IN,
+        )
+    )
+    return {
+        "day": day,
+        "vehicles_arrived": int(vehicles[0]),
+        "vehicles_in": int(vehicles[1]),
+        "denied": int(vehicles[2]),
+        "overrides": int(vehicles[3]),
+        "hazmat_in": int(vehicles[4]),
+        "people_in": int(people or 0),
+        "alerts": {kind.value: int(n) for kind, n in alerts.items()},
+    }
+
+
+def make_daily_report(day: date) -> DailyReport:
+    """Render and store the day's PDF summary (again, if it exists). No commit."""
+    from gatekeeper.services import site_pdf
+    from gatekeeper.services.storage import store_new
+
+    pdf = site_pdf.daily_summary(day_figures(day))
+    existing = db.session.scalar(select(DailyReport).where(DailyReport.day == day))
+    path = store_new("reports", "pdf", pdf)
+    if existing is None:
+        existing = DailyReport(day=day, stored_path=path)
+        db.session.add(existing)
+    else:
+        existing.stored_path = path
+    db.session.flush()
+    return existing
+
+
+def yesterday(today: date) -> date:
+    return today - timedelta(days=1)

@@ -1,0 +1,166 @@
+"""``/api/v1``: what the cameras and readers inside the park send: checkpoint sightings
+and the badges read at pedestrian lanes (station bearer token)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import g, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from camera_adapters.wire import EVENT_ID, AnprEventError, parse_event
+from gatekeeper import jobs
+from gatekeeper.access import station_required
+from gatekeeper.extensions import db
+from gatekeeper.jobs.ocr import read_sighting
+from gatekeeper.models import Checkpoint, Lane, Sighting
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import people, tracking
+from gatekeeper.services.captures import CaptureError, Upload, validated_images
+from gatekeeper.services.storage import store_new
+from gatekeeper.web.api.routes import _error, _json_object, bp
+
+# A camera clock this far ahead of ours is wrong, not early.
+_FUTURE_SLACK = timedelta(minutes=5)
+
+
+def _moment(value: Any, field: str = "at") -> datetime:
+    """An ISO 8601 time with its UTC offset (absent: now)."""
+    if value is None:
+        return utcnow()
+    if not isinstance(value, str):
+        raise AnprEventError(f"{field}: an ISO 8601 time with its offset")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise AnprEventError(f"{field}: an ISO 8601 time with its offset") from exc
+    if moment.tzinfo is None:
+        raise AnprEventError(f"{field}: give the UTC offset (e.g. +08:00 or Z)")
+    moment = moment.astimezone(UTC)
+    if moment > utcnow() + _FUTURE_SLACK:
+        raise AnprEventError(f"{field}: in the future")
+    return moment
+
+
+def sighting_json(sighting: Sighting) -> dict[str, Any]:
+    return {
+        "id": sighting.id,
+        "checkpoint": sighting.checkpoint.code,
+        "event_id": sighting.event_id,
+        "plate": sighting.plate_read,
+        "plate_colour": sighting.plate_colour,
+        "at": sighting.occurred_at.isoformat(),
+        "vehicle": sighting.vehicle.plate if sighting.vehicle else None,
+        "on_route": sighting.on_route,
+        "speed_kmh": sighting.speed_kmh,
+    }
+
+
+@bp.route("/checkpoints/<code>/sightings", methods=["POST"])
+@station_required
+def post_sighting(code: str) -> ResponseReturnValue:
+    """A vehicle seen by a checkpoint camera: it moves to the checkpoint's zone and its
+    route is checked; deviations become alerts (listed in the answer). Idempotent by
+    ``event_id``: the same event again answers 200 with the first sighting. A smart camera
+    sends its reading as JSON; a plain camera sends frames (multipart), read in the
+    background."""
+    checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
+    if checkpoint is None:
+        return _error(f"no checkpoint {code}", 404)
+    if checkpoint.station_id is not None and checkpoint.station_id != g.station.id:
+        return _error(f"station {g.station.code} does not serve checkpoint {code}", 403)
+    if not request.is_json:
+        return _frames_sighting(checkpoint)
+    payload = _json_object()
+    try:
+        event = parse_event(payload)
+        at = _moment(payload.get("at"))
+        image_path = None
+        if event.image is not None:
+            upload = Upload("image", event.image)
+            _upload, _w, _h, kind = validated_images([upload])[0]
+            image_path = store_new("sightings", kind.split("/")[1], event.image)
+        seen = tracking.SightingIn(
+            event_id=event.event_id,
+            plate=event.plate,
+            confidence=event.confidence,
+            at=at,
+            plate_colour=event.plate_colour,
+            image_path=image_path,
+        )
+        outcome = tracking.record_sighting(g.station, checkpoint, seen)
+    except AnprEventError as exc:
+        return _error(str(exc), 400)
+    except CaptureError as exc:
+        return _error(str(exc).replace("image 1 (image)", "image"), exc.status)
+    except tracking.SightingError as exc:
+        return _error(str(exc), exc.status)
+    body = {
+        **sighting_json(outcome.sighting),
+        "alerts": [{"kind": a.kind.value, "severity": a.severity.value} for a in outcome.alerts],
+    }
+    return jsonify(body), 201 if outcome.created else 200
+
+
+def _frames_sighting(checkpoint: Checkpoint) -> ResponseReturnValue:
+    """Frames of a plain camera (multipart ``image``, ``event_id``, optional ``at``):
+    stored, and read by the OCR job as at the gate; the sighting follows (202)."""
+    event_id = request.form.get("event_id", "")
+    if not EVENT_ID.fullmatch(event_id):
+        return _error("event_id: 1-100 letters, digits or . _ : -", 400)
+    try:
+        at = _moment(request.form.get("at"))
+        uploads = [Upload(f.filename or "", f.read()) for f in request.files.getlist("image")]
+        checked = validated_images(uploads)
+    except AnprEventError as exc:
+        return _error(str(exc), 400)
+    except CaptureError as exc:
+        return _error(str(exc), exc.status)
+    known = db.session.scalar(
+        select(Sighting).where(
+            Sighting.checkpoint_id == checkpoint.id, Sighting.event_id == event_id
+        )
+    )
+    if known is not None:
+        return jsonify(sighting_json(known)), 200
+    paths = [store_new("sightings", kind.split("/")[1], up.data) for up, _w, _h, kind in checked]
+    jobs.enqueue(
+        read_sighting,
+        checkpoint.id,
+        g.station.id,
+        event_id,
+        "\n".join(paths),
+        at.isoformat(),
+        job_id=f"read-sighting-{checkpoint.id}-{event_id}",
+    )
+    return jsonify(event_id=event_id, checkpoint=checkpoint.code, status="queued"), 202
+
+
+@bp.route("/lanes/<lane_code>/badges", methods=["POST"])
+@station_required
+def post_badge(lane_code: str) -> ResponseReturnValue:
+    """A badge, staff card, ID or positioning card read at a pedestrian lane: the person is
+    checked in or out (JSON ``event_id``, ``badge``, optional ``at``); refused with the
+    reasons otherwise. Idempotent by ``event_id``."""
+    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if lane is None:
+        return _error(f"no lane {lane_code}", 404)
+    if not g.station.serves(lane):
+        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    payload = _json_object()
+    event_id, badge = payload.get("event_id"), payload.get("badge")
+    if not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
+        return _error("event_id: 1-100 letters, digits or . _ : -", 400)
+    if not (isinstance(badge, str) and 1 <= len(badge.strip()) <= 40):
+        return _error("badge: the card or badge number (1-40 characters)", 400)
+    try:
+        at = _moment(payload.get("at"))
+    except AnprEventError as exc:
+        return _error(str(exc), 400)
+    try:
+        outcome = people.badge_read(lane, event_id, badge.strip(), at)
+    except people.PeopleError as exc:
+        return _error(str(exc), exc.status)
+    return jsonify(people.passage_json(outcome.passage)), 201 if outcome.created else 200

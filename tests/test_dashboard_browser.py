@@ -1,0 +1,89 @@
+"""The manager's dashboard in a real browser, on the product as `make run` starts it: while
+`flask simulate day` replays a day of gate, checkpoint and badge events into the same
+database, the open page updates without a reload (tiles, tables, charts, the map), and the
+roll call lists who is still inside. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from gatekeeper.services.demo import DEMO_PASSWORD
+from tests.live import BIN, ROOT, Server, chromium, run_server
+from tests.test_kiosk_browser import ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("dashboard-e2e")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def _signed_in(browser: Browser, server: Server, username: str) -> Page:
+    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/")
+    return page
+
+
+def test_the_dashboard_follows_a_simulated_day_without_reloading(
+    server: Server, browser: Browser
+) -> None:
+    page = _signed_in(browser, server, "manager")
+    page.goto(f"{server.url}/manage/dashboard")
+    dashboard = page.locator("#dashboard")
+    expect(dashboard).to_have_attribute("data-refreshed", "1")  # the first poll drew it
+    expect(page.locator("#t-critical")).to_have_text("0")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-before.png"))
+    loaded = page.evaluate("() => performance.getEntriesByType('navigation').length")
+
+    replay = subprocess.run(
+        [str(BIN / "flask"), "simulate", "day", "--speed", "0", "--quiet"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert replay.returncode == 0, replay.stderr
+    assert "entry 7" in replay.stdout and "sighting" in replay.stdout
+
+    # The next polls bring the day in: the stray truck's critical alert, the speeding one.
+    expect(page.locator("#t-critical")).to_have_text("1", timeout=15_000)
+    expect(page.locator("#t-warning")).to_have_text("1")
+    expect(page.locator("#alerts-list")).to_contain_text("not on its route")
+    # The last tanker of the day is still inside, loaded or unloaded, on the map.
+    expect(page.locator("#dash-map svg g.vehicles g.vehicle")).not_to_have_count(0)
+    expect(page.locator("#zones-table tbody")).to_contain_text("Z-ROAD")
+    expect(page.locator("#t-people")).not_to_have_text("0")
+    flows = page.evaluate(
+        "() => Chart.getChart('chart-hours').data.datasets[0].data.reduce((a, b) => a + b, 0)"
+    )
+    assert flows == 7  # every simulated vehicle let in today
+    # Still the same page: nothing was reloaded.
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == loaded
+    page.screenshot(path=str(ARTIFACTS / "dashboard-after-day.png"), full_page=True)
+
+    rollcall = _signed_in(browser, server, "guard")
+    rollcall.goto(f"{server.url}/manage/rollcall")
+    expect(rollcall.locator("main")).to_contain_text("Chen Jie")  # the night shift
+    rollcall.click("text=Start the roll call")
+    first = rollcall.locator("form.mark-form button").first
+    missing = int(rollcall.locator("#missing-count").inner_text())
+    first.click()
+    expect(rollcall.locator("#missing-count")).to_have_text(str(missing - 1))
+    expect(first).to_have_attribute("aria-pressed", "true")
+    rollcall.screenshot(path=str(ARTIFACTS / "rollcall-tablet.png"))

@@ -1,0 +1,239 @@
+"""The manager's inside-the-park pages on the demo park: dashboard figures, goods on site
+and unloading, the roll call (start, mark, close, PDF), reports and their exports, the
+daily summary, and the exit kiosk's alerts."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from gatekeeper.extensions import db
+from gatekeeper.jobs import maintenance
+from gatekeeper.models import (
+    DailyReport,
+    GoodsOnSite,
+    Passage,
+    Person,
+    Presence,
+    Role,
+    RollCall,
+    User,
+)
+from gatekeeper.models.types import utcnow
+from gatekeeper.services import people, reports
+from gatekeeper.services.clock import park_today
+from tests.conftest import csrf_token_from, login_as
+from tests.gate_samples import Demo
+
+
+def _manager(app: Any) -> Any:
+    user = db.session.scalar(select(User).where(User.role == Role.MANAGER))
+    return login_as(app.test_client(), user)
+
+
+def _walk_in(names: list[str]) -> None:
+    from gatekeeper.models import Lane
+
+    lane = db.session.scalar(select(Lane).where(Lane.code == "G1-PED"))
+    for name in names:
+        person = db.session.scalar(select(Person).where(Person.full_name == name))
+        assert people.check_in(person, lane, utcnow()).allowed
+    db.session.commit()
+
+
+def test_the_dashboard_shows_occupancy_goods_alerts_and_positions(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    demo.enter_lox(client)
+    _walk_in(["Wang Fang", "Li Wei"])
+    demo.post_sighting(client, "CP3", event_id="d1", plate="QAKX769")  # off its route
+    manager = _manager(app)
+    page = manager.get("/manage/dashboard").get_data(as_text=True)
+    assert "chart-4.6.1.umd.min.js" in page and "cdn" not in page.lower()
+    data = manager.get("/manage/dashboard.json").json
+    zones = {z["code"]: z for z in data["zones"]}
+    # The LOX truck and trailer moved to CP3's zone with their crew.
+    assert zones["Z-PROD"]["vehicles"] == 2 and zones["Z-PROD"]["hazmat_vehicles"] == 1
+    assert zones["Z-PROD"]["people"] == 4  # driver, escort, two employees
+    assert zones["Z-PROD"]["loaded_tankers"] == 1
+    (goods,) = data["goods"]
+    assert goods["un_number"] == "1073" and goods["zones"] == ["Z-PROD"]
+    assert data["alerts"]["by_severity"]["critical"] == 1
+    assert "not on its route" in data["alerts"]["latest"][0]["message"]
+    assert {p["node"] for p in data["positions"]} == {"CP3"}
+    assert sum(data["flows_today"]["vehicles_in"]) == 1
+    assert sum(data["flows_today"]["people_in"]) == 2
+    assert data["flows_by_day"][-1]["allowed"] == 1 and len(data["flows_by_day"]) == 7
+    assert data["dwell"] == [2, 0, 0, 0, 0]
+
+
+def test_held_vehicles_count_in_the_holding_lot(app: Any, client: Any, demo: Demo) -> None:
+    from gatekeeper.models import Park
+
+    db.session.scalar(select(Park)).hazmat_vehicle_capacity = 0
+    db.session.commit()
+    from tests.gate_samples import LOX_PLATE
+
+    body = demo.post_event(
+        client, "G1-HAZ", event_id="e-held", plate="QAKX769", hazard=LOX_PLATE
+    ).json
+    assert body["decision"] == "hold"
+    data = _manager(app).get("/manage/dashboard.json").json
+    hold = next(z for z in data["zones"] if z["code"] == "Z-HOLD")
+    assert hold["vehicles"] == 1 and data["lot"]["waiting"] == 1
+
+
+def test_goods_leave_the_inventory_when_the_dock_marks_them_unloaded(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    demo.enter_lox(client)
+    manager = _manager(app)
+    page = manager.get("/manage/inventory").get_data(as_text=True)
+    assert "1073" in page and "1-XTB-482" in page
+    csv = manager.get("/manage/inventory.csv").get_data(as_text=True)
+    assert csv.startswith("\ufeffUN number") and "1073" in csv
+    dispatcher = login_as(
+        app.test_client(), db.session.scalar(select(User).where(User.role == Role.DISPATCHER))
+    )
+    booking_page = dispatcher.get(f"/dispatch/bookings/{demo.lox.reference}")
+    html = booking_page.get_data(as_text=True)
+    assert "Mark unloaded" in html
+    answer = dispatcher.post(
+        f"/dispatch/bookings/{demo.lox.reference}/unloaded",
+        data={"csrf_token": csrf_token_from(html)},
+        follow_redirects=True,
+    )
+    assert "unloaded" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(GoodsOnSite.id))) == 0
+    data = manager.get("/manage/dashboard.json").json
+    tank = next(z for z in data["zones"] if z["code"] == "Z-TANK")
+    assert (tank["loaded_tankers"], tank["empty_tankers"]) == (0, 1)
+    again = dispatcher.post(
+        f"/dispatch/bookings/{demo.lox.reference}/unloaded",
+        data={"csrf_token": csrf_token_from(html)},
+        follow_redirects=True,
+    )
+    assert "already marked unloaded" in again.get_data(as_text=True)
+
+
+def test_goods_leave_with_the_vehicle(client: Any, demo: Demo) -> None:
+    demo.enter_lox(client)
+    assert db.session.scalar(select(func.count(GoodsOnSite.id))) == 1
+    body = demo.post_event(client, "G1-OUT", event_id="e-out", plate="1-XTB-482").json
+    assert body["decision"] == "allow"
+    assert db.session.scalar(select(func.count(GoodsOnSite.id))) == 0
+    assert db.session.scalar(select(func.count(Presence.id))) == 0
+
+
+def test_the_roll_call_freezes_the_list_and_counts_who_is_missing(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    demo.enter_lox(client)
+    _walk_in(["Wang Fang", "Zhang Min"])
+    guard = login_as(app.test_client(), demo.guard)
+    page = guard.get("/manage/rollcall").get_data(as_text=True)
+    assert "4 people inside now" in page and "Muster point M3" in page
+    assert "Wang Fang" in page and "Tom Wouters (1-XTB-482)" in page and "Li Wei" not in page
+    guard.post(
+        "/manage/rollcall/start",
+        data={"csrf_token": csrf_token_from(page), "reason": "drill"},
+    )
+    roll_call = db.session.scalar(select(RollCall))
+    assert roll_call is not None and len(roll_call.entries) == 4
+    _walk_in(["Li Wei"])  # came in after the alarm: not on the frozen list
+    db.session.refresh(roll_call)
+    assert len(roll_call.entries) == 4
+    page = guard.get("/manage/rollcall").get_data(as_text=True)
+    entry = roll_call.entries[0]
+    answer = guard.post(
+        f"/manage/rollcall/{roll_call.id}/entries/{entry.id}",
+        data={"csrf_token": csrf_token_from(page), "accounted": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.json == {"accounted": True, "missing": 3}
+    pdf = guard.get("/manage/rollcall.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    closed = guard.post(
+        f"/manage/rollcall/{roll_call.id}/close",
+        data={"csrf_token": csrf_token_from(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 of 4 found, 3 missing" in closed
+    late = guard.post(
+        f"/manage/rollcall/{roll_call.id}/entries/{entry.id}",
+        data={"csrf_token": csrf_token_from(page), "accounted": "0"},
+        headers={"Accept": "application/json"},
+    )
+    assert late.status_code == 409
+
+
+def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: Demo) -> None:
+    demo.enter_lox(client)
+    demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ123")
+    manager = _manager(app)
+    today = park_today().isoformat()
+    page = manager.get(f"/manage/reports?kind=passages&start={today}&end={today}")
+    html = page.get_data(as_text=True)
+    assert "2 row(s)" in html and "G1-HAZ" in html
+    csv = manager.get(
+        f"/manage/reports/export?format=csv&kind=passages&start={today}&end={today}"
+    ).get_data(as_text=True)
+    assert csv.startswith("\ufeffTime,Lane") and len(csv.strip().splitlines()) == 3
+    xlsx = manager.get(f"/manage/reports/export?format=xlsx&kind=denials&start={today}&end={today}")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Time" and len(rows) == 1 + db.session.scalar(
+        select(func.count(Passage.id)).where(Passage.decision == "deny")
+    )
+    bad = manager.get(f"/manage/reports?kind=passages&start={today}&end=2020-01-01")
+    assert bad.status_code == 200 and "the last day is before the first" in bad.get_data(
+        as_text=True
+    )
+
+
+def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    assert maintenance.make_daily_report() == 1
+    assert maintenance.make_daily_report() == 0
+    report = db.session.scalar(select(DailyReport))
+    assert report.day == park_today() - timedelta(days=1)
+    pdf = _manager(app).get(f"/manage/reports/daily/{report.day.isoformat()}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert reports.day_figures(park_today())["vehicles_in"] == 0
+
+
+def test_a_deviation_reaches_the_exit_lane_kiosk(app: Any, client: Any, demo: Demo) -> None:
+    demo.enter_lox(client)
+    kiosk = login_as(app.test_client(), demo.guard)
+    first = kiosk.get("/kiosk/lanes/G1-OUT/panel")
+    assert "exit-alerts" not in first.get_data(as_text=True)
+    demo.post_sighting(client, "CP6", event_id="k1", plate="QAKX769")
+    # The next poll (every 500 ms) has a new version and shows the alert.
+    again = kiosk.get("/kiosk/lanes/G1-OUT/panel", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert "exit-alerts" in html and "CP6" in html
+    # Not at the entry lanes.
+    assert "exit-alerts" not in kiosk.get("/kiosk/lanes/G1-HAZ/panel").get_data(as_text=True)
+
+
+def test_the_pages_answer_each_role_in_both_languages(app: Any, demo: Demo) -> None:
+    manager = _manager(app)
+    for url in (
+        "/manage/dashboard",
+        "/manage/inventory",
+        "/manage/rollcall",
+        "/manage/reports",
+        "/manage/feed",
+        "/visitors",
+        "/guard/people?q=Wang",
+    ):
+        for locale in ("en", "zh_CN"):
+            manager.post("/locale", data={"locale": locale})
+            assert manager.get(url).status_code == 200, (url, locale)

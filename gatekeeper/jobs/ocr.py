@@ -152,7 +152,7 @@ def read_sighting(checkpoint_id: int, station_id: int, event_id: str, paths: str
     except (OSError, ImageError) as exc:
         log.warning("sighting %s: stored frame unreadable: %s", event_id, exc)
         return "failed"
-    config = PipelineConfig(formats=tuple(park_settings().plate_formats))  # type: ignore[arg-type]
+    config = PipelineConfig(formats=tuple(park_settings().plate_formats))
     db.session.commit()
     result = read_vehicle(frames, config)
     seen = tracking.SightingIn(

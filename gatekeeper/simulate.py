@@ -103,6 +103,8 @@ class Simulation:
         for i, stop in enumerate(stops[1:], start=1):
             elapsed += timedelta(seconds=(stop.leg_s or 0) * PACE)
             if i == dock_index:
+                if last:
+                    break  # still unloading at the end of the day: loaded, at its dock
                 unload_at = entry + elapsed + UNLOADING
                 self.at(unload_at, "unloaded", lambda: self._unload(booking))
                 elapsed += UNLOADING

@@ -61,7 +61,7 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     assert replay.returncode == 0, replay.stderr
     assert "entry 7" in replay.stdout and "sighting" in replay.stdout
 
-    # The next polls bring the day in: the stray truck's critical alert, the speeding one.
+    # The polls bring the day in: the stray truck's critical alert, the speeding one.
     expect(page.locator("#t-critical")).to_have_text("1", timeout=15_000)
     expect(page.locator("#t-warning")).to_have_text("1")
     expect(page.locator("#alerts-list")).to_contain_text("not on its route")
@@ -69,10 +69,12 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     expect(page.locator("#dash-map svg g.vehicles g.vehicle")).not_to_have_count(0)
     expect(page.locator("#zones-table tbody")).to_contain_text("Z-ROAD")
     expect(page.locator("#t-people")).not_to_have_text("0")
-    flows = page.evaluate(
-        "() => Chart.getChart('chart-hours').data.datasets[0].data.reduce((a, b) => a + b, 0)"
+    # Every simulated vehicle let in today, per hour (a poll after the replay finished).
+    page.wait_for_function(
+        "() => Chart.getChart('chart-hours').data.datasets[0].data"
+        ".reduce((a, b) => a + b, 0) === 7",
+        timeout=15_000,
     )
-    assert flows == 7  # every simulated vehicle let in today
     # Still the same page: nothing was reloaded.
     assert page.evaluate("() => performance.getEntriesByType('navigation').length") == loaded
     page.screenshot(path=str(ARTIFACTS / "dashboard-after-day.png"), full_page=True)

@@ -33,7 +33,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import holding, inventory
-from gatekeeper.services.clock import day_bounds, park_today
+from gatekeeper.services.clock import day_bounds, local, park_today
 from gatekeeper.services.park import park_settings
 
 DWELL_BUCKETS_H = (1, 2, 4, 6)  # upper bounds; the last bucket is "over 6 h"
@@ -224,6 +224,7 @@ def snapshot() -> dict[str, Any]:
     lines = inventory.goods_inside()
     return {
         "at": now.isoformat(),
+        "at_local": f"{local(now):%H:%M:%S}",
         "zones": occupancy(lot.waiting),
         "goods": inventory.totals(lines),
         "goods_lines": len(lines),

@@ -119,14 +119,14 @@
       });
       if (!d.alerts.latest.length) { var none = document.createElement("li"); none.textContent = L.none; list.appendChild(none); }
     }
+    // Use of each zone's capacity, in per cent (a zone without that capacity: no bar).
+    function share(n, cap) { return cap ? Math.round(100 * n / cap) : null; }
     var zoneCodes = d.zones.map(function (z) { return z.code; });
     chart("chart-zones", "bar", zoneCodes, [
-      { label: L.vehicles, data: d.zones.map(function (z) { return z.vehicles; }), backgroundColor: "#3b6ea5" },
-      { label: L.hazmat, data: d.zones.map(function (z) { return z.hazmat_vehicles; }), backgroundColor: "#e07b00" },
-      { label: L.people, data: d.zones.map(function (z) { return z.people; }), backgroundColor: "#6a994e" },
-      { label: L.capacity, data: d.zones.map(function (z) { return z.capacity_vehicles; }), type: "line",
-        borderColor: "#888", showLine: false, pointStyle: "line", pointRadius: 12 }
-    ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+      { label: L.vehicles, data: d.zones.map(function (z) { return share(z.vehicles, z.capacity_vehicles); }), backgroundColor: "#3b6ea5" },
+      { label: L.hazmat, data: d.zones.map(function (z) { return share(z.hazmat_vehicles, z.capacity_hazmat_vehicles); }), backgroundColor: "#e07b00" },
+      { label: L.people, data: d.zones.map(function (z) { return share(z.people, z.capacity_people); }), backgroundColor: "#6a994e" }
+    ], { scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: L.capacity_pct } } } });
     var hours = Array.from({ length: 24 }, function (_, h) { return String(h).padStart(2, "0"); });
     chart("chart-hours", "bar", hours, [
       { label: L["in"], data: d.flows_today.vehicles_in, backgroundColor: "#3b6ea5" },
@@ -141,7 +141,7 @@
       { label: L.inside, data: d.dwell, backgroundColor: ["#6a994e", "#6a994e", "#e0a800", "#e07b00", "#b00020"] }
     ], { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
     markers(d.positions);
-    text("dash-updated", L.updated.replace("%(time)s", new Date(d.at).toLocaleTimeString()));
+    text("dash-updated", L.updated.replace("%(time)s", d.at_local));
     root.dataset.newestAlert = d.alerts.newest_id;
     root.dataset.refreshed = String((parseInt(root.dataset.refreshed || "0", 10)) + 1);
   }

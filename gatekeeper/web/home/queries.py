@@ -25,7 +25,6 @@ from gatekeeper.models import (
     PresenceKind,
     Severity,
     Vehicle,
-    Zone,
 )
 from gatekeeper.services.clock import day_bounds
 
@@ -49,42 +48,9 @@ def bookings_on(day: date, carrier_id: int | None = None) -> list[Booking]:
     return list(db.session.scalars(query))
 
 
-@dataclass(frozen=True)
-class ZoneOccupancy:
-    zone: Zone
-    vehicles: int
-    hazmat_vehicles: int
-    people: int
-
-
 def _inside() -> Any:
     """Who and what has passed a gate and not left (reserved places are not inside)."""
     return select(Presence).where(Presence.passed_at.is_not(None))
-
-
-def occupancy() -> list[ZoneOccupancy]:
-    """Vehicles, hazmat vehicles and people inside per zone, counted by the database (one
-    query, whatever the number inside)."""
-    vehicle = Presence.kind == PresenceKind.VEHICLE
-    hazmat = vehicle & (func.json_array_length(Presence.hazard_classes) > 0)
-    counts = {
-        zone_id: (vehicles, hazmat_vehicles, people)
-        for zone_id, vehicles, hazmat_vehicles, people in db.session.execute(
-            select(
-                Presence.zone_id,
-                func.count().filter(vehicle),
-                func.count().filter(hazmat),
-                func.count().filter(Presence.kind == PresenceKind.PERSON),
-            )
-            .where(Presence.passed_at.is_not(None))
-            .group_by(Presence.zone_id)
-        )
-    }
-    rows = []
-    for zone in db.session.scalars(select(Zone).order_by(Zone.code)):
-        vehicles, hazmat_vehicles, people = counts.get(zone.id, (0, 0, 0))
-        rows.append(ZoneOccupancy(zone, vehicles, hazmat_vehicles, people))
-    return rows
 
 
 def hazmat_by_class() -> Counter[str]:

@@ -122,9 +122,11 @@ def bookings_csv() -> ResponseReturnValue:
 @bp.route("/manage/occupancy")
 @roles_required(*STAFF_ROLES)
 def occupancy() -> ResponseReturnValue:
+    from gatekeeper.services import dashboard, holding
+
     return render_template(
         "home/occupancy.html",
-        zones=queries.occupancy(),
+        zones=dashboard.occupancy(holding.lot_state().waiting),
         hazmat=sorted(queries.hazmat_by_class().items()),
         inside=queries.inside_now(),
     )

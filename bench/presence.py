@@ -32,6 +32,7 @@ CHUNK = 200_000
 RUNS = 30
 INSIDE_VEHICLES = 400
 INSIDE_PEOPLE = 1500
+PER_DAY = 1_000_000 / 365  # a busy park: a million passages a year
 
 
 def _urls(admin: str) -> tuple[str, str]:
@@ -63,8 +64,11 @@ def _copy(conn: psycopg.Connection[Any], table: str, columns: str, rows: Any) ->
             copy.write_row(row)
 
 
-def load_passages(conn: psycopg.Connection[Any], count: int, rng: random.Random) -> None:
-    """History: ``count`` decided passages over the last year (COPY in chunks)."""
+def load_passages(
+    conn: psycopg.Connection[Any], count: int, older_than_days: float, rng: random.Random
+) -> None:
+    """History: ``count`` decided passages at a busy park's rate (1 M a year), older than
+    what is loaded already: more history is more years, not a busier day (COPY in chunks)."""
     lanes = _ids(conn, "lane")
     vehicles = _ids(conn, "vehicle")
     now = datetime.now(UTC)
@@ -73,6 +77,7 @@ def load_passages(conn: psycopg.Connection[Any], count: int, rng: random.Random)
         " read_status, vehicle_id, decision, reasons, decided_at, checks, system_decision,"
         " plate_confirmed"
     )
+    size_days = count / PER_DAY
     start = conn.execute("SELECT coalesce(max(id), 0) FROM passage").fetchone()[0]  # type: ignore[index]
     done = 0
     while done < count:
@@ -80,7 +85,8 @@ def load_passages(conn: psycopg.Connection[Any], count: int, rng: random.Random)
 
         def rows(offset: int = done, size: int = n) -> Any:
             for i in range(size):
-                at = now - timedelta(seconds=rng.randint(86_400, 365 * 86_400))
+                age_days = 1 + older_than_days + rng.random() * size_days
+                at = now - timedelta(days=age_days)
                 yield (
                     rng.choice(lanes),
                     "in" if i % 2 else "out",
@@ -175,8 +181,13 @@ def load_inside(conn: psycopg.Connection[Any], rng: random.Random) -> None:
             "SELECT id FROM person WHERE full_name LIKE 'Bench person %' ORDER BY id"
         )
     ]
-    presence_rows = (("person", pid, rng.choice(zones), now, now) for pid in new_people)
-    _copy(conn, "presence", "kind, person_id, zone_id, entered_at, passed_at", presence_rows)
+    presence_rows = (("person", pid, rng.choice(zones), now, now, "[]") for pid in new_people)
+    _copy(
+        conn,
+        "presence",
+        "kind, person_id, zone_id, entered_at, passed_at, hazard_classes",
+        presence_rows,
+    )
     conn.commit()
     conn.execute("ANALYZE")
     conn.commit()
@@ -231,7 +242,7 @@ def main() -> None:
         loaded = 0
         for size in (int(s) for s in args.sizes.split(",")):
             started = time.perf_counter()
-            load_passages(conn, size - loaded, rng)
+            load_passages(conn, size - loaded, loaded / PER_DAY, rng)
             if loaded == 0:
                 load_sightings(conn, args.sightings, rng)
             conn.execute("ANALYZE")

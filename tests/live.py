@@ -5,12 +5,14 @@ demo park seeded by `flask demo`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -118,6 +120,22 @@ def run_server(instance: Path, workers: int = 2, threads: int = 4) -> Iterator[S
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def post_json(server: Server, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST a JSON body with a bearer token; the status and the JSON answer (or the start
+    of the body when the answer is an error page)."""
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {"body": error.read().decode(errors="replace")[:300]}
 
 
 @contextmanager

@@ -25,7 +25,15 @@ import pytest
 from sqlalchemy import text
 
 from gatekeeper.services.demo import DEMO_PASSWORD
-from tests.live import BIN, ROOT, Server, run_server, server_database, verify_audit
+from tests.live import (
+    BIN,
+    ROOT,
+    Server,
+    post_json,
+    run_server,
+    server_database,
+    verify_audit,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _post_event(server: Server, lane: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        f"{server.url}/api/v1/lanes/{lane}/events",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, {"body": error.read().decode(errors="replace")[:300]}
+    status, answer = post_json(server, f"/api/v1/lanes/{lane}/events", server.token, body)
+    return status, answer
 
 
 def _sign_in(server: Server, username: str) -> int:

@@ -585,16 +585,17 @@ def test_a_vehicle_let_in_without_a_registration_is_on_the_roll_call(
 def test_occupancy_counts_what_passed_in_a_fixed_number_of_queries(client: Any, demo: Demo) -> None:
     from sqlalchemy import event
 
-    from gatekeeper.web.home.queries import occupancy
+    from gatekeeper.services.dashboard import occupancy
 
     def tank_zone() -> Any:
-        return next(row for row in occupancy() if row.zone.code == "Z-TANK")
+        return next(row for row in occupancy(0) if row["code"] == "Z-TANK")
 
     passage = _enter(client, demo)
-    assert (tank_zone().vehicles, tank_zone().people) == (0, 0)  # reserved, not inside
+    assert (tank_zone()["vehicles"], tank_zone()["people"]) == (0, 0)  # reserved, not inside
     assert gate.open_barrier(passage, demo.guard)
     row = tank_zone()
-    assert (row.vehicles, row.hazmat_vehicles, row.people) == (2, 1, 2)
+    assert (row["vehicles"], row["hazmat_vehicles"], row["people"]) == (2, 1, 2)
+    assert (row["loaded_tankers"], row["empty_tankers"]) == (1, 0)
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -603,7 +604,7 @@ def test_occupancy_counts_what_passed_in_a_fixed_number_of_queries(client: Any, 
     engine = db.session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        occupancy()
+        occupancy(0)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 2  # the counts, and the zones
+    assert len(statements) == 3  # the counts, the tankers, and the zones

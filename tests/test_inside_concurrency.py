@@ -7,10 +7,7 @@ out at once leaves nobody inside (no negative count); nothing answers 5xx."""
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.live import Server, run_server, server_database
+from tests.live import Server, post_json, run_server, server_database
 
 STAFF = ("EMP-0001", "EMP-0002", "EMP-0003", "EMP-0004", "CTR-0001")
 
@@ -30,26 +27,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def _post(server: Server, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        f"{server.url}{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")[:300]
-
-
 def _at_once(calls: list[tuple[str, str, dict[str, Any]]], server: Server) -> list[tuple[int, Any]]:
     start = threading.Barrier(len(calls))
 
     def run(call: tuple[str, str, dict[str, Any]]) -> tuple[int, Any]:
         start.wait()
-        return _post(server, *call)
+        return post_json(server, *call)
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(run, calls))

@@ -252,3 +252,17 @@ def test_people_are_on_the_pedestrian_lane_only(demo: Demo) -> None:
     else:
         raise AssertionError("a vehicle lane took a person")
     assert db.session.scalar(select(func.count(Presence.id))) == 0
+
+
+def test_the_crew_goes_through_with_its_vehicle(client: Any, demo: Demo) -> None:
+    passage = demo.enter_lox(client)
+    crew_in = db.session.scalars(
+        select(PersonPassage).where(PersonPassage.vehicle_passage_id == passage.id)
+    ).all()
+    assert sorted(r.person_id for r in crew_in) == sorted([demo.lox.driver_id, demo.lox.escort_id])
+    assert {(r.direction.value, r.method, r.allowed) for r in crew_in} == {("in", "vehicle", True)}
+    out = demo.post_event(client, "G1-OUT", event_id="crew-out", plate="1-XTB-482").json
+    crew_out = db.session.scalars(
+        select(PersonPassage).where(PersonPassage.vehicle_passage_id == out["id"])
+    ).all()
+    assert {r.direction.value for r in crew_out} == {"out"} and len(crew_out) == 2

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -13,7 +12,6 @@ from gatekeeper.domain.messages import N_, Code, Phrase, phrase
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import (
-    Alert,
     AlertKind,
     DailyReport,
     Person,
@@ -26,6 +24,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, feed, gate, notices, reports, tracking
+from gatekeeper.services.alerts import AlertDraft, raise_new
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 
@@ -34,31 +33,6 @@ _VEHICLE_DOCUMENTS = {
     "dg_permit_expiry": N_("dangerous-goods transport permit"),
     "tank_inspection_expiry": N_("tank inspection"),
 }
-
-
-@dataclass(frozen=True)
-class AlertDraft:
-    kind: AlertKind
-    severity: Severity
-    text: Phrase
-    dedup_key: str
-    vehicle_id: int | None = None
-    person_id: int | None = None
-    booking_id: int | None = None
-
-
-def _raise_new(drafts: Iterable[AlertDraft]) -> int:
-    """Insert the alerts not raised before (by dedup key); return how many are new."""
-    pending = {draft.dedup_key: draft for draft in drafts}
-    if not pending:
-        return 0
-    known = set(db.session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(pending))))
-    fresh = [draft for key, draft in pending.items() if key not in known]
-    for draft in fresh:
-        values = {k: v for k, v in draft.__dict__.items() if k != "text"}
-        db.session.add(Alert.draft(draft.text, **values))
-    db.session.commit()
-    return len(fresh)
 
 
 def _expiry_draft(
@@ -122,7 +96,7 @@ def _document_drafts(today: date, warning_days: int) -> Iterator[AlertDraft]:
 def check_document_expiry() -> int:
     """Alert once for each vehicle document or certificate that is expiring or expired."""
     park = park_settings()
-    return _raise_new(_document_drafts(park_today(), park.expiry_warning_days))
+    return raise_new(_document_drafts(park_today(), park.expiry_warning_days))
 
 
 def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]:
@@ -155,7 +129,7 @@ def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]
 @job("maintenance", timeout=300)
 def check_overstay() -> int:
     park = park_settings()
-    return _raise_new(_overstay_drafts(utcnow(), timedelta(minutes=park.max_stay_minutes)))
+    return raise_new(_overstay_drafts(utcnow(), timedelta(minutes=park.max_stay_minutes)))
 
 
 @job("maintenance", timeout=300)

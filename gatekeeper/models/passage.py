@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gatekeeper.domain.gate import Decision
@@ -106,6 +106,14 @@ class Passage(Model):
         UniqueConstraint("lane_id", "idempotency_key"),
         CheckConstraint(
             "override_reason IS NULL OR operator_id IS NOT NULL", name="override_has_operator"
+        ),
+        # The holding lot's queue (read by every kiosk poll and the dashboard): a partial
+        # index holds only the vehicles waiting, so it costs the same after years of history.
+        Index(
+            "ix_passage_waiting",
+            "occurred_at",
+            postgresql_where=text("decision = 'hold' AND released_at IS NULL"),
+            sqlite_where=text("decision = 'hold' AND released_at IS NULL"),
         ),
     )
 

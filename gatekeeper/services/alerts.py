@@ -3,13 +3,45 @@ with a comment saying how it was handled. Each step is audited under the user's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
 from sqlalchemy import select
 
-from gatekeeper.domain.messages import N_
+from gatekeeper.domain.messages import N_, Phrase
 from gatekeeper.extensions import db
-from gatekeeper.models import Alert, AlertStatus, User
+from gatekeeper.models import Alert, AlertKind, AlertStatus, Severity, User
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert a periodic check would raise; ``dedup_key`` names what it is about."""
+
+    kind: AlertKind
+    severity: Severity
+    text: Phrase
+    dedup_key: str
+    vehicle_id: int | None = None
+    person_id: int | None = None
+    booking_id: int | None = None
+    evidence: dict[str, Any] | None = field(default=None, compare=False)
+
+
+def raise_new(drafts: Iterable[AlertDraft]) -> int:
+    """Insert the alerts not raised before (by dedup key) and commit; how many are new."""
+    pending = {draft.dedup_key[:160]: draft for draft in drafts}
+    if not pending:
+        return 0
+    known = set(db.session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(pending))))
+    fresh = [draft for key, draft in pending.items() if key not in known]
+    for draft in fresh:
+        values = {k: v for k, v in draft.__dict__.items() if k not in ("text", "dedup_key")}
+        db.session.add(Alert.draft(draft.text, dedup_key=draft.dedup_key[:160], **values))
+    db.session.commit()
+    return len(fresh)
 
 
 class AlertActionError(ValueError):

@@ -36,6 +36,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, routes
+from gatekeeper.services.alerts import AlertDraft, raise_new
 from gatekeeper.services.gate.evaluation import candidate_vehicles, vehicle_record
 from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
@@ -292,17 +293,7 @@ def _zones() -> dict[int, Zone]:
     return {zone.id: zone for zone in db.session.scalars(select(Zone))}
 
 
-@dataclass(frozen=True)
-class Draft:
-    kind: AlertKind
-    severity: Severity
-    text: Phrase
-    key: str
-    presence: Presence
-    evidence: dict[str, Any]
-
-
-def _time_findings(now: datetime) -> Iterator[Draft]:
+def _time_findings(now: datetime) -> Iterator[AlertDraft]:
     park = park_settings()
     tolerance = timedelta(minutes=park.checkpoint_tolerance_minutes)
     parking = timedelta(minutes=park.parking_limit_minutes)
@@ -324,7 +315,7 @@ def _time_findings(now: datetime) -> Iterator[Draft]:
         )
         if late is not None:
             stop, evidence = late
-            yield Draft(
+            yield AlertDraft(
                 AlertKind.ROUTE_DEVIATION,
                 Severity.CRITICAL,
                 phrase(
@@ -335,8 +326,9 @@ def _time_findings(now: datetime) -> Iterator[Draft]:
                 ),
                 # One trip per booking: truck and trailer are late together, once.
                 f"late:{presence.booking_id}:{stop.position}",
-                presence,
-                evidence,
+                vehicle_id=presence.vehicle_id,
+                booking_id=presence.booking_id,
+                evidence=evidence,
             )
         zone = zones.get(presence.zone_id) if presence.zone_id else None
         if zone is None or not presence.hazard_classes or presence.unloaded_at:
@@ -346,7 +338,7 @@ def _time_findings(now: datetime) -> Iterator[Draft]:
             presence.hazard_classes, zone.allowed_hazard_classes or [], still, now, parking
         )
         if evidence_parked is not None:
-            yield Draft(
+            yield AlertDraft(
                 AlertKind.ILLEGAL_PARKING,
                 Severity.WARNING,
                 phrase(
@@ -356,29 +348,12 @@ def _time_findings(now: datetime) -> Iterator[Draft]:
                     minutes=evidence_parked["minutes"],
                 ),
                 f"parking:{presence.id}:{zone.id}:{still.isoformat()}",
-                presence,
-                {**evidence_parked, "zone": zone.code},
+                vehicle_id=presence.vehicle_id,
+                booking_id=presence.booking_id,
+                evidence={**evidence_parked, "zone": zone.code},
             )
 
 
 def check_routes(now: datetime | None = None) -> int:
     """Raise the time-based route alerts not raised before; return how many are new."""
-    drafts = {d.key: d for d in _time_findings(now or utcnow())}
-    if not drafts:
-        return 0
-    known = set(db.session.scalars(select(Alert.dedup_key).where(Alert.dedup_key.in_(drafts))))
-    fresh = [d for key, d in drafts.items() if key not in known]
-    for d in fresh:
-        db.session.add(
-            Alert.draft(
-                d.text,
-                kind=d.kind,
-                severity=d.severity,
-                dedup_key=d.key[:160],
-                vehicle_id=d.presence.vehicle_id,
-                booking_id=d.presence.booking_id,
-                evidence=d.evidence,
-            )
-        )
-    db.session.commit()
-    return len(fresh)
+    return raise_new(_time_findings(now or utcnow()))

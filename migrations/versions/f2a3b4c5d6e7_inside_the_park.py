@@ -151,6 +151,13 @@ def upgrade():
         batch_op.add_column(sa.Column('parking_limit_minutes', sa.Integer(), nullable=False, server_default='15'))
         batch_op.add_column(sa.Column('uses_positioning_cards', sa.Boolean(), nullable=False, server_default=sa.false()))
 
+    with op.batch_alter_table('passage', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_passage_waiting', ['occurred_at'], unique=False,
+            postgresql_where=sa.text("decision = 'hold' AND released_at IS NULL"),
+            sqlite_where=sa.text("decision = 'hold' AND released_at IS NULL"),
+        )
+
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('badge_number', sa.String(length=40), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_person_badge_number'), ['badge_number'])
@@ -201,6 +208,9 @@ def downgrade():
         batch_op.drop_column('route_position')
         batch_op.drop_column('last_checkpoint_id')
         batch_op.drop_column('last_seen_at')
+
+    with op.batch_alter_table('passage', schema=None) as batch_op:
+        batch_op.drop_index('ix_passage_waiting')
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_person_badge_number'), type_='unique')

@@ -20,6 +20,7 @@ from gatekeeper.models import (
     LaneKind,
     Passage,
     PassageDirection,
+    PersonPassage,
     Presence,
     PresenceKind,
     Severity,
@@ -251,6 +252,8 @@ def record_passed(passage: Passage, now: datetime) -> None:
         for presence in db.session.scalars(
             select(Presence).where(Presence.entry_passage_id == passage.id)
         ):
+            if presence.passed_at is None and presence.person_id is not None:
+                _crew_through(presence.person_id, passage, PassageDirection.IN, now)
             presence.passed_at = presence.passed_at or now
         if passage.booking is not None and passage.booking.status in (
             BookingStatus.APPROVED,
@@ -283,7 +286,25 @@ def _close_visit(passage: Passage) -> None:
             )
         )
     for row in gone:
+        if row.person_id is not None and row.passed_at is not None:
+            _crew_through(row.person_id, passage, PassageDirection.OUT, utcnow())
         db.session.delete(row)
+
+
+def _crew_through(person_id: int, passage: Passage, way: PassageDirection, at: datetime) -> None:
+    """The driver or escort went through with the vehicle: a person passage linked to it."""
+    db.session.add(
+        PersonPassage(
+            person_id=person_id,
+            lane_id=passage.lane_id,
+            direction=way,
+            occurred_at=at,
+            allowed=True,
+            reasons=[],
+            method="vehicle",
+            vehicle_passage_id=passage.id,
+        )
+    )
 
 
 def _alert(kind: AlertKind, severity: Severity, text: Phrase, key: str, passage: Passage) -> None:

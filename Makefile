@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help run serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard bench-presence train-chars train-lines
+
+.PHONY: help run run-prod serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard bench-presence bench-gate train-chars train-lines
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +34,9 @@ run: install ## Embedded mode: migrate, seed the demo park, serve on http://127.
 	@echo "Gatekeeper on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	@$(FLASK) scheduler & sched=$$!; trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+run-prod: install ## Production mode here: PostgreSQL, Redis, gunicorn, 2 workers, the scheduler (honcho), demo park
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-prod.sh
 
 test: test-sqlite test-postgres ## Whole suite on SQLite, then on PostgreSQL (both with Redis)
 
@@ -62,7 +66,11 @@ bench-plates: install
 
 bench-presence: install ## Occupancy, inventory and roll call on PostgreSQL with 1 M and 10 M passages side by side (JSON in bench-results/)
 	bash .ci/services.sh
-	$(PYTHON) bench/presence.py --out bench-results/presence.json
+	$(BIN)/python bench/presence.py --out bench-results/presence.json
+
+bench-gate: install ## ANPR decisions on PostgreSQL + gunicorn: unloaded, 100/s offered for a minute, saturation, beside pgbench
+	bash .ci/services.sh
+	$(BIN)/python bench/gate.py --out bench-results/gate.json
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json

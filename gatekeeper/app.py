@@ -101,6 +101,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         GATEKEEPER_FEED_TOKEN_ENV=settings.feed_token_env,
         GATEKEEPER_FEED_PARK_CODE=settings.feed_park_code,
         GATEKEEPER_FEED_EVERY_SECONDS=settings.feed_every_seconds,
+        GATEKEEPER_RETENTION_DAYS=settings.retention_days,
     )
     logging.basicConfig(level=settings.log_level)
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     feed_token_env: str | None = None
     feed_park_code: str = "PARK"
     feed_every_seconds: int = Field(default=600, ge=60)
+    # Passages, images, gate documents (waybills), sightings and person passages are kept
+    # this long, then purged by the daily job (at least a year: the legal minimum).
+    retention_days: int = Field(default=400, ge=366)
     job_timeout_seconds: int = Field(default=600, gt=0)
     job_retries: int = Field(default=2, ge=0, le=10)
 

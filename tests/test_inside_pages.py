@@ -66,7 +66,7 @@ def test_the_dashboard_shows_occupancy_goods_alerts_and_positions(
     assert "not on its route" in data["alerts"]["latest"][0]["message"]
     assert {p["node"] for p in data["positions"]} == {"CP3"}
     assert sum(data["flows_today"]["vehicles_in"]) == 1
-    assert sum(data["flows_today"]["people_in"]) == 2
+    assert sum(data["flows_today"]["people_in"]) == 4  # two on foot, the crew with its tanker
     assert data["flows_by_day"][-1]["allowed"] == 1 and len(data["flows_by_day"]) == 7
     assert data["dwell"] == [2, 0, 0, 0, 0]
 

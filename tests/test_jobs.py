@@ -105,10 +105,16 @@ def test_failing_job_is_retried_then_marked_failed(redis_layer: jobs.JobQueues) 
     assert "the camera feed is gone" in (job.latest_result().exc_string or "")
 
 
-def test_healthz_reports_redis(redis_layer: jobs.JobQueues, app: Any, monkeypatch: Any) -> None:
+def test_healthz_reports_redis_and_the_queues(
+    redis_layer: jobs.JobQueues, app: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setitem(app.extensions, "gatekeeper.jobs", redis_layer)
+    redis_layer.enqueue(job_samples.raise_alert, "waiting")
     body = app.test_client().get("/healthz").json
-    assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert (body["status"], body["database"], body["redis"]) == ("ok", "ok", "ok")
+    # Monitoring reads the queue depth, failed jobs and live workers here.
+    assert body["jobs"]["queues"]["default"] == {"queued": 1, "started": 0, "failed": 0}
+    assert set(body["jobs"]["queues"]) == set(jobs.QUEUES) and body["jobs"]["workers"] == 0
 
 
 def test_healthz_degrades_when_redis_is_down(app: Any, monkeypatch: Any) -> None:

@@ -99,6 +99,20 @@ class JobQueues:
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self.connection, is_async=not self.embedded)
 
+    def stats(self) -> dict[str, Any]:
+        """For monitoring: jobs waiting, running and failed per queue, and live workers."""
+        from rq import Worker
+
+        queues = {}
+        for name in QUEUES:
+            queue = self.queue(name)
+            queues[name] = {
+                "queued": queue.count,
+                "started": queue.started_job_registry.count,
+                "failed": queue.failed_job_registry.count,
+            }
+        return {"queues": queues, "workers": Worker.count(connection=self.connection)}
+
     def enqueue(
         self, func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any
     ) -> Job:

@@ -23,7 +23,7 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, feed, gate, notices, reports, tracking
+from gatekeeper.services import audit, feed, gate, notices, reports, retention, tracking
 from gatekeeper.services.alerts import AlertDraft, raise_new
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
@@ -154,6 +154,15 @@ def make_daily_report() -> int:
     reports.make_daily_report(day)
     db.session.commit()
     return 1
+
+
+@job("maintenance", timeout=3600)
+def purge_history() -> int:
+    """Passages, images, waybills and sightings older than the retention period go."""
+    from flask import current_app
+
+    purged = retention.purge(utcnow(), int(current_app.config["GATEKEEPER_RETENTION_DAYS"]))
+    return purged.passages + purged.sightings + purged.person_passages
 
 
 @job("maintenance", timeout=300)

@@ -40,4 +40,5 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         setting="GATEKEEPER_FEED_EVERY_SECONDS",
     ),
     PeriodicJob("daily-report", maintenance.make_daily_report, every_seconds=3600),
+    PeriodicJob("retention", maintenance.purge_history, every_seconds=86400),
 )

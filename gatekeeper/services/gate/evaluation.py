@@ -4,13 +4,15 @@ changed here)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select, union
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from gatekeeper.domain import gate as rules
 from gatekeeper.domain.gate import GateDecision
@@ -19,6 +21,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import (
     Booking,
     BookingStatus,
+    CargoLine,
     Dock,
     Document,
     Lane,
@@ -29,7 +32,9 @@ from gatekeeper.models import (
     Person,
     Presence,
     PresenceKind,
+    Qualification,
     RoadEdge,
+    RoadNode,
     TripDirection,
     Vehicle,
     Zone,
@@ -118,7 +123,11 @@ def vehicle_record(v: Vehicle) -> rules.VehicleRecord:
     )
 
 
-def person_record(p: Person) -> rules.PersonRecord:
+def person_record(
+    p: Person, qualifications: Sequence[Qualification] | None = None
+) -> rules.PersonRecord:
+    """``qualifications``: loaded already (a decision loads its crews' in one query)."""
+    held = p.qualifications if qualifications is None else qualifications
     return rules.PersonRecord(
         id=p.id,
         name=p.full_name,
@@ -127,37 +136,57 @@ def person_record(p: Person) -> rules.PersonRecord:
             rules.QualificationRecord(
                 q.kind.value, tuple(q.classes or ()), q.expires_on, q.valid_from
             )
-            for q in p.qualifications
+            for q in held
         ),
     )
 
 
-def _route(booking: Booking) -> tuple[rules.RouteEdgeRecord, ...]:
-    stops = [stop.node_id for stop in booking.route]
-    edges = []
-    for start, end in pairwise(stops):
-        edge = db.session.scalar(
-            select(RoadEdge).where(
-                or_(
-                    (RoadEdge.from_node_id == start) & (RoadEdge.to_node_id == end),
-                    (RoadEdge.from_node_id == end)
-                    & (RoadEdge.to_node_id == start)
-                    & RoadEdge.two_way,
-                )
-            )
+EdgeMap = dict[tuple[int, int], rules.RouteEdgeRecord]
+
+
+def route_edges(node_ids: set[int]) -> EdgeMap:
+    """Every road between the given nodes, both ways where it is two-way, in one query."""
+    if not node_ids:
+        return {}
+    start, end = aliased(RoadNode), aliased(RoadNode)
+    rows = db.session.execute(
+        select(RoadEdge, start.code, end.code)
+        .join(start, RoadEdge.from_node_id == start.id)
+        .join(end, RoadEdge.to_node_id == end.id)
+        .where(RoadEdge.from_node_id.in_(node_ids), RoadEdge.to_node_id.in_(node_ids))
+    ).all()
+    edges: EdgeMap = {}
+    for edge, a, b in rows:
+        record = rules.RouteEdgeRecord(
+            name=f"{a}-{b}",
+            tunnel_category=edge.tunnel_category.value if edge.tunnel_category else None,
+            forbidden_hazard_classes=tuple(edge.forbidden_hazard_classes or ()),
         )
-        if edge is not None:
-            edges.append(
-                rules.RouteEdgeRecord(
-                    name=f"{edge.from_node.code}-{edge.to_node.code}",
-                    tunnel_category=edge.tunnel_category.value if edge.tunnel_category else None,
-                    forbidden_hazard_classes=tuple(edge.forbidden_hazard_classes or ()),
-                )
-            )
-    return tuple(edges)
+        edges[(edge.from_node_id, edge.to_node_id)] = record
+        if edge.two_way:
+            edges.setdefault((edge.to_node_id, edge.from_node_id), record)
+    return edges
 
 
-def booking_record(b: Booking) -> rules.BookingRecord:
+def _route(booking: Booking, edges: EdgeMap | None) -> tuple[rules.RouteEdgeRecord, ...]:
+    stops = [stop.node_id for stop in booking.route]
+    if edges is None:
+        edges = route_edges(set(stops))
+    return tuple(edges[leg] for leg in pairwise(stops) if leg in edges)
+
+
+def booking_record(
+    b: Booking,
+    edges: EdgeMap | None = None,
+    qualifications: dict[int, list[Qualification]] | None = None,
+) -> rules.BookingRecord:
+    """The booking as the rules see it; ``edges`` and ``qualifications`` loaded already
+    (see :func:`_load_bookings`), else loaded here."""
+
+    def crew(person: Person) -> rules.PersonRecord:
+        held = qualifications.get(person.id, []) if qualifications is not None else None
+        return person_record(person, held)
+
     cargo = tuple(
         rules.CargoRecord(
             un_number=line.un_number,
@@ -183,17 +212,19 @@ def booking_record(b: Booking) -> rules.BookingRecord:
         trailer_id=b.trailer_id,
         window_start=b.window_start,
         window_end=b.window_end,
-        driver=person_record(b.driver),
-        escort=person_record(b.escort) if b.escort else None,
+        driver=crew(b.driver),
+        escort=crew(b.escort) if b.escort else None,
         cargo=cargo,
         waybill_number=b.waybill_number,
         destination=b.dock.code,
-        route=_route(b),
+        route=_route(b, edges),
         consignee=(b.company.code, b.company.name) if b.company else (),
     )
 
 
-def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[Vehicle]:
+def candidate_vehicles(
+    texts: list[str], also: list[int] | None = None, expected: Any = None
+) -> list[Vehicle]:
     """Registered vehicles whose plate may be one of the texts: the same skeleton (OCR
     confusions folded), the skeleton without a leading province letter, and the vehicles
     expected today or inside (``also``), against which one-character errors are judged."""
@@ -205,28 +236,66 @@ def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[
     conditions = [Vehicle.plate_skeleton.in_(skeletons)] if skeletons else []
     if also:
         conditions.append(Vehicle.id.in_(also))
+    if expected is not None:
+        conditions.append(Vehicle.id.in_(expected))
     if not conditions:
         return []
     return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
 
 
-def _expected_vehicle_ids(start: datetime, end: datetime) -> list[int]:
-    """Vehicles and trailers booked with a window between ``start`` and ``end``."""
-    rows = db.session.execute(
-        select(Booking.vehicle_id, Booking.trailer_id).where(
-            Booking.window_end > start,
-            Booking.window_start < end,
-            Booking.status.in_(
-                [
-                    BookingStatus.APPROVED,
-                    BookingStatus.ARRIVED,
-                    BookingStatus.REQUESTED,
-                    BookingStatus.ACCEPTED,
-                ]
-            ),
-        )
-    ).all()
-    return sorted({i for row in rows for i in row if i is not None})
+_OPEN_STATUSES = [
+    BookingStatus.APPROVED,
+    BookingStatus.ARRIVED,
+    BookingStatus.REQUESTED,
+    BookingStatus.ACCEPTED,
+]
+
+
+def _expected_vehicles(start: datetime, end: datetime) -> Any:
+    """Vehicles and trailers booked with a window between ``start`` and ``end`` (a
+    subquery: the candidates are found in one statement)."""
+    window = (Booking.window_end > start) & (Booking.window_start < end)
+    booked = Booking.status.in_(_OPEN_STATUSES)
+    return union(
+        select(Booking.vehicle_id).where(window, booked),
+        select(Booking.trailer_id).where(window, booked, Booking.trailer_id.is_not(None)),
+    )
+
+
+def _load_bookings(
+    vehicle_id: int, start: datetime, end: datetime
+) -> tuple[list[Booking], EdgeMap, dict[int, list[Qualification]]]:
+    """The matched vehicle's bookings in the span, with what the rules read of them, in a
+    fixed number of queries whatever the cargo, crew and route: the bookings with their
+    dock, zone, company, driver and escort; their cargo and dangerous goods; their route
+    stops; the crews' qualifications; the roads of the routes."""
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                or_(Booking.vehicle_id == vehicle_id, Booking.trailer_id == vehicle_id),
+                Booking.window_end > start,
+                Booking.window_start < end,
+            )
+            .options(
+                joinedload(Booking.dock).joinedload(Dock.zone),
+                joinedload(Booking.company),
+                joinedload(Booking.driver),
+                joinedload(Booking.escort),
+                selectinload(Booking.cargo).joinedload(CargoLine.dangerous_good),
+                selectinload(Booking.route),
+            )
+        ).unique()
+    )
+    crew_ids = {i for b in bookings for i in (b.driver_id, b.escort_id) if i is not None}
+    held: dict[int, list[Qualification]] = {i: [] for i in crew_ids}
+    if crew_ids:
+        for q in db.session.scalars(
+            select(Qualification).where(Qualification.person_id.in_(crew_ids))
+        ):
+            held[q.person_id].append(q)
+    nodes = {stop.node_id for b in bookings for stop in b.route}
+    return bookings, route_edges(nodes), held
 
 
 def holding_zone() -> Zone | None:
@@ -249,21 +318,60 @@ def _count(query: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
-    inside = inside_vehicles()
+def _inside_counts(booking: Booking | None, exclude_passage: int | None) -> tuple[int, ...]:
+    """Hazmat vehicles inside; with a booking, vehicles and hazmat vehicles in its zone and
+    vehicles at its dock: one query (the holding lot is not inside)."""
+    hazmat = func.json_array_length(Presence.hazard_classes) > 0
+    counts = [func.count().filter(hazmat)]
+    if booking is not None:
+        in_zone = Presence.zone_id == booking.dock.zone_id
+        counts += [
+            func.count().filter(in_zone),
+            func.count().filter(in_zone & hazmat),
+            func.count().filter(Booking.dock_id == booking.dock_id),
+        ]
+    query = (
+        select(*counts)
+        .select_from(Presence)
+        .outerjoin(Zone, Presence.zone_id == Zone.id)
+        .outerjoin(Booking, Presence.booking_id == Booking.id)
+        .where(
+            Presence.kind == PresenceKind.VEHICLE,
+            or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
+        )
+    )
     if exclude_passage is not None:  # the place this passage holds already is its own
-        inside = inside.where(
+        query = query.where(
             or_(Presence.entry_passage_id.is_(None), Presence.entry_passage_id != exclude_passage)
         )
-    hazmat = inside.where(func.json_array_length(Presence.hazard_classes) > 0)
-    holding = holding_zone()
-    waiting = waiting_query()
+    return tuple(int(n or 0) for n in db.session.execute(query).one())
+
+
+def _waiting_counts(booking: Booking | None, exclude_passage: int | None) -> tuple[int, int]:
+    """Vehicles in the holding lot, and those travelling the booking's way (one query)."""
+    same_way = (
+        Booking.direction == booking.direction if booking is not None else Booking.id.is_(None)
+    )
+    query = (
+        select(func.count(), func.count().filter(same_way))
+        .select_from(waiting_query().subquery().alias("waiting"))
+        .outerjoin(Booking, Booking.id == literal_column("waiting.booking_id"))
+    )
     if exclude_passage is not None:
-        waiting = waiting.where(Passage.id != exclude_passage)
+        query = query.where(literal_column("waiting.id") != exclude_passage)
+    total, same = db.session.execute(query).one()
+    return int(total or 0), int(same or 0)
+
+
+def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
+    """The counts the capacity rules need, in three queries whatever the park's size."""
+    inside = _inside_counts(booking, exclude_passage)
+    holding = holding_zone()
+    waiting, waiting_same_way = _waiting_counts(booking, exclude_passage)
     values: dict[str, Any] = {
-        "hazmat_inside": _count(hazmat),
+        "hazmat_inside": inside[0],
         "hazmat_capacity": park.hazmat_vehicle_capacity,
-        "holding_waiting": _count(waiting),
+        "holding_waiting": waiting,
         "holding_capacity": holding.capacity_vehicles if holding else None,
     }
     lot_full = (
@@ -277,30 +385,21 @@ def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None)
     ):
         # Room in the lot: loaded and empty tankers still have their own spaces.
         values["holding_capacity"] = spaces
-        values["holding_waiting"] = _count(
-            waiting.join(Booking, Passage.booking_id == Booking.id).where(
-                Booking.direction == booking.direction
-            )
-        )
+        values["holding_waiting"] = waiting_same_way
     if booking is not None:
         dock: Dock = booking.dock
         zone = dock.zone
-        in_zone = inside.where(Presence.zone_id == zone.id)
         values.update(
             zone_code=zone.code,
-            zone_vehicles=_count(in_zone),
+            zone_vehicles=inside[1],
             zone_capacity=zone.capacity_vehicles,
-            zone_hazmat=_count(hazmat.where(Presence.zone_id == zone.id)),
+            zone_hazmat=inside[2],
             zone_hazmat_capacity=zone.capacity_hazmat_vehicles,
             zone_allowed_classes=tuple(zone.allowed_hazard_classes)
             if zone.allowed_hazard_classes
             else None,
             dock_code=dock.code,
-            dock_in_use=_count(
-                inside.join(Booking, Presence.booking_id == Booking.id).where(
-                    Booking.dock_id == dock.id
-                )
-            ),
+            dock_in_use=inside[3],
             dock_slots=dock.slots_per_hour,
         )
     return rules.Occupancy(**values)
@@ -418,29 +517,23 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
             )
         )
         return Evaluation(result, {v.id: v for v in found}, None)
-    found = candidate_vehicles(texts, _expected_vehicle_ids(start, end))
+    found = candidate_vehicles(texts, expected=_expected_vehicles(start, end))
     ids = [v.id for v in found]
-    bookings = (
-        list(
-            db.session.scalars(
-                select(Booking).where(
-                    or_(Booking.vehicle_id.in_(ids), Booking.trailer_id.in_(ids)),
-                    Booking.window_end > start,
-                    Booking.window_start < end,
-                )
-            )
-        )
-        if ids
-        else []
-    )
+    # Only the matched vehicle's bookings matter to the rules: they are loaded, with all
+    # they need, after the plate is matched (a fixed number of queries, see the tests).
+    first = rules.match_plate(reads, tuple(vehicle_record(v) for v in found))
+    bookings: list[Booking] = []
+    edges: EdgeMap = {}
+    held: dict[int, list[Qualification]] = {}
+    if first.vehicle is not None:
+        bookings, edges, held = _load_bookings(first.vehicle.id, start, end)
     # Both units of a booked combination take part (documents, standing).
     extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
     if extra:
         found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
     vehicle_records = tuple(vehicle_record(v) for v in found)
-    booking_records = tuple(booking_record(b) for b in bookings)
+    booking_records = tuple(booking_record(b, edges, held) for b in bookings)
     # The booking is needed before deciding: its dock and zone give the capacity counts.
-    first = rules.match_plate(reads, vehicle_records)
     chosen = rules.booking_for(first.vehicle, booking_records)
     booking = next((b for b in bookings if chosen and b.id == chosen.id), None)
     result = rules.decide_entry(

@@ -460,5 +460,11 @@ def healthz() -> ResponseReturnValue:
     else:
         redis = "ok" if queue_layer.ping() else "error: unreachable"
     healthy = database == "ok" and not redis.startswith("error")
-    body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis}
+    body: dict[str, Any] = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "redis": redis,
+    }
+    if redis == "ok":
+        body["jobs"] = queue_layer.stats()  # queue depth, failed jobs, workers
     return jsonify(body), 200 if healthy else 503

@@ -64,9 +64,10 @@ bench-plates: install
 	$(FLASK) ocr bench $(SHARED_DATA)/plates/us --formats US --out bench-results/us.json
 	$(FLASK) ocr bench $(SHARED_DATA)/plates/br --formats BR --out bench-results/br.json
 
-bench-presence: install ## Occupancy, inventory and roll call on PostgreSQL with 1 M and 10 M passages side by side (JSON in bench-results/)
+bench-presence: install ## Occupancy, inventory, roll call and the kiosk/dashboard pages on PostgreSQL at 1 M vs 10 M and 10 k vs 1 M passages (JSON in bench-results/)
 	bash .ci/services.sh
 	$(BIN)/python bench/presence.py --out bench-results/presence.json
+	$(BIN)/python bench/presence.py --sizes 10000,1000000 --sightings 200000 --out bench-results/pages.json
 
 bench-gate: install ## ANPR decisions on PostgreSQL + gunicorn: unloaded, 100/s offered for a minute, saturation, beside pgbench
 	bash .ci/services.sh

@@ -193,6 +193,45 @@ def load_inside(conn: psycopg.Connection[Any], rng: random.Random) -> None:
     conn.commit()
 
 
+PAGES = {
+    "guard": (
+        "/kiosk/lanes/G1-HAZ/panel",  # polled every 500 ms by the kiosk
+        "/kiosk/lanes/G1-HAZ",
+        "/kiosk/gates/G1/panel",
+        "/",
+    ),
+    "manager": ("/manage/dashboard.json", "/manage/occupancy", "/"),
+}
+
+
+def _pages(app: Any) -> dict[str, float]:
+    """Median time of the guard's and the manager's pages through the app (no network)."""
+    from sqlalchemy import select
+
+    from gatekeeper.extensions import db
+    from gatekeeper.models import User
+
+    out: dict[str, float] = {}
+    for username, paths in PAGES.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert user is not None
+        client = app.test_client()
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = user.get_id()
+            flask_session["_fresh"] = True
+            flask_session["seen"] = int(time.time())
+        for path in paths:
+            assert client.get(path).status_code == 200, path  # warm
+            times = []
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+            out[f"page {username} {path}"] = round(statistics.median(times), 2)
+        db.session.remove()
+    return out
+
+
 def measure(url: str) -> dict[str, float]:
     from gatekeeper.app import create_app
     from gatekeeper.extensions import db
@@ -208,6 +247,7 @@ def measure(url: str) -> dict[str, float]:
     }
     out: dict[str, float] = {}
     with app.app_context():
+        out |= _pages(app)
         for name, query in queries.items():
             query()  # warm
             times = []

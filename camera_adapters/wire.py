@@ -19,7 +19,12 @@ MAX_IMAGE_BYTES = 16 * 1024 * 1024
 
 
 class AnprEventError(ValueError):
-    """The pushed event is malformed; the message names the field."""
+    """The pushed event is malformed; the message names the field. ``status``: the HTTP
+    status the service answers (413 for an image over the size limit, else 400)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def _image(value: Any) -> bytes | None:
     except (binascii.Error, ValueError) as exc:
         raise AnprEventError("image: not valid base64") from exc
     if len(data) > MAX_IMAGE_BYTES:
-        raise AnprEventError("image: larger than 16 MiB")
+        raise AnprEventError("image: larger than 16 MiB", 413)
     return data
 
 

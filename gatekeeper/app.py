@@ -104,6 +104,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         GATEKEEPER_RETENTION_DAYS=settings.retention_days,
     )
     logging.basicConfig(level=settings.log_level)
+    # fpdf2's font subsetting logs every table it touches at INFO: not the operator's news.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     db.init_app(app)
     if settings.sqlalchemy_url.startswith("sqlite"):

@@ -35,5 +35,5 @@ with psycopg.connect(admin, autocommit=True) as conn:
 PY
 $BIN/flask db upgrade
 $BIN/flask demo
-echo "Gatekeeper (production mode) on http://${HOST:-127.0.0.1}:${PORT:-8000}  (Ctrl-C stops all)"
+echo "Gatekeeper (production mode) on http://${HOST:-127.0.0.1}:${GK_PORT:-8000}  (Ctrl-C stops all)"
 exec $BIN/honcho start -f Procfile -e "$ENV_FILE"

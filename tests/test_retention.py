@@ -18,6 +18,8 @@ from gatekeeper.models import (
     Alert,
     AlertKind,
     AuditEntry,
+    Checkpoint,
+    Lane,
     Passage,
     PassageImage,
     PersonPassage,
@@ -59,9 +61,10 @@ def test_old_history_is_purged_with_its_files_and_the_rest_stays(
         passage_id=old_id,
     )
     db.session.add(alert)
+    checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == "CP1"))
     db.session.add(
         Sighting(
-            checkpoint_id=1,
+            checkpoint_id=checkpoint.id,
             plate_read="ZZ100",
             occurred_at=utcnow() - timedelta(days=450),
             event_id="s-old",
@@ -96,7 +99,7 @@ def test_the_daily_job_uses_the_configured_period(app: Flask, client: Any, demo:
     db.session.add(
         PersonPassage(
             person_id=demo.lox.driver_id,
-            lane_id=1,
+            lane_id=db.session.scalar(select(Lane.id).where(Lane.code == "G1-PED")),
             direction="in",
             occurred_at=utcnow() - timedelta(days=1000),
             allowed=True,

@@ -284,3 +284,26 @@ def test_frames_of_a_plain_camera_are_read_as_at_the_gate(client: Any, demo: Dem
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400
+
+
+def test_an_image_over_the_size_limit_is_413_as_the_api_document_says(
+    client: Any, demo: Demo
+) -> None:
+    import base64
+
+    from camera_adapters.wire import MAX_IMAGE_BYTES
+
+    huge = base64.b64encode(b"\0" * (MAX_IMAGE_BYTES + 1)).decode()
+    body = {"event_id": "big-1", "plate": "ZZ1", "confidence": 0.9, "image": huge}
+    event = demo.post_event(client, "G1-IN", **body)
+    assert event.status_code == 413 and event.json["error"] == "too_large"
+    sighting = demo.post_sighting(client, "CP1", **body)
+    assert sighting.status_code == 413
+    document = client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {demo.token}"})
+    events = document.json["paths"]["/lanes/{lane_code}/events"]["post"]
+    assert "413" in events["responses"]
+    schema = events["requestBody"]["content"]["application/json"]["schema"]
+    assert (
+        schema["properties"]["plate"]["pattern"]
+        and "16 px" in (schema["properties"]["image"]["description"])
+    )

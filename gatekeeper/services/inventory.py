@@ -53,26 +53,31 @@ def load_goods(presence: Presence, booking: Booking | None, at: datetime) -> Non
         )
 
 
-def mark_unloaded(booking: Booking, user: User) -> Presence:
-    """The dock took the delivery: the goods leave the vehicle, an empty tanker now. No
-    commit."""
-    presence = db.session.scalar(
-        select(Presence)
-        .where(
-            Presence.booking_id == booking.id,
-            Presence.kind == PresenceKind.VEHICLE,
-            Presence.passed_at.is_not(None),
+def mark_unloaded(booking: Booking, user: User) -> list[Presence]:
+    """The dock took the delivery: the goods leave the vehicle, and the combination (truck
+    and trailer) is an empty tanker now. No commit."""
+    combination = list(
+        db.session.scalars(
+            select(Presence)
+            .where(
+                Presence.booking_id == booking.id,
+                Presence.kind == PresenceKind.VEHICLE,
+                Presence.passed_at.is_not(None),
+            )
+            .order_by(Presence.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    if presence is None or booking.status is not BookingStatus.INSIDE:
+    if not combination or booking.status is not BookingStatus.INSIDE:
         raise InventoryError(N_("the vehicle of this booking is not inside the park"))
-    if presence.unloaded_at is not None:
+    if all(p.unloaded_at is not None for p in combination):
         raise InventoryError(N_("this delivery is already marked unloaded"))
-    lines = [f"{g.un_number} {g.quantity:g} {g.unit}" for g in presence.goods]
-    presence.goods.clear()
-    presence.unloaded_at = utcnow()
+    lines = [f"{g.un_number} {g.quantity:g} {g.unit}" for p in combination for g in p.goods]
+    now = utcnow()
+    for presence in combination:
+        presence.goods.clear()
+        presence.unloaded_at = now
     audit.record(
         "booking.unloaded",
         entity_type="booking",
@@ -81,7 +86,7 @@ def mark_unloaded(booking: Booking, user: User) -> Presence:
         actor_user_id=user.id,
         actor=user.username,
     )
-    return presence
+    return combination
 
 
 @dataclass(frozen=True)
@@ -151,13 +156,15 @@ def totals(lines: list[GoodsLine]) -> list[dict[str, Any]]:
 
 
 def tankers_by_zone() -> dict[int | None, dict[str, int]]:
-    """Hazmat vehicles inside per zone: loaded (goods on board) and empty (unloaded)."""
+    """Tankers inside per zone, a truck and its trailer counted once (by booking): loaded
+    (goods on board) and empty (unloaded at the dock)."""
     loaded = select(GoodsOnSite.presence_id).where(GoodsOnSite.presence_id == Presence.id).exists()
+    combination = func.coalesce(Presence.booking_id, -Presence.id)
     rows = db.session.execute(
         select(
             Presence.zone_id,
-            func.count().filter(loaded),
-            func.count().filter(Presence.unloaded_at.is_not(None)),
+            func.count(combination.distinct()).filter(loaded),
+            func.count(combination.distinct()).filter(Presence.unloaded_at.is_not(None)),
         )
         .where(Presence.kind == PresenceKind.VEHICLE, Presence.passed_at.is_not(None))
         .group_by(Presence.zone_id)

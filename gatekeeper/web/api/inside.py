@@ -92,7 +92,7 @@ def post_sighting(code: str) -> ResponseReturnValue:
         )
         outcome = tracking.record_sighting(g.station, checkpoint, seen)
     except AnprEventError as exc:
-        return _error(str(exc), 400)
+        return _error(str(exc), exc.status)
     except CaptureError as exc:
         return _error(str(exc).replace("image 1 (image)", "image"), exc.status)
     except tracking.SightingError as exc:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from camera_adapters.wire import EVENT_ID
+from camera_adapters.wire import EVENT_ID, MAX_IMAGE_BYTES, PLATE
+from gatekeeper.vision.images import MAX_PIXELS, MIN_SIDE
 
 _ERROR = {
     "type": "object",
@@ -19,6 +20,15 @@ _LANE_PARAMETER = {
     "schema": {"type": "string"},
 }
 _EVENT_ID = {"type": "string", "pattern": EVENT_ID.pattern}
+_PLATE = {
+    "type": "string",
+    "pattern": PLATE.pattern,
+    "description": "as read: 2-16 letters, digits, Chinese characters, spaces, dots or dashes",
+}
+_IMAGE_RULES = (
+    f"JPEG or PNG, at least {MIN_SIDE} px a side, at most {MAX_PIXELS:,} pixels and "
+    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
+)
 _UNAUTHORIZED = {
     "description": "No valid station token (or login)",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -311,10 +321,14 @@ def _inside_paths() -> dict[str, Any]:
                                 "required": ["event_id", "plate", "confidence"],
                                 "properties": {
                                     "event_id": _EVENT_ID,
-                                    "plate": {"type": "string"},
+                                    "plate": _PLATE,
                                     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
                                     "plate_color": {"type": "string"},
-                                    "image": {"type": "string", "contentEncoding": "base64"},
+                                    "image": {
+                                        "type": "string",
+                                        "contentEncoding": "base64",
+                                        "description": _IMAGE_RULES,
+                                    },
                                     "at": _AT,
                                 },
                             }
@@ -566,7 +580,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                     "required": ["event_id", "plate", "confidence"],
                                     "properties": {
                                         "event_id": _EVENT_ID,
-                                        "plate": {"type": "string"},
+                                        "plate": _PLATE,
                                         "confidence": {
                                             "type": "number",
                                             "minimum": 0,
@@ -590,6 +604,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                         "image": {
                                             "type": "string",
                                             "contentEncoding": "base64",
+                                            "description": _IMAGE_RULES,
                                         },
                                     },
                                 }

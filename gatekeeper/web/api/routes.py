@@ -141,7 +141,7 @@ def post_event(lane_code: str) -> ResponseReturnValue:
         event = parse_event(payload)
         outcome = accept_event(g.station, lane, event)
     except AnprEventError as exc:
-        return _error(str(exc), 400)
+        return _error(str(exc), exc.status)
     except CaptureError as exc:
         return _error(str(exc), exc.status)
     return jsonify(capture_json(outcome.passage)), 201 if outcome.created else 200

@@ -3,6 +3,8 @@ site, the evacuation roll call, reports and the feed to the authorities' platfor
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from datetime import date
 from typing import Any
@@ -23,10 +25,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import DailyReport, Role, RollCall, RollCallReason
+from gatekeeper.models import DailyReport, PersonKind, Role, RollCall, RollCallReason
 from gatekeeper.services import dashboard, feed, inventory, reports, rollcall, site_pdf
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.dayplan import cell
@@ -67,7 +70,6 @@ def dashboard_json() -> ResponseReturnValue:
             for a in alerts["latest"]
         ],
     }
-    data["lot"] = {k: v for k, v in data["lot"].items()}
     return jsonify(data)
 
 
@@ -86,9 +88,6 @@ def inventory_page() -> ResponseReturnValue:
 @bp.route("/inventory.csv")
 @roles_required(*STAFF_ROLES)
 def inventory_csv() -> ResponseReturnValue:
-    import csv
-    import io
-
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -183,8 +182,6 @@ def _groups(
 
 
 def label_of_kind(kind: str) -> object:
-    from gatekeeper.models import PersonKind
-
     return label_of(PersonKind(kind))
 
 
@@ -312,8 +309,6 @@ def reports_page() -> ResponseReturnValue:
 
 
 def _daily_reports() -> list[DailyReport]:
-    from sqlalchemy import select
-
     return list(db.session.scalars(select(DailyReport).order_by(DailyReport.day.desc()).limit(31)))
 
 
@@ -339,8 +334,6 @@ def reports_export() -> ResponseReturnValue:
 @bp.route("/reports/daily/<day>.pdf")
 @roles_required(*STAFF_ROLES)
 def daily_report_pdf(day: str) -> ResponseReturnValue:
-    from sqlalchemy import select
-
     try:
         wanted = date.fromisoformat(day)
     except ValueError:

@@ -213,22 +213,26 @@ def _pages(app: Any) -> dict[str, float]:
 
     out: dict[str, float] = {}
     for username, paths in PAGES.items():
-        user = db.session.scalar(select(User).where(User.username == username))
-        assert user is not None
+        # Requests run outside any app context of ours: each has its own (and its own
+        # signed-in user, which Flask-Login keeps on the app context).
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == username))
+            assert user is not None
+            user_id = user.get_id()
         client = app.test_client()
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = user.get_id()
+            flask_session["_user_id"] = user_id
             flask_session["_fresh"] = True
             flask_session["seen"] = int(time.time())
         for path in paths:
-            assert client.get(path).status_code == 200, path  # warm
+            warm = client.get(path)
+            assert warm.status_code == 200, (path, warm.status_code, warm.get_data()[:300])
             times = []
             for _ in range(RUNS):
                 started = time.perf_counter()
                 client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
             out[f"page {username} {path}"] = round(statistics.median(times), 2)
-        db.session.remove()
     return out
 
 
@@ -245,9 +249,8 @@ def measure(url: str) -> dict[str, float]:
         "roll_call": rollcall.everyone_inside,
         "dashboard_snapshot": dashboard.snapshot,
     }
-    out: dict[str, float] = {}
+    out = _pages(app)
     with app.app_context():
-        out |= _pages(app)
         for name, query in queries.items():
             query()  # warm
             times = []

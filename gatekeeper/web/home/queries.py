@@ -64,18 +64,17 @@ def hazmat_by_class() -> Counter[str]:
     return counts
 
 
-def inside_now() -> list[Presence]:
-    """Everyone and everything inside, by zone then arrival: the roll call."""
-    return list(
-        db.session.scalars(
-            _inside()
-            .options(
-                selectinload(Presence.vehicle),
-                selectinload(Presence.person),
-                selectinload(Presence.zone),
-            )
-            .order_by(Presence.zone_id, Presence.passed_at)
+def inside_now() -> Any:
+    """Everyone and everything inside, by zone then arrival (a query to page)."""
+    return (
+        _inside()
+        .options(
+            selectinload(Presence.vehicle),
+            selectinload(Presence.person),
+            selectinload(Presence.zone),
+            selectinload(Presence.booking),
         )
+        .order_by(Presence.zone_id, Presence.passed_at, Presence.id)
     )
 
 

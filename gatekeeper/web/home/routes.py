@@ -128,8 +128,11 @@ def occupancy() -> ResponseReturnValue:
         "home/occupancy.html",
         zones=dashboard.occupancy(holding.lot_state().waiting),
         hazmat=sorted(queries.hazmat_by_class().items()),
-        inside=queries.inside_now(),
+        page=db.paginate(queries.inside_now(), per_page=INSIDE_PER_PAGE, error_out=False),
     )
+
+
+INSIDE_PER_PAGE = 50
 
 
 @bp.route("/manage/map", methods=["GET", "POST"])

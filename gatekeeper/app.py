@@ -85,6 +85,9 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url or settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down must not lock guards out: limits fall back to this process's memory.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         WTF_CSRF_TIME_LIMIT=None,
         MAIL_SERVER=settings.smtp_host or "localhost",
         MAIL_PORT=settings.smtp_port,

@@ -232,3 +232,27 @@ def test_capture_is_kept_and_marked_failed_when_the_queue_is_down(
     assert response.json["status"] == "failed"
     assert "could not queue the reading" in response.json["error"]
     assert session.scalar(select(func.count(Passage.id))) == 1
+
+
+def test_captures_stored_while_redis_was_down_are_read_when_it_returns(
+    app: Flask, client: Any, session: Any, monkeypatch: Any, lane_and_token: tuple[Any, str]
+) -> None:
+    from gatekeeper import jobs
+    from gatekeeper.jobs import maintenance
+
+    working = app.extensions["gatekeeper.jobs"]
+    unreachable = jobs.JobQueues("redis://127.0.0.1:1/0", default_timeout=60, default_retries=0)
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", unreachable)
+    lane, token = lane_and_token
+    response = _post(client, lane.code, token, "evt-later", (BR_PHOTO.read_bytes(), "a.jpg"))
+    assert response.json["status"] == "failed"
+    assert maintenance.requeue_captures() == 0  # still down: stays as it is, for the next run
+    passage = session.get(Passage, response.json["id"])
+    assert passage.read_status is ReadStatus.FAILED
+    monkeypatch.setitem(app.extensions, "gatekeeper.jobs", working)  # Redis is back
+    assert maintenance.requeue_captures() == 1
+    session.refresh(passage)
+    # Embedded mode reads in-process: the frames were read and the vehicle decided.
+    assert passage.read_status is ReadStatus.DONE and passage.plate_read == "PJU2853"
+    assert passage.decision is not None
+    assert maintenance.requeue_captures() == 0  # nothing read twice

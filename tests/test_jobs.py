@@ -143,3 +143,27 @@ def test_flask_worker_command_runs_queued_jobs(
     assert session.scalar(select(Alert).where(Alert.dedup_key == "from-the-worker")) is not None
     unknown = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "nope"])
     assert "unknown queue" in unknown.output
+
+
+def test_signing_in_still_works_while_redis_is_down(app: Any, tmp_path: Any) -> None:
+    """The login rate limits live in Redis; when it is down they fall back to memory
+    instead of failing every sign-in (a guard must still reach the kiosk)."""
+    import re
+
+    from tests.conftest import make_app
+
+    other = make_app(
+        tmp_path,
+        redis_url="redis://127.0.0.1:1/0",
+        database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    client = other.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    answer = client.post(
+        "/login", data={"csrf_token": token.group(1), "username": "nobody", "password": "x"}
+    )
+    assert answer.status_code == 200  # the form again, with its error; not a 500
+    assert "Wrong username or password." in answer.get_data(as_text=True)
+    assert other.test_client().get("/healthz").status_code == 503  # and monitoring says so

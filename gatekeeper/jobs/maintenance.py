@@ -23,7 +23,16 @@ from gatekeeper.models import (
     Vehicle,
 )
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, feed, gate, notices, reports, retention, tracking
+from gatekeeper.services import (
+    audit,
+    captures,
+    feed,
+    gate,
+    notices,
+    reports,
+    retention,
+    tracking,
+)
 from gatekeeper.services.alerts import AlertDraft, raise_new
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
@@ -163,6 +172,12 @@ def purge_history() -> int:
 
     purged = retention.purge(utcnow(), int(current_app.config["GATEKEEPER_RETENTION_DAYS"]))
     return purged.passages + purged.sightings + purged.person_passages
+
+
+@job("maintenance", timeout=300)
+def requeue_captures() -> int:
+    """Captures stored while Redis was down are read now that the queue answers again."""
+    return captures.requeue_unqueued()
 
 
 @job("maintenance", timeout=300)

@@ -41,4 +41,5 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("daily-report", maintenance.make_daily_report, every_seconds=3600),
     PeriodicJob("retention", maintenance.purge_history, every_seconds=86400),
+    PeriodicJob("requeue-captures", maintenance.requeue_captures, every_seconds=60),
 )

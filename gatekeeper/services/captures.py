@@ -167,9 +167,34 @@ def _queue_reading(passage: Passage) -> None:
         current_app.logger.exception("could not queue the reading of capture %s", passage.id)
         db.session.rollback()
         passage.read_status = ReadStatus.FAILED
-        passage.read_error = f"could not queue the reading: {type(exc).__name__}: {exc}"[:500]
+        passage.read_error = f"{UNQUEUED}: {type(exc).__name__}: {exc}"[:500]
         db.session.commit()
     db.session.refresh(passage)
+
+
+UNQUEUED = "could not queue the reading"
+
+
+def requeue_unqueued(limit: int = 200) -> int:
+    """Captures stored while the queue was down (Redis stopped) are queued again once it is
+    back: their frames are read as if they had just arrived. Returns how many."""
+    waiting = list(
+        db.session.scalars(
+            select(Passage)
+            .where(
+                Passage.read_status == ReadStatus.FAILED, Passage.read_error.like(f"{UNQUEUED}%")
+            )
+            .order_by(Passage.id)
+            .limit(limit)
+        )
+    )
+    for passage in waiting:
+        passage.read_status, passage.read_error = ReadStatus.PENDING, None
+        db.session.commit()
+        _queue_reading(passage)
+        if passage.read_status is ReadStatus.FAILED:
+            return waiting.index(passage)  # still down: the next run tries again
+    return len(waiting)
 
 
 def _remove(paths: list[str]) -> None:

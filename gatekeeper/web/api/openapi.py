@@ -302,6 +302,20 @@ _AT = {
 }
 
 
+# What a smart camera sends with each reading (ANPR events at lanes, checkpoint sightings).
+_CAMERA_READ = {
+    "event_id": _EVENT_ID,
+    "plate": _PLATE,
+    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    "plate_color": {
+        "type": "string",
+        "description": "the plate's colour as a smart ANPR camera sends it: blue, yellow, "
+        "green, yellow_green, white, black (or 蓝, 黄, 绿, 黄绿, 白, 黑; unknown)",
+    },
+    "image": {"type": "string", "contentEncoding": "base64", "description": _IMAGE_RULES},
+}
+
+
 def _inside_paths() -> dict[str, Any]:
     """Checkpoint cameras and pedestrian-lane readers."""
     checkpoint = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -319,18 +333,7 @@ def _inside_paths() -> dict[str, Any]:
                             "schema": {
                                 "type": "object",
                                 "required": ["event_id", "plate", "confidence"],
-                                "properties": {
-                                    "event_id": _EVENT_ID,
-                                    "plate": _PLATE,
-                                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                                    "plate_color": {"type": "string"},
-                                    "image": {
-                                        "type": "string",
-                                        "contentEncoding": "base64",
-                                        "description": _IMAGE_RULES,
-                                    },
-                                    "at": _AT,
-                                },
+                                "properties": {**_CAMERA_READ, "at": _AT},
                             }
                         },
                         "multipart/form-data": {
@@ -579,20 +582,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["event_id", "plate", "confidence"],
                                     "properties": {
-                                        "event_id": _EVENT_ID,
-                                        "plate": _PLATE,
-                                        "confidence": {
-                                            "type": "number",
-                                            "minimum": 0,
-                                            "maximum": 1,
-                                        },
-                                        "plate_color": {
-                                            "type": "string",
-                                            "description": "the plate's colour as a smart "
-                                            "ANPR camera sends it: blue, yellow, green, "
-                                            "yellow_green, white, black (or 蓝, 黄, 绿, 黄绿, "
-                                            "白, 黑; unknown)",
-                                        },
+                                        **_CAMERA_READ,
                                         "hazard": {
                                             "type": "object",
                                             "properties": {
@@ -600,11 +590,6 @@ def openapi_document(version: str) -> dict[str, Any]:
                                                 "un": {"type": "string"},
                                                 "confidence": {"type": "number"},
                                             },
-                                        },
-                                        "image": {
-                                            "type": "string",
-                                            "contentEncoding": "base64",
-                                            "description": _IMAGE_RULES,
                                         },
                                     },
                                 }

@@ -145,25 +145,37 @@ def test_flask_worker_command_runs_queued_jobs(
     assert "unknown queue" in unknown.output
 
 
-def test_signing_in_still_works_while_redis_is_down(app: Any, tmp_path: Any) -> None:
+def test_signing_in_still_works_while_redis_is_down(tmp_path: Any) -> None:
     """The login rate limits live in Redis; when it is down they fall back to memory
-    instead of failing every sign-in (a guard must still reach the kiosk)."""
-    import re
+    instead of failing every sign-in (a guard must still reach the kiosk). Run in its own
+    process: the limiter is one object per process, and this one must keep the suite's."""
+    import os
+    import subprocess
+    import sys
 
-    from tests.conftest import make_app
-
-    other = make_app(
-        tmp_path,
-        redis_url="redis://127.0.0.1:1/0",
-        database_url=app.config["SQLALCHEMY_DATABASE_URI"],
+    script = """
+import re, sys
+from pathlib import Path
+from tests.conftest import make_app
+from flask_migrate import upgrade
+other = make_app(Path(sys.argv[1]), redis_url="redis://127.0.0.1:1/0")  # its own SQLite file
+with other.app_context():
+    upgrade()
+client = other.test_client()
+page = client.get("/login").get_data(as_text=True)
+token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+answer = client.post("/login", data={"csrf_token": token, "username": "nobody", "password": "x"})
+assert answer.status_code == 200, answer.status_code  # the form again: not a 500
+assert "Wrong username or password." in answer.get_data(as_text=True)
+assert other.test_client().get("/healthz").status_code == 503  # monitoring says so
+print("ok")
+"""
+    env = {k: v for k, v in os.environ.items() if k != "GK_TEST_DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
-    client = other.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token
-    answer = client.post(
-        "/login", data={"csrf_token": token.group(1), "username": "nobody", "password": "x"}
-    )
-    assert answer.status_code == 200  # the form again, with its error; not a 500
-    assert "Wrong username or password." in answer.get_data(as_text=True)
-    assert other.test_client().get("/healthz").status_code == 503  # and monitoring says so
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]

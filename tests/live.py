@@ -11,11 +11,13 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +122,18 @@ def run_server(instance: Path, workers: int = 2, threads: int = 4) -> Iterator[S
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call on its own thread, all released by one barrier (real concurrency)."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def post_json(server: Server, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:

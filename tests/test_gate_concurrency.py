@@ -12,12 +12,10 @@ import http.cookiejar
 import json
 import re
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +27,7 @@ from tests.live import (
     BIN,
     ROOT,
     Server,
+    all_at_once,
     post_json,
     run_server,
     server_database,
@@ -69,18 +68,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call on its own thread, all released by one barrier."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        start.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def _scalar(server: Server, sql: str, **params: Any) -> Any:
     with server_database(server) as conn:
         return conn.execute(text(sql), params).scalar_one()
@@ -98,7 +85,7 @@ def test_fifty_distinct_events_and_logins_at_once_all_succeed(server: Server) ->
         for n in range(50)
     ]
     logins: list[Callable[[], Any]] = [lambda: _sign_in(server, "guard") for _ in range(4)]
-    results = _all_at_once([*events, *logins])
+    results = all_at_once([*events, *logins])
     statuses = Counter(status for status, _ in results[:50])
     assert statuses == Counter({201: 50}), [body for _, body in results[:50]][:3]
     assert results[50:] == [302] * 4  # signed in and sent on to the start page
@@ -109,7 +96,7 @@ def test_fifty_distinct_events_and_logins_at_once_all_succeed(server: Server) ->
 
 def test_the_same_event_twenty_times_at_once_is_one_passage(server: Server) -> None:
     body = {"event_id": "dup-1", "plate": "ZZ-777-ZZ", "confidence": 0.95}
-    results = _all_at_once([lambda: _post_event(server, "G1-IN", body) for _ in range(20)])
+    results = all_at_once([lambda: _post_event(server, "G1-IN", body) for _ in range(20)])
     assert Counter(status for status, _ in results) == Counter({201: 1, 200: 19}), results[:3]
     assert len({answer["id"] for _, answer in results}) == 1
     assert _scalar(server, "SELECT count(*) FROM passage WHERE idempotency_key = 'dup-1'") == 1
@@ -147,7 +134,7 @@ def test_two_tankers_at_once_cannot_both_take_the_last_hazmat_place(server: Serv
         {"event_id": "cap-lox", "plate": "1-XTB-482", "hazard": {"hin": "225", "un": "1073"}},
         {"event_id": "cap-diesel", "plate": "1-HZT-119", "hazard": {"hin": "30", "un": "1202"}},
     ]
-    results = _all_at_once(
+    results = all_at_once(
         [
             lambda body=body: _post_event(server, "G1-HAZ", {**body, "confidence": 0.97})
             for body in tankers
@@ -213,7 +200,7 @@ def test_the_same_vehicle_booked_six_times_at_once_is_booked_once(server: Server
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
 
-    results = _all_at_once([lambda n=n: book(n) for n in range(6)])
+    results = all_at_once([lambda n=n: book(n) for n in range(6)])
     statuses = sorted(status for status, _ in results)
     assert statuses == [201, 400, 400, 400, 400, 400], results
     refused = [body for status, body in results if status == 400]

@@ -7,16 +7,14 @@ out at once leaves nobody inside (no negative count); nothing answers 5xx."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from tests.live import Server, post_json, run_server, server_database
+from tests.live import Server, all_at_once, post_json, run_server, server_database
 
 STAFF = ("EMP-0001", "EMP-0002", "EMP-0003", "EMP-0004", "CTR-0001")
 
@@ -28,14 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _at_once(calls: list[tuple[str, str, dict[str, Any]]], server: Server) -> list[tuple[int, Any]]:
-    start = threading.Barrier(len(calls))
-
-    def run(call: tuple[str, str, dict[str, Any]]) -> tuple[int, Any]:
-        start.wait()
-        return post_json(server, *call)
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
+    return all_at_once([lambda call=call: post_json(server, *call) for call in calls])
 
 
 def test_the_same_checkpoint_event_fifteen_times_at_once_is_one_sighting(server: Server) -> None:

@@ -93,7 +93,7 @@ def record_sighting(station: Station, checkpoint: Checkpoint, seen: SightingIn) 
         raise SightingError(
             f"station {station.code} does not serve checkpoint {checkpoint.code}", 403
         )
-    existing = _existing(checkpoint, seen.event_id)
+    existing = existing_sighting(checkpoint, seen.event_id)
     if existing is not None:
         return SightingOutcome(existing, created=False, alerts=[])
     try:
@@ -101,14 +101,15 @@ def record_sighting(station: Station, checkpoint: Checkpoint, seen: SightingIn) 
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # the same event stored meanwhile by a concurrent request
-        again = _existing(checkpoint, seen.event_id)
+        again = existing_sighting(checkpoint, seen.event_id)
         if again is None:
             raise
         return SightingOutcome(again, created=False, alerts=[])
     return outcome
 
 
-def _existing(checkpoint: Checkpoint, event_id: str) -> Sighting | None:
+def existing_sighting(checkpoint: Checkpoint, event_id: str) -> Sighting | None:
+    """The sighting this camera event made before, if any (events are idempotent)."""
     return db.session.scalar(
         select(Sighting).where(
             Sighting.checkpoint_id == checkpoint.id, Sighting.event_id == event_id

@@ -314,10 +314,6 @@ def inside_vehicles() -> Any:
     )
 
 
-def _count(query: Any) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-
-
 def _inside_counts(booking: Booking | None, exclude_passage: int | None) -> tuple[int, ...]:
     """Hazmat vehicles inside; with a booking, vehicles and hazmat vehicles in its zone and
     vehicles at its dock: one query (the holding lot is not inside)."""

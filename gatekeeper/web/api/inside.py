@@ -118,11 +118,7 @@ def _frames_sighting(checkpoint: Checkpoint) -> ResponseReturnValue:
         return _error(str(exc), 400)
     except CaptureError as exc:
         return _error(str(exc), exc.status)
-    known = db.session.scalar(
-        select(Sighting).where(
-            Sighting.checkpoint_id == checkpoint.id, Sighting.event_id == event_id
-        )
-    )
+    known = tracking.existing_sighting(checkpoint, event_id)
     if known is not None:
         return jsonify(sighting_json(known)), 200
     paths = [store_new("sightings", kind.split("/")[1], up.data) for up, _w, _h, kind in checked]

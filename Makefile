@@ -6,7 +6,7 @@ FLASK := FLASK_APP=wsgi.py $(BIN)/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
-REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+REDIS_TEST_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?=
 
 SHARED_DATA ?= ../shared/data
@@ -38,13 +38,13 @@ run: install ## Embedded mode: migrate, seed the demo park, serve on http://127.
 run-prod: install ## Production mode here: PostgreSQL, Redis, gunicorn, 2 workers, the scheduler (honcho), demo park
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-prod.sh
 
-test: test-sqlite test-postgres ## Whole suite on SQLite, then on PostgreSQL (both with Redis)
-
-test-sqlite: install
-	GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+test: test-postgres test-sqlite ## Whole suite on PostgreSQL, then the embedded-mode tests on SQLite (each run its own database and Redis db)
 
 test-postgres: install
 	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: install
+	GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m embedded $(PYTEST_ARGS)
 
 bench: bench-cn bench-plates bench-hazard ## OCR benchmarks (JSON and Markdown in bench-results/): plates cn (with peers), us/br, orange plates, one summary table
 	$(FLASK) ocr bench-summary bench-results --tanker $(SHARED_DATA)/hazmat/tanker_rear_225_1073.jpg

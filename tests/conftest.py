@@ -1,8 +1,10 @@
 """Fixtures: one app and one migrated database per test session, a rollback per test.
 
-The backend comes from ``GK_TEST_DATABASE_URL`` (default: a fresh SQLite file);
-``make test`` runs the suite once on SQLite and once on PostgreSQL. Redis tests use
-``GK_TEST_REDIS_URL`` (default: the local server, database 15).
+The backend comes from ``GK_TEST_DATABASE_URL``: a PostgreSQL server, on which the run
+creates a database of its own (dropped after it), or unset for a fresh SQLite file.
+``make test`` runs the whole suite on PostgreSQL and the tests marked ``embedded`` (the
+embedded mode's own paths) on SQLite. Redis tests use the server at ``GK_TEST_REDIS_URL``
+(default: the local one) with a database number no other run on this machine holds.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
-from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
 
 from gatekeeper.app import create_app
@@ -27,24 +28,33 @@ from gatekeeper.extensions import db, limiter
 from gatekeeper.models import Role, User
 from gatekeeper.services.reference_data import load_reference_data
 from tests import factories
+from tests.backends import private_postgres_database, private_redis_url, redis_server_url
 
 # Shared fixtures kept in their own modules.
 pytest_plugins = ["tests.gate_samples", "tests.booking_samples"]
 
-REDIS_URL = os.environ.get("GK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = private_redis_url(redis_server_url())
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
-def _fresh_database_url(tmp_dir: Path) -> str:
-    url = os.environ.get("GK_TEST_DATABASE_URL")
-    return url or f"sqlite:///{tmp_dir / 'test.db'}"
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This run's own database: a new PostgreSQL database, or a new SQLite file."""
+    server = os.environ.get("GK_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+        return
+    with private_postgres_database(server, "gk_test") as url:
+        yield url
 
 
-def make_app(tmp_dir: Path, **overrides: Any) -> Flask:
+def make_app(tmp_dir: Path, database_url: str | None = None, **overrides: Any) -> Flask:
+    """An app in testing mode; without ``database_url``, over a new SQLite file in
+    ``tmp_dir`` (scratch apps of single tests)."""
     config: dict[str, Any] = {
         "env": "testing",
         "instance_path": tmp_dir,
-        "database_url": _fresh_database_url(tmp_dir),
+        "database_url": database_url or f"sqlite:///{tmp_dir / 'test.db'}",
         "redis_url": None,
     }
     config.update(overrides)
@@ -68,22 +78,17 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-def _reset_schema(app: Flask) -> None:
-    """Start from an empty database: drop what an earlier run left, then migrate."""
+def _migrate(app: Flask) -> None:
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         load_reference_data()
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    application = make_app(tmp_path_factory.mktemp("instance"))
+def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Flask]:
+    application = make_app(tmp_path_factory.mktemp("instance"), database_url)
     application.test_client_class = IsolatedClient
-    _reset_schema(application)
+    _migrate(application)
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -13,6 +13,8 @@ from gatekeeper.models import AuditEntry, Passage, PassageImage, ReadStatus, Rol
 from tests.conftest import SHARED_DATA
 from tests.factories import make_lane, make_station
 
+pytestmark = pytest.mark.embedded
+
 # Read with a wide margin (the next candidate far behind), whatever the formats.
 BR_PHOTO = SHARED_DATA / "plates" / "br" / "PJU2853.jpg"
 

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gatekeeper.models import AuditEntry, Role, User
 from tests.factories import make_carrier
+
+pytestmark = pytest.mark.embedded
 
 
 def test_user_create_makes_a_first_admin(runner: Any, session: Any) -> None:

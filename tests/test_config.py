@@ -8,6 +8,8 @@ import pytest
 from gatekeeper.app import create_app
 from gatekeeper.config import ConfigError, load_settings
 
+pytestmark = pytest.mark.embedded
+
 
 def test_defaults_are_embedded_mode(monkeypatch: Any, tmp_path: Path) -> None:
     settings = load_settings({"instance_path": tmp_path})

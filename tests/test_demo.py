@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from gatekeeper.extensions import db
@@ -31,6 +32,8 @@ from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
 from gatekeeper.services.storage import files_root
+
+pytestmark = pytest.mark.embedded
 
 COUNTED = (
     Zone,

@@ -34,6 +34,8 @@ from tests.live import (
     verify_audit,
 )
 
+pytestmark = pytest.mark.embedded
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

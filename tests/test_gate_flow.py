@@ -44,6 +44,8 @@ from gatekeeper.services.park import park_settings
 from tests.conftest import SHARED_DATA
 from tests.gate_samples import LOX_PLATE, Demo
 
+pytestmark = pytest.mark.embedded
+
 TANKER_PHOTO = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
 
 

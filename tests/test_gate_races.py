@@ -19,6 +19,8 @@ from gatekeeper.vision.types import VisionResult
 from tests.conftest import SHARED_DATA
 from tests.gate_samples import LOX_PLATE, Demo
 
+pytestmark = pytest.mark.embedded
+
 PHOTO = SHARED_DATA / "plates" / "br" / "PJU2853.jpg"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -21,6 +22,8 @@ from gatekeeper.services import gate, holding
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import make_user
 from tests.gate_samples import LOX_PLATE, Demo
+
+pytestmark = pytest.mark.embedded
 
 PETROL_PLATE = {"hin": "33", "un": "1203", "confidence": 0.95}
 

@@ -16,6 +16,8 @@ from sqlalchemy import text
 
 from tests.live import Server, all_at_once, post_json, run_server, server_database
 
+pytestmark = pytest.mark.embedded
+
 STAFF = ("EMP-0001", "EMP-0002", "EMP-0003", "EMP-0004", "CTR-0001")
 
 

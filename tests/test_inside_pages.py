@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -45,6 +46,7 @@ def _walk_in(names: list[str]) -> None:
     db.session.commit()
 
 
+@pytest.mark.embedded  # hours and days grouped by SQLite's own functions
 def test_the_dashboard_shows_occupancy_goods_alerts_and_positions(
     app: Any, client: Any, demo: Demo
 ) -> None:
@@ -172,6 +174,7 @@ def test_the_roll_call_freezes_the_list_and_counts_who_is_missing(
     assert late.status_code == 409
 
 
+@pytest.mark.embedded  # hours and days grouped by SQLite's own functions
 def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: Demo) -> None:
     demo.enter_lox(client)
     demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ123")

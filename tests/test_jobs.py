@@ -16,6 +16,8 @@ from tests import job_samples
 from tests.conftest import REDIS_URL
 from tests.factories import make_user
 
+pytestmark = pytest.mark.embedded
+
 
 def test_embedded_mode_runs_jobs_in_process(session: Any) -> None:
     layer = jobs.queues()

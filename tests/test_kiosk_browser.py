@@ -29,6 +29,8 @@ from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.conftest import SHARED_DATA
 from tests.live import ROOT, Server, chromium, run_server, server_database, verify_audit
 
+pytestmark = pytest.mark.embedded
+
 ARTIFACTS = Path(os.environ.get("GK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 TANKER_PHOTO = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
 

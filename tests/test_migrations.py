@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -13,6 +14,8 @@ from sqlalchemy import inspect
 
 from gatekeeper.extensions import db
 from tests.conftest import make_app
+
+pytestmark = pytest.mark.embedded
 
 
 def _differences(connection: Any) -> list[Any]:

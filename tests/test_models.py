@@ -12,6 +12,8 @@ from gatekeeper.models import Park, Presence, PresenceKind, Role, User, Vehicle,
 from gatekeeper.models.types import utcnow
 from tests.factories import make_carrier, make_vehicle
 
+pytestmark = pytest.mark.embedded
+
 
 @pytest.mark.parametrize(
     ("plate", "normalized"),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -31,6 +32,8 @@ from gatekeeper.models.types import utcnow
 from gatekeeper.services import retention
 from gatekeeper.services.storage import files_root, store_new
 from tests.gate_samples import Demo
+
+pytestmark = pytest.mark.embedded
 
 
 def _age(client: Any, demo: Demo, event_id: str, plate: str, days: int) -> Passage:

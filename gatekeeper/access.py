@@ -31,6 +31,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from gatekeeper.extensions import db, login_manager
 from gatekeeper.models.auth import USER_TOKEN_PREFIX, ApiToken, Role, Station, User, hash_token
@@ -166,7 +167,16 @@ def _authenticate_station() -> bool:
     token = _bearer_token(request)
     if not token:
         return False
-    station = db.session.scalar(select(Station).where(Station.token_hash == hash_token(token)))
+    # Its lanes with it: nearly every station request asks whether it serves a lane.
+    station = (
+        db.session.scalars(
+            select(Station)
+            .where(Station.token_hash == hash_token(token))
+            .options(joinedload(Station.lanes))
+        )
+        .unique()
+        .one_or_none()
+    )
     if station is None or not station.active:
         return False
     g.station = station

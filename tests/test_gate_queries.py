@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from gatekeeper.extensions import db
 from gatekeeper.models import Booking, BookingStatus, Passage
-from gatekeeper.services import gate
+from gatekeeper.services import audit, gate, locks
+from gatekeeper.services.gate import apply
 from tests.factories import make_booking
 from tests.gate_samples import LOX_PLATE, Demo
 
@@ -73,3 +75,34 @@ def test_an_unknown_plate_is_decided_in_fewer(client: Any, demo: Demo) -> None:
     assert passage is not None
     assert _evaluated(passage) <= BUDGET
     assert db.session.scalar(select(Booking.id).where(Booking.id == demo.lox.id))
+
+
+def test_an_unknown_plate_holds_the_park_lock_only_to_append_to_the_audit_chain(
+    client: Any, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock orders every lane's writes: a refused vehicle, which takes no place, must
+    not hold the other lanes back while it is decided, only while the chain grows."""
+    statements: list[str] = []
+    locked_after: list[int] = []
+
+    def spy() -> None:
+        locked_after.append(len(statements))
+        locks.park_write_lock()
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(" ".join(statement.split()))
+
+    monkeypatch.setattr(apply, "park_write_lock", spy)
+    monkeypatch.setattr(audit, "park_write_lock", spy)
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        body = demo.post_event(client, "G1-IN", event_id="q3", plate="ZZ999ZZ").json
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert body["decision"] in ("deny", "review")
+    assert len(locked_after) == 1, "one lock, at the end"
+    held = [s for s in statements[locked_after[0] :] if "pg_advisory_xact_lock" not in s]
+    assert held and all("audit_entry" in s for s in held), held
+    assert any(s.startswith("UPDATE passage") for s in statements[: locked_after[0]])

@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,11 @@ def record(
     actor: str | None = None,
     actor_user_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain in the caller's transaction (committed with it)."""
-    session = db.session
-    park_write_lock()  # appends are serialised across processes
-    tail = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    """Append one entry to the chain in the caller's transaction (committed with it).
+    Inside :func:`batched`, the entry is linked into the chain when the block ends."""
     if actor is None:
         actor_user_id, actor = _current_actor()
     entry = AuditEntry(
-        seq=(tail.seq + 1) if tail else 1,
         occurred_at=utcnow(),
         actor_user_id=actor_user_id,
         actor=actor,
@@ -74,12 +70,52 @@ def record(
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
         details=canonical_json(details or {}),
-        prev_hash=tail.hash if tail else GENESIS_HASH,
     )
-    entry.hash = entry.compute_hash()
-    session.add(entry)
-    session.flush()
+    batch = db.session().info.get(_BATCH)
+    if batch is not None:
+        batch.append(entry)
+    else:
+        _append([entry])
     return entry
+
+
+_BATCH = "gatekeeper.audit_batch"
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Collect the entries recorded in the block and link them into the chain at its end,
+    all at once. Appending takes the park's write lock (the chain is one sequence), so a
+    transaction that records early and commits late would hold every other writer back:
+    a decision records in such a block and commits right after it."""
+    session = db.session()
+    if session.info.get(_BATCH) is not None:  # already collecting: the outer block links
+        yield
+        return
+    entries: list[AuditEntry] = []
+    session.info[_BATCH] = entries
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH, None)
+    if entries:
+        _append(entries)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Link ``entries`` to the chain's tail, in order, and flush them."""
+    session = db.session
+    park_write_lock()  # appends are serialised across processes
+    tail = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (tail.seq, tail.hash) if tail else (0, GENESIS_HASH)
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.hash = prev_hash = entry.compute_hash()
+    session.add_all(entries)
+    session.flush()
 
 
 @dataclass(frozen=True)

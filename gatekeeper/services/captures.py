@@ -112,6 +112,17 @@ def _received_before(station: Station, lane: Lane, event_id: str) -> Passage | N
     return _existing(lane, event_id)
 
 
+def _commit_keeping_state() -> None:
+    """Commit without expiring what the session holds: the answer to the station is built
+    from the passage as this transaction wrote it, without loading it again."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _save_new(
     passage: Passage,
     checked: list[tuple[Upload, int, int, str]],
@@ -139,10 +150,11 @@ def _save_new(
             )
         db.session.add(passage)
         db.session.flush()
-        audit.record(action, entity_type="passage", entity_id=passage.id, details=dict(details))
-        if before_commit is not None:
-            before_commit(passage)
-        db.session.commit()
+        with audit.batched():  # linked into the chain just before the commit
+            audit.record(action, entity_type="passage", entity_id=passage.id, details=dict(details))
+            if before_commit is not None:
+                before_commit(passage)
+        _commit_keeping_state()
     except IntegrityError:
         # The same event arrived twice at once: the other request stored it.
         db.session.rollback()
@@ -225,6 +237,7 @@ def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutco
         direction=_direction(lane),
         idempotency_key=event.event_id,
         read_status=ReadStatus.NOT_NEEDED,
+        images=[],  # known empty until an image is added: the answer need not look
         plate_read=event.plate[:20],
         plate_confidence=event.confidence,
         plate_colour=event.plate_colour,
@@ -241,7 +254,9 @@ def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutco
         },
     )
     details = {"lane": lane.code, "event_id": event.event_id, "plate": event.plate}
-    outcome = _save_new(passage, checked, "anpr.event_received", details, gate.decide)
+    outcome = _save_new(
+        passage, checked, "anpr.event_received", details, lambda new: gate.decide(new, fresh=True)
+    )
     if outcome.created:
         gate.open_barrier(passage)
     return outcome

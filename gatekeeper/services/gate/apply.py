@@ -56,18 +56,28 @@ def guard_has_acted(passage: Passage) -> bool:
     )
 
 
-def decide(passage: Passage, *, now: datetime | None = None) -> GateDecision:
-    """Decide a passage automatically and apply the decision (no commit). The park's
-    counts are read under its write lock, so two lanes cannot both take the last place."""
-    park_write_lock()
+def decide(passage: Passage, *, now: datetime | None = None, fresh: bool = False) -> GateDecision:
+    """Decide a passage automatically and apply the decision (no commit).
+
+    The park's counts are read under its write lock, so two lanes cannot both take the
+    last place. The lock is taken only where the counts matter: once a booking makes the
+    capacity rules apply, or the vehicle must wait in the holding lot (see
+    :func:`evaluate`), and before a decision that lets a vehicle in or out changes the
+    park's records. An unknown or refused vehicle at a new passage (``fresh``: stored in
+    this transaction, with no places reserved and no documents yet) is decided without
+    holding back the other lanes."""
+    if not fresh:
+        park_write_lock()  # a decision taken again may give reserved places back
     now = now or utcnow()
-    evaluation = evaluate(passage, now)
+    evaluation = evaluate(passage, now, counts_lock=park_write_lock, fresh=fresh)
+    if evaluation.result.decision not in (Decision.DENY, Decision.REVIEW):
+        park_write_lock()
     result = evaluation.result
-    store_evaluation(passage, evaluation, now)
     passage.system_decision = result.decision
     passage.decision = result.decision
     passage.operator_id = None
     passage.override_reason = None
+    store_evaluation(passage, evaluation, now)
     audit.record(
         "gate.decision",
         entity_type="passage",
@@ -80,7 +90,7 @@ def decide(passage: Passage, *, now: datetime | None = None) -> GateDecision:
         },
         actor="system",
     )
-    apply_decision(passage, result.decision, evaluation, now)
+    apply_decision(passage, result.decision, evaluation, now, fresh=fresh)
     return result
 
 
@@ -92,7 +102,7 @@ def store_evaluation(passage: Passage, evaluation: Evaluation, now: datetime) ->
     passage.match_quality = match.quality.value
     passage.vehicle_id = None
     passage.trailer_id = None
-    passage.booking_id = evaluation.booking.id if evaluation.booking else None
+    passage.booking = evaluation.booking  # the relationship too: the answer shows it
     if evaluation.booking is not None:
         passage.vehicle_id = evaluation.booking.vehicle_id
         passage.trailer_id = evaluation.booking.trailer_id
@@ -107,7 +117,12 @@ def store_evaluation(passage: Passage, evaluation: Evaluation, now: datetime) ->
 
 
 def apply_decision(
-    passage: Passage, decision: Decision, evaluation: Evaluation, now: datetime
+    passage: Passage,
+    decision: Decision,
+    evaluation: Evaluation,
+    now: datetime,
+    *,
+    fresh: bool = False,
 ) -> None:
     """What the decision means for the park's records. Letting a vehicle in reserves its
     place (counted against capacity at once); it is inside only once it passes
@@ -132,7 +147,8 @@ def apply_decision(
     if decision is Decision.ALLOW:
         _reserve(passage, booking, now)
     else:
-        _give_back(passage)
+        if not fresh:
+            _give_back(passage)
         if (
             decision is Decision.HOLD
             and booking is not None

@@ -4,8 +4,8 @@ changed here)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
@@ -485,8 +485,19 @@ class Evaluation:
     booking: Booking | None
 
 
-def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
-    """Run the rules on a passage as it stands (nothing is changed)."""
+def evaluate(
+    passage: Passage,
+    now: datetime | None = None,
+    *,
+    counts_lock: Callable[[], None] | None = None,
+    fresh: bool = False,
+) -> Evaluation:
+    """Run the rules on a passage as it stands (nothing is changed).
+
+    The park's counts (capacity, holding lot) are read only where the rules use them:
+    for a booked vehicle, or one that must wait in the holding lot; ``counts_lock`` is
+    called first (the caller's lock that keeps them true until it commits). ``fresh``: a
+    passage stored in this transaction, which has no documents read at the barrier yet."""
     park = park_settings()
     now = now or utcnow()
     day = park_day(now, park)
@@ -532,20 +543,30 @@ def evaluate(passage: Passage, now: datetime | None = None) -> Evaluation:
     # The booking is needed before deciding: its dock and zone give the capacity counts.
     chosen = rules.booking_for(first.vehicle, booking_records)
     booking = next((b for b in bookings if chosen and b.id == chosen.id), None)
-    result = rules.decide_entry(
-        rules.EntryRequest(
-            lane=_lane(passage.lane),
-            now=now,
-            today=day,
-            reads=reads,
-            vehicles=vehicle_records,
-            bookings=booking_records,
-            occupancy=_occupancy(booking, park, exclude_passage=passage.id),
-            rules=gate_rules(park),
-            crew=_crew(passage),
-            waybill=_waybill(passage),
-            documents=_documents(passage),
-            booking_pass=_booking_pass(passage),
-        )
+    counted = booking is not None
+    if counted and counts_lock is not None:
+        counts_lock()
+    request = rules.EntryRequest(
+        lane=_lane(passage.lane),
+        now=now,
+        today=day,
+        reads=reads,
+        vehicles=vehicle_records,
+        bookings=booking_records,
+        # Without a booking no capacity rule applies: the counts wait for a hold.
+        occupancy=_occupancy(booking, park, exclude_passage=passage.id)
+        if counted
+        else rules.Occupancy(),
+        rules=gate_rules(park),
+        crew=_crew(passage),
+        waybill=_waybill(passage),
+        documents=() if fresh else _documents(passage),
+        booking_pass=_booking_pass(passage),
     )
+    result = rules.decide_entry(request)
+    if result.decision is rules.Decision.HOLD and not counted:
+        if counts_lock is not None:
+            counts_lock()
+        occupancy = _occupancy(booking, park, exclude_passage=passage.id)
+        result = rules.decide_entry(replace(request, occupancy=occupancy))
     return Evaluation(result, {v.id: v for v in found}, booking)

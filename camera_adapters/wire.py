@@ -9,13 +9,26 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 # Event ids a station sends with a capture or an ANPR event (the service stores each once).
 # Matched whole (``fullmatch``): a trailing newline is not a second id for the same event.
 EVENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff ·.\-]{2,16}$")
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
+MIN_IMAGE_SIDE = 16  # pixels
+MAX_IMAGE_PIXELS = 40_000_000  # a 12 MP camera frame is 12 M; anything beyond 40 M is refused
 
 
 class AnprEventError(ValueError):
@@ -66,80 +79,213 @@ PLATE_COLOURS = {
 _UNKNOWN_COLOURS = ("", "unknown", "other", "未知", "其他")
 
 
-def _plate_colour(value: Any) -> str | None:
+# --- the request bodies, as pydantic models ---------------------------------------------------
+# The service validates every JSON body with these models, and its OpenAPI document is
+# generated from them: what is documented is what is checked. A refusal names the first
+# wrong field with the message below (one message, as stations log it).
+
+_TEXT = {
+    "event_id": "1-100 letters, digits or . _ : -",
+    "plate": "2-16 letters, digits, spaces or dashes",
+    "confidence": "a number from 0 to 1",
+    "hazard": "an object with hin and un",
+    "hazard.hin": "2-3 digits, optionally after X",
+    "hazard.un": "4 digits",
+    "hazard.confidence": "a number from 0 to 1",
+    "image": "base64 text",
+    "plate_color": "blue, yellow, green, yellow_green, white or black (or unknown)",
+    "plate_colour": "blue, yellow, green, yellow_green, white or black (or unknown)",
+    "at": "an ISO 8601 time with its offset",
+    "badge": "the card or badge number (1-40 characters)",
+    "text": "the scanned QR code's text",
+    "capture": "a capture id",
+}
+# A camera clock this far ahead of ours is wrong, not early.
+FUTURE_SLACK = timedelta(minutes=5)
+_IMAGE_RULES = (
+    f"base64 JPEG or PNG, at least {MIN_IMAGE_SIDE} px a side, at most "
+    f"{MAX_IMAGE_PIXELS:,} pixels and {MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
+)
+
+
+def _base64_image(value: Any) -> bytes | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise AnprEventError("plate_color: a colour name such as blue, yellow, green")
+        raise AnprEventError("base64 text")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise AnprEventError("not valid base64") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise AnprEventError("larger than 16 MiB", 413)
+    return data
+
+
+def _colour(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AnprEventError("a colour name such as blue, yellow, green")
     key = value.strip().lower().replace(" ", "").replace("-", "")
     if key in _UNKNOWN_COLOURS:
         return None
     if key not in PLATE_COLOURS:
-        raise AnprEventError(
-            "plate_color: blue, yellow, green, yellow_green, white or black (or unknown)"
-        )
+        raise AnprEventError(_TEXT["plate_color"])
     return PLATE_COLOURS[key]
 
 
-def _confidence(value: Any) -> float:
-    """A probability from 0 to 1. A camera that reports percentages must be configured to
-    send fractions: 0.9 and 90 are not guessed apart (90 is refused, never read as 0.9)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AnprEventError("confidence: a number from 0 to 1")
-    if not 0 <= value <= 1:  # NaN and huge integers fail here too
-        raise AnprEventError("confidence: a number from 0 to 1")
-    return float(value)
-
-
-def _hazard(value: Any) -> tuple[str | None, str | None, float | None]:
+def moment(value: Any) -> datetime:
+    """An ISO 8601 time with its UTC offset, not in the future (absent: now), in UTC."""
     if value is None:
-        return None, None, None
-    if not isinstance(value, dict):
-        raise AnprEventError("hazard: an object with hin and un")
-    hin, un = value.get("hin"), value.get("un")
-    if not (isinstance(hin, str) and re.fullmatch(r"X?[0-9]{2,3}", hin)):
-        raise AnprEventError("hazard.hin: 2-3 digits, optionally after X")
-    if not (isinstance(un, str) and re.fullmatch(r"[0-9]{4}", un)):
-        raise AnprEventError("hazard.un: 4 digits")
-    confidence = value.get("confidence")
-    if confidence is not None:
-        try:
-            confidence = _confidence(confidence)
-        except AnprEventError as exc:
-            raise AnprEventError(f"hazard.{exc}") from exc
-    return hin, un, confidence
-
-
-def _image(value: Any) -> bytes | None:
-    if value is None:
-        return None
+        return datetime.now(UTC)
     if not isinstance(value, str):
-        raise AnprEventError("image: base64 text")
+        raise AnprEventError(_TEXT["at"])
     try:
-        data = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise AnprEventError("image: not valid base64") from exc
-    if len(data) > MAX_IMAGE_BYTES:
-        raise AnprEventError("image: larger than 16 MiB", 413)
-    return data
+        found = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise AnprEventError(_TEXT["at"]) from exc
+    if found.tzinfo is None:
+        raise AnprEventError("give the UTC offset (e.g. +08:00 or Z)")
+    found = found.astimezone(UTC)
+    if found > datetime.now(UTC) + FUTURE_SLACK:
+        raise AnprEventError("in the future")
+    return found
+
+
+Image = Annotated[
+    bytes | None,
+    BeforeValidator(_base64_image),
+    WithJsonSchema(
+        {"type": ["string", "null"], "contentEncoding": "base64", "description": _IMAGE_RULES}
+    ),
+]
+Colour = Annotated[
+    str | None,
+    BeforeValidator(_colour),
+    WithJsonSchema(
+        {
+            "type": ["string", "null"],
+            "description": "the plate's colour as a smart ANPR camera sends it: blue, "
+            "yellow, green, yellow_green, white, black (or 蓝, 黄, 绿, 黄绿, 白, 黑; unknown)",
+        }
+    ),
+]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(moment),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "when it happened, with its UTC offset (default: now; not in "
+            "the future)",
+        }
+    ),
+]
+EventId = Annotated[
+    str, Field(pattern=EVENT_ID.pattern, description="the camera's or station's event id")
+]
+Probability = Annotated[float, Field(ge=0, le=1, strict=True)]
+
+
+class _Body(BaseModel):
+    # Fields a newer camera firmware adds are ignored, not refused.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class HazardReading(_Body):
+    """The orange plate as the camera read it."""
+
+    hin: Annotated[str, Field(pattern=r"^X?[0-9]{2,3}$", description="hazard number")]
+    un: Annotated[str, Field(pattern=r"^[0-9]{4}$", description="UN number")]
+    confidence: Probability | None = None
+
+
+class CameraReading(_Body):
+    """What a smart camera sends with each plate it reads."""
+
+    event_id: EventId
+    plate: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, to_upper=True, pattern=PLATE.pattern),
+        Field(
+            description="as read: 2-16 letters, digits, Chinese characters, spaces, dots or dashes"
+        ),
+    ]
+    confidence: Probability
+    plate_color: Colour = None
+    plate_colour: Colour = Field(default=None, description="the same, British spelling")
+    image: Image = None
+
+    @property
+    def colour(self) -> str | None:
+        return self.plate_color or self.plate_colour
+
+
+class AnprEventBody(CameraReading):
+    """An ANPR event at a lane."""
+
+    hazard: HazardReading | None = None
+
+    def event(self) -> AnprEvent:
+        hazard = self.hazard
+        return AnprEvent(
+            event_id=self.event_id,
+            plate=self.plate,
+            confidence=self.confidence,
+            hin=hazard.hin if hazard else None,
+            un=hazard.un if hazard else None,
+            hazard_confidence=hazard.confidence if hazard else None,
+            image=self.image,
+            plate_colour=self.colour,
+        )
+
+
+class SightingBody(CameraReading):
+    """A vehicle seen by a checkpoint camera."""
+
+    at: Moment = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class BadgeReadBody(_Body):
+    """A badge, staff card, ID or positioning card read at a pedestrian lane."""
+
+    event_id: EventId
+    badge: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    at: Moment = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class ScanBody(_Body):
+    """The text of a QR code read by a fixed scanner at the lane."""
+
+    # Kept as scanned (a signed payload is checked byte for byte); blank is refused.
+    text: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"\S")]
+    capture: Annotated[int, Field(ge=1, strict=True)] | None = None
+
+
+B = TypeVar("B", bound=BaseModel)
+
+
+def parse_body(model: type[B], payload: Any) -> B:
+    """``payload`` validated by ``model``; :class:`AnprEventError` naming the first wrong
+    field otherwise (status 413 for an image over the limit)."""
+    if not isinstance(payload, dict):
+        raise AnprEventError("body: a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+
+
+def _first_error(exc: ValidationError) -> AnprEventError:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or "body"
+    ours = error.get("ctx", {}).get("error")
+    if isinstance(ours, AnprEventError):  # raised by one of the validators above
+        return AnprEventError(f"{field}: {ours}", ours.status)
+    return AnprEventError(f"{field}: {_TEXT.get(field, error['msg'])}")
 
 
 def parse_event(payload: Any) -> AnprEvent:
-    if not isinstance(payload, dict):
-        raise AnprEventError("body: a JSON object")
-    event_id, plate = payload.get("event_id"), payload.get("plate")
-    if not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
-        raise AnprEventError("event_id: 1-100 letters, digits or . _ : -")
-    if not (isinstance(plate, str) and PLATE.fullmatch(plate.strip())):
-        raise AnprEventError("plate: 2-16 letters, digits, spaces or dashes")
-    hin, un, hazard_confidence = _hazard(payload.get("hazard"))
-    return AnprEvent(
-        event_id=event_id,
-        plate=plate.strip().upper(),
-        confidence=_confidence(payload.get("confidence")),
-        hin=hin,
-        un=un,
-        hazard_confidence=hazard_confidence,
-        image=_image(payload.get("image")),
-        plate_colour=_plate_colour(payload.get("plate_color", payload.get("plate_colour"))),
-    )
+    return parse_body(AnprEventBody, payload).event()

@@ -302,7 +302,8 @@ def test_an_image_over_the_size_limit_is_413_as_the_api_document_says(
     document = client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {demo.token}"})
     events = document.json["paths"]["/lanes/{lane_code}/events"]["post"]
     assert "413" in events["responses"]
-    schema = events["requestBody"]["content"]["application/json"]["schema"]
+    reference = events["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document.json["components"]["schemas"][reference.rsplit("/", 1)[1]]
     assert (
         schema["properties"]["plate"]["pattern"]
         and "16 px" in (schema["properties"]["image"]["description"])

@@ -12,12 +12,15 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from camera_adapters.wire import MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
+
 # OpenCV images (its stubs type arrays loosely, so we do too).
 Frame = NDArray[Any]
 
-MAX_PIXELS = 40_000_000  # a 12 MP camera frame is 12 M; anything beyond 40 M is refused
+# The limits stations are told (camera_adapters.wire, the API document).
+MAX_PIXELS = MAX_IMAGE_PIXELS
 MAX_BYTES = 32 * 1024 * 1024
-MIN_SIDE = 16
+MIN_SIDE = MIN_IMAGE_SIDE
 
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))

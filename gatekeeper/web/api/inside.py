@@ -3,45 +3,29 @@ and the badges read at pedestrian lanes (station bearer token)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from camera_adapters.wire import EVENT_ID, AnprEventError, parse_event
+from camera_adapters.wire import (
+    EVENT_ID,
+    AnprEventError,
+    BadgeReadBody,
+    SightingBody,
+    moment,
+    parse_body,
+)
 from gatekeeper import jobs
 from gatekeeper.access import station_required
 from gatekeeper.extensions import db
 from gatekeeper.jobs.ocr import read_sighting
 from gatekeeper.models import Checkpoint, Lane, Sighting
-from gatekeeper.models.types import utcnow
 from gatekeeper.services import people, tracking
 from gatekeeper.services.captures import CaptureError, Upload, validated_images
 from gatekeeper.services.storage import store_new
 from gatekeeper.web.api.routes import _error, _json_object, bp
-
-# A camera clock this far ahead of ours is wrong, not early.
-_FUTURE_SLACK = timedelta(minutes=5)
-
-
-def _moment(value: Any, field: str = "at") -> datetime:
-    """An ISO 8601 time with its UTC offset (absent: now)."""
-    if value is None:
-        return utcnow()
-    if not isinstance(value, str):
-        raise AnprEventError(f"{field}: an ISO 8601 time with its offset")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise AnprEventError(f"{field}: an ISO 8601 time with its offset") from exc
-    if moment.tzinfo is None:
-        raise AnprEventError(f"{field}: give the UTC offset (e.g. +08:00 or Z)")
-    moment = moment.astimezone(UTC)
-    if moment > utcnow() + _FUTURE_SLACK:
-        raise AnprEventError(f"{field}: in the future")
-    return moment
 
 
 def sighting_json(sighting: Sighting) -> dict[str, Any]:
@@ -73,21 +57,19 @@ def post_sighting(code: str) -> ResponseReturnValue:
         return _error(f"station {g.station.code} does not serve checkpoint {code}", 403)
     if not request.is_json:
         return _frames_sighting(checkpoint)
-    payload = _json_object()
     try:
-        event = parse_event(payload)
-        at = _moment(payload.get("at"))
+        body = parse_body(SightingBody, _json_object())
         image_path = None
-        if event.image is not None:
-            upload = Upload("image", event.image)
+        if body.image is not None:
+            upload = Upload("image", body.image)
             _upload, _w, _h, kind = validated_images([upload])[0]
-            image_path = store_new("sightings", kind.split("/")[1], event.image)
+            image_path = store_new("sightings", kind.split("/")[1], body.image)
         seen = tracking.SightingIn(
-            event_id=event.event_id,
-            plate=event.plate,
-            confidence=event.confidence,
-            at=at,
-            plate_colour=event.plate_colour,
+            event_id=body.event_id,
+            plate=body.plate,
+            confidence=body.confidence,
+            at=body.at,
+            plate_colour=body.colour,
             image_path=image_path,
         )
         outcome = tracking.record_sighting(g.station, checkpoint, seen)
@@ -111,11 +93,12 @@ def _frames_sighting(checkpoint: Checkpoint) -> ResponseReturnValue:
     if not EVENT_ID.fullmatch(event_id):
         return _error("event_id: 1-100 letters, digits or . _ : -", 400)
     try:
-        at = _moment(request.form.get("at"))
+        at = moment(request.form.get("at"))
+    except AnprEventError as exc:
+        return _error(f"at: {exc}", 400)
+    try:
         uploads = [Upload(f.filename or "", f.read()) for f in request.files.getlist("image")]
         checked = validated_images(uploads)
-    except AnprEventError as exc:
-        return _error(str(exc), 400)
     except CaptureError as exc:
         return _error(str(exc), exc.status)
     known = tracking.existing_sighting(checkpoint, event_id)
@@ -145,18 +128,12 @@ def post_badge(lane_code: str) -> ResponseReturnValue:
         return _error(f"no lane {lane_code}", 404)
     if not g.station.serves(lane):
         return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
-    payload = _json_object()
-    event_id, badge = payload.get("event_id"), payload.get("badge")
-    if not (isinstance(event_id, str) and EVENT_ID.fullmatch(event_id)):
-        return _error("event_id: 1-100 letters, digits or . _ : -", 400)
-    if not (isinstance(badge, str) and 1 <= len(badge.strip()) <= 40):
-        return _error("badge: the card or badge number (1-40 characters)", 400)
     try:
-        at = _moment(payload.get("at"))
+        read = parse_body(BadgeReadBody, _json_object())
     except AnprEventError as exc:
-        return _error(str(exc), 400)
+        return _error(str(exc), exc.status)
     try:
-        outcome = people.badge_read(lane, event_id, badge.strip(), at)
+        outcome = people.badge_read(lane, read.event_id, read.badge, read.at)
     except people.PeopleError as exc:
         return _error(str(exc), exc.status)
     return jsonify(people.passage_json(outcome.passage)), 201 if outcome.created else 200

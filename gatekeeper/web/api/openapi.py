@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from camera_adapters.wire import EVENT_ID, MAX_IMAGE_BYTES, PLATE
-from gatekeeper.vision.images import MAX_PIXELS, MIN_SIDE
+from pydantic import BaseModel
+
+from camera_adapters.wire import (
+    EVENT_ID,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    MIN_IMAGE_SIDE,
+    AnprEventBody,
+    BadgeReadBody,
+    ScanBody,
+    SightingBody,
+)
 
 _ERROR = {
     "type": "object",
@@ -18,15 +28,16 @@ _LANE_PARAMETER = {
     "in": "path",
     "required": True,
     "schema": {"type": "string"},
+    "examples": {
+        "lorries": {"value": "G1-IN"},
+        "hazmat": {"value": "G1-HAZ"},
+        "exit": {"value": "G1-OUT"},
+        "pedestrians": {"value": "G1-PED"},
+    },
 }
 _EVENT_ID = {"type": "string", "pattern": EVENT_ID.pattern}
-_PLATE = {
-    "type": "string",
-    "pattern": PLATE.pattern,
-    "description": "as read: 2-16 letters, digits, Chinese characters, spaces, dots or dashes",
-}
 _IMAGE_RULES = (
-    f"JPEG or PNG, at least {MIN_SIDE} px a side, at most {MAX_PIXELS:,} pixels and "
+    f"JPEG or PNG, at least {MIN_IMAGE_SIDE} px a side, at most {MAX_IMAGE_PIXELS:,} pixels and "
     f"{MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
 )
 _UNAUTHORIZED = {
@@ -83,30 +94,28 @@ def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(schema.pop("$defs", {}))
         components[f"{name}Input"] = schema
-        components[name] = _output_schema(name, extra)
+        components[name] = _output_schema(schema, extra)
         paths.update(_resource_paths(name, plural, what))
     return paths, components
 
 
-def _output_schema(name: str, extra: dict[str, Any]) -> dict[str, Any]:
+def _output_schema(model_schema: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """What the API answers for a registered record: the fields as registered (the input
+    model's), its id, the park's review and ``extra``."""
     return {
-        "allOf": [
-            {"$ref": f"#/components/schemas/{name}Input"},
-            {
+        "type": "object",
+        "properties": {
+            **model_schema["properties"],
+            "id": {"type": "integer"},
+            "review": {
                 "type": "object",
                 "properties": {
-                    "id": {"type": "integer"},
-                    "review": {
-                        "type": "object",
-                        "properties": {
-                            "status": {"enum": ["pending", "approved", "rejected"]},
-                            "comment": {"type": ["string", "null"]},
-                        },
-                    },
-                    **extra,
+                    "status": {"enum": ["pending", "approved", "rejected"]},
+                    "comment": {"type": ["string", "null"]},
                 },
             },
-        ]
+            **extra,
+        },
     }
 
 
@@ -209,7 +218,11 @@ def _booking_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "parameters": [
                     {"name": "day", "in": "query", "schema": {"type": "string", "format": "date"}}
                 ],
-                "responses": {"200": booking, "401": _UNAUTHORIZED},
+                "responses": {
+                    "200": booking,
+                    "400": _error_response("day is not a date (YYYY-MM-DD)"),
+                    "401": _UNAUTHORIZED,
+                },
             },
             "post": {
                 "summary": "Book a vehicle (a carrier books for itself); checked as the gate "
@@ -248,6 +261,21 @@ def _booking_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         },
     }
     return paths, components
+
+
+def _model_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """Each model's JSON schema by its name, with the models it nests: generated from the
+    same pydantic models that validate the requests (camera_adapters.wire)."""
+    schemas: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
 
 
 def _json_answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -302,23 +330,15 @@ _AT = {
 }
 
 
-# What a smart camera sends with each reading (ANPR events at lanes, checkpoint sightings).
-_CAMERA_READ = {
-    "event_id": _EVENT_ID,
-    "plate": _PLATE,
-    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-    "plate_color": {
-        "type": "string",
-        "description": "the plate's colour as a smart ANPR camera sends it: blue, yellow, "
-        "green, yellow_green, white, black (or 蓝, 黄, 绿, 黄绿, 白, 黑; unknown)",
-    },
-    "image": {"type": "string", "contentEncoding": "base64", "description": _IMAGE_RULES},
-}
-
-
 def _inside_paths() -> dict[str, Any]:
     """Checkpoint cameras and pedestrian-lane readers."""
-    checkpoint = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+    checkpoint = {
+        "name": "code",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "examples": {"road": {"value": "CP1"}},
+    }
     return {
         "/checkpoints/{code}/sightings": {
             "post": {
@@ -329,13 +349,7 @@ def _inside_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["event_id", "plate", "confidence"],
-                                "properties": {**_CAMERA_READ, "at": _AT},
-                            }
-                        },
+                        "application/json": _json_body(SightingBody),
                         "multipart/form-data": {
                             "schema": {
                                 "type": "object",
@@ -375,17 +389,7 @@ def _inside_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["event_id", "badge"],
-                                "properties": {
-                                    "event_id": _EVENT_ID,
-                                    "badge": {"type": "string", "minLength": 1, "maxLength": 40},
-                                    "at": _AT,
-                                },
-                            }
-                        }
+                        "application/json": _json_body(BadgeReadBody),
                     },
                 },
                 "responses": {
@@ -402,6 +406,15 @@ def _inside_paths() -> dict[str, Any]:
 
 
 def openapi_document(version: str) -> dict[str, Any]:
+    document = _document(version)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            # Every operation needs a token: without a valid one, 401.
+            operation["responses"].setdefault("401", _UNAUTHORIZED)
+    return document
+
+
+def _document(version: str) -> dict[str, Any]:
     carrier_paths, carrier_schemas = _carrier_paths()
     booking_paths, booking_schemas = _booking_paths()
     return {
@@ -432,6 +445,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             "schemas": {
                 **carrier_schemas,
                 **booking_schemas,
+                **_model_schemas(AnprEventBody, SightingBody, BadgeReadBody, ScanBody),
                 "Error": _ERROR,
                 "Capture": {
                     "type": "object",
@@ -552,6 +566,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                                             "type": "array",
                                             "items": {"type": "string", "format": "binary"},
                                             "maxItems": 8,
+                                            "description": _IMAGE_RULES,
                                         },
                                     },
                                 }
@@ -577,23 +592,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["event_id", "plate", "confidence"],
-                                    "properties": {
-                                        **_CAMERA_READ,
-                                        "hazard": {
-                                            "type": "object",
-                                            "properties": {
-                                                "hin": {"type": "string"},
-                                                "un": {"type": "string"},
-                                                "confidence": {"type": "number"},
-                                            },
-                                        },
-                                    },
-                                }
-                            }
+                            "application/json": _json_body(AnprEventBody),
                         },
                     },
                     "responses": {
@@ -667,16 +666,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["text"],
-                                    "properties": {
-                                        "text": {"type": "string", "maxLength": 4000},
-                                        "capture": {"type": "integer"},
-                                    },
-                                }
-                            },
+                            "application/json": _json_body(ScanBody),
                             "multipart/form-data": {
                                 "schema": {
                                     "type": "object",

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from camera_adapters.wire import AnprEventError, parse_event
+from camera_adapters.wire import AnprEventError, ScanBody, parse_body, parse_event
 from gatekeeper.access import (
     ALL_ROLES,
     STAFF_ROLES,
@@ -202,15 +202,18 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
         return _error(f"no lane {lane_code}", 404)
     if not g.station.serves(lane):
         return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
-    body = _json_object() if request.is_json else None
-    capture_id = (body or request.form).get("capture")
-    if capture_id is not None and not str(capture_id).isdigit():
-        return _error("capture: a capture id", 400)
-    if body is not None:
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            return _error("text: the scanned QR code's text", 400)
+    capture_id: int | None = None
+    if request.is_json:
+        try:
+            body = parse_body(ScanBody, _json_object())
+        except AnprEventError as exc:
+            return _error(str(exc), exc.status)
+        text, capture_id = body.text, body.capture
     else:
+        form_capture = request.form.get("capture")
+        if form_capture is not None and not form_capture.isdigit():
+            return _error("capture: a capture id", 400)
+        capture_id = int(form_capture) if form_capture else None
         files = request.files.getlist("image")
         if len(files) != 1:
             return _error('JSON {"text": ...} or one image', 400)
@@ -221,7 +224,7 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
         if found_text is None:
             return _error("no QR code found in the image", 422)
         text = found_text
-    found = documents.passage_at_lane(lane.id, int(capture_id) if capture_id else None)
+    found = documents.passage_at_lane(lane.id, capture_id)
     passage = gate.lock_passage(found.id) if found is not None else None
     if passage is None:
         return _error("no vehicle waiting at this lane: send its capture first", 409)

@@ -79,11 +79,11 @@ def post_sighting(code: str) -> ResponseReturnValue:
         return _error(str(exc).replace("image 1 (image)", "image"), exc.status)
     except tracking.SightingError as exc:
         return _error(str(exc), exc.status)
-    body = {
+    answer = {
         **sighting_json(outcome.sighting),
         "alerts": [{"kind": a.kind.value, "severity": a.severity.value} for a in outcome.alerts],
     }
-    return jsonify(body), 201 if outcome.created else 200
+    return jsonify(answer), 201 if outcome.created else 200
 
 
 def _frames_sighting(checkpoint: Checkpoint) -> ResponseReturnValue:

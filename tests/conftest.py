@@ -26,6 +26,7 @@ from sqlalchemy.orm import scoped_session
 from gatekeeper.app import create_app
 from gatekeeper.extensions import db, limiter
 from gatekeeper.models import Role, User
+from gatekeeper.services import dashboard
 from gatekeeper.services.reference_data import load_reference_data
 from tests import factories
 from tests.backends import private_postgres_database, private_redis_url, redis_server_url
@@ -109,6 +110,7 @@ def session(app: Flask) -> Iterator[scoped_session[Any]]:
             }
         )
         limiter.reset()
+        dashboard.forget_finished_days()  # counted from another test's (rolled back) data
         try:
             yield db.session
         finally:

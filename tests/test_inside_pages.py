@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -240,3 +241,42 @@ def test_the_pages_answer_each_role_in_both_languages(app: Any, demo: Demo) -> N
         for locale in ("en", "zh_CN"):
             manager.post("/locale", data={"locale": locale})
             assert manager.get(url).status_code == 200, (url, locale)
+
+
+def test_finished_days_are_counted_once_in_a_while_and_today_at_every_poll(
+    client: Any, demo: Demo
+) -> None:
+    """The dashboard's last days: a finished day's figure is kept for a while (its
+    passages hardly change), today's follows every decision."""
+    from gatekeeper.models import Decision, Lane, Passage, PassageDirection, ReadStatus
+    from gatekeeper.services import dashboard
+    from gatekeeper.services.clock import day_bounds
+    from gatekeeper.services.park import park_settings
+
+    lane = db.session.scalar(select(Lane).where(Lane.code == "G1-IN"))
+    yesterday_noon = day_bounds(park_today() - timedelta(days=1))[0] + timedelta(hours=12)
+
+    def passage(key: str, at: Any) -> None:
+        db.session.add(
+            Passage(
+                lane=lane,
+                direction=PassageDirection.IN,
+                occurred_at=at,
+                idempotency_key=key,
+                read_status=ReadStatus.NOT_NEEDED,
+                decision=Decision.ALLOW,
+            )
+        )
+        db.session.commit()
+
+    def figures() -> dict[str, int]:
+        rows = dashboard.flows_by_day(park_settings().timezone)
+        return {"yesterday": rows[-2]["allowed"], "today": rows[-1]["allowed"]}
+
+    passage("y-1", yesterday_noon)
+    before = figures()
+    passage("y-2", yesterday_noon)
+    passage("t-1", utcnow())
+    assert figures() == {"yesterday": before["yesterday"], "today": before["today"] + 1}
+    with time_machine.travel(utcnow() + dashboard.FINISHED_DAY_TTL, tick=False):
+        assert figures()["yesterday"] == before["yesterday"] + 1

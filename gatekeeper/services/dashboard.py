@@ -129,12 +129,31 @@ def _local_day(column: Any, timezone: str) -> Any:
     return func.strftime("%Y-%m-%d", column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
+# Figures of finished days, by (park day, time zone): (when counted, let in, refused).
+# A day's passages hardly change once it is over (a guard's late override does), so each
+# process counts a finished day once in a while, not at every poll of the dashboard.
+_FINISHED_DAYS: dict[tuple[str, str], tuple[datetime, int, int]] = {}
+FINISHED_DAY_TTL = timedelta(minutes=10)
+
+
+def forget_finished_days() -> None:
+    _FINISHED_DAYS.clear()
+
+
 def flows_by_day(timezone: str) -> list[dict[str, Any]]:
-    """Vehicles let in and refused per day over the last days (today included): one
-    grouped query over an indexed time range."""
+    """Vehicles let in and refused per day over the last days (today included). Today is
+    counted at every call; a finished day at most every ``FINISHED_DAY_TTL`` (one grouped
+    query over an indexed time range, from the first day not known)."""
     today = park_today()
-    first = today - timedelta(days=DAYS_SHOWN - 1)
-    since, _ = day_bounds(first)
+    days = [today - timedelta(days=back) for back in range(DAYS_SHOWN - 1, -1, -1)]
+    now = utcnow()
+    known = {
+        day: (allowed, refused)
+        for (day, zone), (at, allowed, refused) in list(_FINISHED_DAYS.items())
+        if zone == timezone and now - at < FINISHED_DAY_TTL
+    }
+    missing = [d for d in days[:-1] if d.isoformat() not in known]
+    since, _ = day_bounds(missing[0] if missing else today)
     _, until = day_bounds(today)
     day = _local_day(Passage.occurred_at, timezone)
     counts = {
@@ -153,12 +172,19 @@ def flows_by_day(timezone: str) -> list[dict[str, Any]]:
             .group_by(day)
         )
     }
-    out = []
-    for offset in range(DAYS_SHOWN):
-        on = (first + timedelta(days=offset)).isoformat()
-        allowed, refused = counts.get(on, (0, 0))
-        out.append({"day": on, "allowed": allowed, "refused": refused})
-    return out
+    for finished in missing:
+        allowed, refused = counts.get(finished.isoformat(), (0, 0))
+        _FINISHED_DAYS[(finished.isoformat(), timezone)] = (now, allowed, refused)
+        known[finished.isoformat()] = (allowed, refused)
+    known[today.isoformat()] = counts.get(today.isoformat(), (0, 0))
+    return [
+        {
+            "day": d.isoformat(),
+            "allowed": known[d.isoformat()][0],
+            "refused": known[d.isoformat()][1],
+        }
+        for d in days
+    ]
 
 
 def dwell(now: datetime) -> list[int]:

@@ -154,6 +154,9 @@ def simulate_day(speed: float, until_now: bool, quiet: bool) -> None:
     click.echo(f"simulated {tally.events} events ({kinds}); {tally.skipped} after now skipped")
 
 
+WORKER_MAINTENANCE_S = 30
+
+
 @click.command("worker")
 @click.option("--queues", "-q", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
@@ -174,7 +177,14 @@ def worker(queues: str, burst: bool) -> None:
     unknown = sorted(set(names) - set(jobs.QUEUES))
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
-    worker_ = SimpleWorker([layer.queue(name) for name in names], connection=layer.connection)
+    worker_ = SimpleWorker(
+        [layer.queue(name) for name in names],
+        connection=layer.connection,
+        # Every 30 s (not RQ's 10 min): a job whose worker was killed is given back to be
+        # retried soon after its heartbeat runs out, and a dead worker's scheduler is
+        # taken over.
+        maintenance_interval=WORKER_MAINTENANCE_S,
+    )
     worker_.work(burst=burst, with_scheduler=True)
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -58,3 +60,56 @@ def private_redis_url(server_url: str) -> str:
 
 def redis_server_url() -> str:
     return os.environ.get("GK_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class OwnPostgres:
+    """A PostgreSQL server of a test's own (its own data folder and port), for tests that
+    stop and start it: the machine's server is shared with other test runs."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder, self.port = folder, port
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def _as_postgres(self, *command: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.folder / "data"), "-w", "-o", options,
+            "-l", str(self.folder / "server.log"), "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """A fast shutdown, as a restart does: every connection is cut."""
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.folder / "data"), "-w", "-m", "fast", "stop"
+        )
+
+
+@contextmanager
+def own_postgres(port: int) -> Iterator[OwnPostgres]:
+    """A new server on ``port``, its data in a folder of its own (the ``postgres`` user
+    must reach it: pytest's own temporary folders are private to this user)."""
+    folder = Path(tempfile.mkdtemp(prefix="gatekeeper-pg-"))
+    shutil.chown(folder, "postgres", "postgres")
+    server = OwnPostgres(folder, port)
+    server._as_postgres(
+        str(PG_BIN / "initdb"), "-D", str(folder / "data"), "-U", "postgres",
+        "--auth=trust", "--no-sync",
+    )  # fmt: skip
+    server.start()
+    try:
+        yield server
+    finally:
+        with suppress(subprocess.CalledProcessError):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -60,9 +60,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 6
 
 
 @contextmanager
-def _database(instance: Path) -> Iterator[str]:
-    """A database of the suite's backend that only this server uses."""
-    base = os.environ.get("GK_TEST_DATABASE_URL")
+def _database(instance: Path, server: str | None = None) -> Iterator[str]:
+    """A database of the suite's backend (or on ``server``) that only this server uses."""
+    base = server or os.environ.get("GK_TEST_DATABASE_URL")
     if not base:
         yield f"sqlite:///{instance / 'gatekeeper.db'}"
         return
@@ -71,13 +71,23 @@ def _database(instance: Path) -> Iterator[str]:
 
 
 @contextmanager
-def run_server(instance: Path, workers: int = 2, threads: int = 4) -> Iterator[Server]:
-    with _database(instance) as database_url:
+def run_server(
+    instance: Path,
+    workers: int = 2,
+    threads: int = 4,
+    *,
+    database_server: str | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """``database_server``: a PostgreSQL server of the test's own (default: the suite's
+    backend); ``env_extra``: more settings (``GATEKEEPER_REDIS_URL``, ...)."""
+    with _database(instance, database_server) as database_url:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
             "GATEKEEPER_DATABASE_URL": database_url,
             "GATEKEEPER_INSTANCE_PATH": str(instance),
             "FLASK_APP": "wsgi.py",
+            **(env_extra or {}),
         }
         flask = [str(BIN / "flask")]
         subprocess.run(

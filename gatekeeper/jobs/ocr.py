@@ -33,7 +33,7 @@ def _fail(passage: Passage, reason: str) -> None:
     db.session.commit()
 
 
-@job("ocr", timeout=300, retries=2)
+@job("ocr", timeout=120, retries=2)
 def read_capture(passage_id: int) -> str:
     """Read the plate and orange plate on a capture's frames and store the reading."""
     passage = db.session.get(Passage, passage_id)
@@ -134,7 +134,7 @@ def _store_reading(passage: Passage, result: VisionResult, *, keep_plate: bool =
     passage.read_error = None
 
 
-@job("ocr", timeout=300, retries=2)
+@job("ocr", timeout=120, retries=2)
 def read_sighting(checkpoint_id: int, station_id: int, event_id: str, paths: str, at: str) -> str:
     """Read the plate on a checkpoint camera's frames (``paths``: stored paths, one per
     line) and record the sighting as if the camera had read it (idempotent by event id)."""

@@ -1,0 +1,204 @@
+"""Faults on real services, with the product as production runs it (gunicorn, workers):
+a PostgreSQL server of the test's own stopped and started again while lanes post events,
+and an OCR worker killed in the middle of a read. Each test's name says what it proved."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from rq.job import JobStatus
+from rq.registry import StartedJobRegistry
+from rq.scheduler import RQScheduler
+from sqlalchemy import text
+
+from tests.backends import own_postgres
+from tests.conftest import REDIS_URL, SHARED_DATA
+from tests.live import BIN, ROOT, Server, post_json, run_server, server_database, verify_audit
+
+PHOTO = SHARED_DATA / "plates" / "br" / "PJU2853.jpg"
+
+
+def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait for something the test can observe (polling a server, not a sleep standing in
+    for synchronisation); fail with ``what`` if it does not happen in time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Lane:
+    """A station posting ANPR events one after another until stopped."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.answers: list[tuple[str, int]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            event_id = f"pg-{n}"
+            try:
+                status, _ = post_json(
+                    self.server,
+                    "/api/v1/lanes/G1-IN/events",
+                    self.server.token,
+                    {"event_id": event_id, "plate": f"ZR{n:05d}", "confidence": 0.95},
+                )
+            except OSError:  # the connection itself failed: the station would retry
+                status = 0
+            self.answers.append((event_id, status))
+
+    def count(self, status: int) -> int:
+        return sum(1 for _, s in list(self.answers) if s == status)
+
+
+def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leaves_nothing_half_written(  # noqa: E501
+    tmp_path: Path,
+) -> None:
+    with (
+        own_postgres(_free_port()) as database,
+        run_server(tmp_path / "instance", database_server=database.url) as server,
+    ):
+        lane = Lane(server)
+        lane.thread.start()
+        try:
+            _until(lambda: lane.count(201) >= 20, 60, "decisions before the restart")
+            database.stop()
+            _until(lambda: lane.count(503) >= 5, 60, "503 answers while the database is down")
+            database.start()
+            decided_before = lane.count(201)
+            _until(lambda: lane.count(201) >= decided_before + 20, 60, "decisions after it")
+        finally:
+            lane.stop.set()
+            lane.thread.join(timeout=60)
+        statuses = {status for _, status in lane.answers}
+        assert statuses <= {201, 503}, statuses  # refused cleanly: no 500, no dropped line
+        decided = [event_id for event_id, status in lane.answers if status == 201]
+        with server_database(server) as conn:
+            rows = conn.execute(
+                text("SELECT idempotency_key, decision, decided_at FROM passage")
+            ).all()
+        stored = [row.idempotency_key for row in rows]
+        assert len(stored) == len(set(stored))  # one passage per event
+        assert set(decided) <= set(stored)  # every decision answered was kept
+        # Nothing half-written: every passage stored was decided in its transaction.
+        assert all(row.decision and row.decided_at for row in rows)
+        verify_audit(server)
+
+
+def _worker(server: Server) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(BIN / "flask"), "worker", "--queues", "ocr"],
+        cwd=ROOT,
+        env=server.env,
+        start_new_session=True,
+    )
+
+
+def _capture(server: Server, event_id: str) -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="event_id"\r\n\r\n{event_id}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + PHOTO.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/lanes/G1-IN/captures",
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {server.token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_one_passage(
+    tmp_path: Path,
+) -> None:
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    with run_server(tmp_path, env_extra={"GATEKEEPER_REDIS_URL": REDIS_URL}) as server:
+        started = StartedJobRegistry("ocr", connection=redis)
+        first = _worker(server)
+        try:
+            status, body = _capture(server, "kill-1")
+            assert status == 202
+            _until(lambda: started.count > 0, 120, "the worker to start reading")
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)  # the whole worker, mid-read
+            first.wait(timeout=30)
+        with server_database(server) as conn:
+            state = conn.execute(
+                text("SELECT read_status FROM passage WHERE id = :id"), {"id": body["id"]}
+            ).scalar_one()
+        assert state == "pending"  # killed before it stored anything
+        # The job's heartbeat runs out (its timeout and a minute): a live worker's
+        # maintenance gives it back, to be run again (a retry it had left, after its
+        # interval).
+        job = Queue("ocr", connection=redis).fetch_job(f"read-capture-{body['id']}")
+        assert job is not None and job.timeout is not None
+        retries = job.retries_left or 0
+        started.cleanup(timestamp=time.time() + job.timeout + 61)
+        job.refresh()
+        assert job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED)
+        assert job.retries_left == retries - 1
+        # The dead worker's scheduler lock runs out too (a minute): the next worker
+        # schedules the retry.
+        redis.delete(RQScheduler.get_locking_key("ocr"))
+        second = _worker(server)
+        try:
+
+            def read() -> bool:
+                with server_database(server) as conn:
+                    return bool(
+                        conn.execute(
+                            text("SELECT read_status = 'done' FROM passage WHERE id = :id"),
+                            {"id": body["id"]},
+                        ).scalar_one()
+                    )
+
+            _until(read, 180, "the retried job to read the capture")
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(timeout=60)
+        with server_database(server) as conn:
+            rows = conn.execute(
+                text("SELECT id, decision FROM passage WHERE idempotency_key = 'kill-1'")
+            ).all()
+        assert len(rows) == 1 and rows[0].decision is not None
+        verify_audit(server)
+    redis.flushdb()

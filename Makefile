@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 SHARED_DATA ?= ../shared/data
 
 
-.PHONY: help run run-prod serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard bench-presence bench-gate train-chars train-lines
+.PHONY: help run run-prod serve test test-sqlite test-postgres lint format migrate lock i18n-extract i18n-update i18n-compile clean bench bench-cn bench-plates bench-hazard bench-presence bench-gate bench-captures train-chars train-lines
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,6 +72,10 @@ bench-presence: install ## Occupancy, inventory, roll call and the kiosk/dashboa
 bench-gate: install ## ANPR decisions on PostgreSQL + gunicorn: unloaded, 100/s offered for a minute, saturation, beside pgbench
 	bash .ci/services.sh
 	$(BIN)/python bench/gate.py --out bench-results/gate.json
+
+bench-captures: install ## Camera frames to decision through Redis and 2 warm flask workers: 1, 2 and 4 lanes at one capture a second each
+	bash .ci/services.sh
+	$(BIN)/python bench/captures.py --out bench-results/captures.json
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,24 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import product
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DB_NAME = "gk_bench_gate"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fresh(admin: str) -> str:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{DB_NAME}"))
 
 
 class Target:
@@ -199,47 +182,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--out", default="bench-results/gate.json")
     args = parser.parse_args()
-    url = _fresh(args.admin_url)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
-        "GATEKEEPER_DATABASE_URL": url,
-        "GATEKEEPER_REDIS_URL": "redis://127.0.0.1:6379/2",
-        "GATEKEEPER_LOG_LEVEL": "WARNING",
-        "FLASK_APP": "wsgi.py",
-    }
-    flask = str(BIN / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    seeded = subprocess.run(
-        [flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    token = re.search(r"station ST-G1 token \(shown once\): (\S+)", seeded.stdout)
-    assert token, seeded.stdout
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "4",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)  # waiting for the server to start
-        target = Target(base, token.group(1))
+    with product.running(args.admin_url, DB_NAME, redis_url="redis://127.0.0.1:6379/2") as app:
+        target = Target(app.url, app.tokens["ST-G1"])
         for n in range(20):  # warm every worker
             target.event(f"ZW{n:03d}")
         results: dict[str, Any] = {"server": "gunicorn 4 workers x 4 threads, PostgreSQL"}
@@ -249,9 +193,6 @@ def main() -> None:
         print(json.dumps(results["offered"]), flush=True)
         results["saturation"] = saturation(target, 32, 20)
         print(json.dumps(results["saturation"]), flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     inserts = pgbench_insert_rate(args.admin_url)
     results["pgbench_inserts_per_s"] = inserts
     results["saturation_to_pgbench"] = (

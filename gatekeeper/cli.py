@@ -160,7 +160,14 @@ WORKER_MAINTENANCE_S = 30
 @click.command("worker")
 @click.option("--queues", "-q", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues: str, burst: bool) -> None:
+@click.option(
+    "--ocr-threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads one reading uses: run one worker per core, each with one thread.",
+)
+def worker(queues: str, burst: bool, ocr_threads: int) -> None:
     """Run an RQ worker in this app's context (needs GATEKEEPER_REDIS_URL).
 
     It is a SimpleWorker: jobs run in this process, so what a job loads once (the OCR
@@ -173,6 +180,9 @@ def worker(queues: str, burst: bool) -> None:
         raise click.ClickException(
             "no GATEKEEPER_REDIS_URL: in embedded mode jobs run in-process, no worker needed"
         )
+    from gatekeeper.vision.threads import use_threads
+
+    use_threads(ocr_threads)
     names = [name.strip() for name in queues.split(",") if name.strip()]
     unknown = sorted(set(names) - set(jobs.QUEUES))
     if unknown:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from gatekeeper.domain.plates import PROVINCES
 from gatekeeper.vision.images import Frame
 from gatekeeper.vision.ocr import LineProbabilities, decode_template
+from gatekeeper.vision.threads import session_threads
 from gatekeeper.vision.types import Box
 
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are not used on Chinese plates
@@ -163,7 +164,7 @@ def get_chinese_recognizer() -> ChineseRecognizer:
                     "the Chinese plate model is not installed (pip install --no-deps "
                     "rapidocr-onnxruntime==1.4.4)"
                 )
-            _recognizer = ChineseRecognizer(path)
+            _recognizer = ChineseRecognizer(path, session_threads())
         return _recognizer
 
 
@@ -389,7 +390,7 @@ def get_text_detector() -> TextDetector:
             path = _model_path(DETECTOR_FILE)
             if path is None:
                 raise RuntimeError("the text detector model is not installed")
-            _detector = TextDetector(path)
+            _detector = TextDetector(path, session_threads())
         return _detector
 
 

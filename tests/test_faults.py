@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from redis import Redis
 from rq import Queue
@@ -22,7 +21,16 @@ from sqlalchemy import text
 
 from tests.backends import own_postgres
 from tests.conftest import REDIS_URL, SHARED_DATA
-from tests.live import BIN, ROOT, Server, post_json, run_server, server_database, verify_audit
+from tests.live import (
+    BIN,
+    ROOT,
+    Server,
+    post_capture,
+    post_json,
+    run_server,
+    server_database,
+    verify_audit,
+)
 
 PHOTO = SHARED_DATA / "plates" / "br" / "PJU2853.jpg"
 
@@ -117,35 +125,6 @@ def _worker(server: Server) -> subprocess.Popen[bytes]:
     )
 
 
-def _capture(server: Server, event_id: str) -> tuple[int, Any]:
-    import json
-    import urllib.error
-    import urllib.request
-    import uuid
-
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="event_id"\r\n\r\n{event_id}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n"
-        ).encode()
-        + PHOTO.read_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        f"{server.url}/api/v1/lanes/G1-IN/captures",
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {server.token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return answer.status, json.loads(answer.read())
-
-
 def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_one_passage(
     tmp_path: Path,
 ) -> None:
@@ -155,7 +134,7 @@ def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_on
         started = StartedJobRegistry("ocr", connection=redis)
         first = _worker(server)
         try:
-            status, body = _capture(server, "kill-1")
+            status, body = post_capture(server, "G1-IN", server.token, "kill-1", PHOTO.read_bytes())
             assert status == 202
             _until(lambda: started.count > 0, 120, "the worker to start reading")
         finally:

@@ -1,6 +1,7 @@
 """Faults on real services, with the product as production runs it (gunicorn, workers):
 a PostgreSQL server of the test's own stopped and started again while lanes post events,
-and an OCR worker killed in the middle of a read. Each test's name says what it proved."""
+a Redis server of its own stopped while events and captures arrive, and an OCR worker
+killed in the middle of a read. Each test's name says what it proved."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
@@ -116,9 +118,9 @@ def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leav
         verify_audit(server)
 
 
-def _worker(server: Server) -> subprocess.Popen[bytes]:
+def _worker(server: Server, queues: str = "ocr") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(BIN / "flask"), "worker", "--queues", "ocr"],
+        [str(BIN / "flask"), "worker", "--queues", queues],
         cwd=ROOT,
         env=server.env,
         start_new_session=True,
@@ -181,3 +183,104 @@ def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_on
         assert len(rows) == 1 and rows[0].decision is not None
         verify_audit(server)
     redis.flushdb()
+
+
+def _health(server: Server) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+class OwnRedis:
+    """A Redis server of the test's own, stopped and started on the same port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )
+        _until(self._up, 30, "Redis to start")
+
+    def _up(self) -> bool:
+        try:
+            return bool(Redis(port=self.port, socket_connect_timeout=1).ping())
+        except RedisConnectionError:
+            return False
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def test_redis_stopped_events_are_still_decided_and_captures_are_read_once_it_returns(
+    tmp_path: Path,
+) -> None:
+    redis = OwnRedis(_free_port())
+    redis.start()
+    try:
+        with run_server(tmp_path, env_extra={"GATEKEEPER_REDIS_URL": redis.url}) as server:
+            redis.stop()
+            assert _health(server) == 503  # monitoring sees it
+            status, event = post_json(
+                server,
+                "/api/v1/lanes/G1-IN/events",
+                server.token,
+                {"event_id": "down-event", "plate": "ZD00001", "confidence": 0.95},
+            )
+            assert status == 201 and event["decision"]  # decided without the queue
+            status, capture = post_capture(
+                server, "G1-IN", server.token, "down-capture", PHOTO.read_bytes()
+            )
+            assert status == 202 and capture["status"] == "failed"  # stored, not queued
+            redis.start()
+            # The scheduler's requeue-captures job (every minute) finds it; a worker reads it.
+            subprocess.run(
+                [str(BIN / "flask"), "scheduler", "--once"],
+                cwd=ROOT,
+                env=server.env,
+                check=True,
+                capture_output=True,
+            )
+            worker = _worker(server, "ocr,maintenance,default")
+            try:
+
+                def read() -> bool:
+                    with server_database(server) as conn:
+                        return bool(
+                            conn.execute(
+                                text(
+                                    "SELECT read_status = 'done' FROM passage"
+                                    " WHERE idempotency_key = 'down-capture'"
+                                )
+                            ).scalar_one()
+                        )
+
+                _until(read, 180, "the stored capture to be read")
+            finally:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=60)
+            with server_database(server) as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT idempotency_key, decision FROM passage"
+                        " WHERE idempotency_key LIKE 'down-%' ORDER BY idempotency_key"
+                    )
+                ).all()
+            assert [(r.idempotency_key, r.decision is not None) for r in rows] == [
+                ("down-capture", True),
+                ("down-event", True),
+            ]
+    finally:
+        if redis.process and redis.process.poll() is None:
+            redis.stop()

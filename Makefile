@@ -75,7 +75,7 @@ bench-gate: install ## ANPR decisions on PostgreSQL + gunicorn: unloaded, 100/s 
 
 bench-captures: install ## Camera frames to decision through Redis and 2 warm flask workers: 1, 2 and 4 lanes at one capture a second each
 	bash .ci/services.sh
-	$(BIN)/python bench/captures.py --out bench-results/captures.json
+	PYTHONPATH=. $(BIN)/python bench/captures.py --out bench-results/captures.json
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json

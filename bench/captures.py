@@ -8,8 +8,8 @@ is stored (``passage.decided_at``): upload, queue, reading and deciding. Read fr
 database after the run, so that measuring adds no load. The OCR workers are warmed first
 (their models load once per process, never per job).
 
-Usage: python bench/captures.py [--lanes 1,2,4] [--rate 1] [--seconds 60] [--workers 2]
-                                [--out bench-results/captures.json]
+Usage: PYTHONPATH=. python bench/captures.py [--lanes 1,2,4] [--rate 1] [--seconds 60] [--workers 2]
+                                              [--out bench-results/captures.json]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 import statistics
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -29,6 +28,8 @@ from typing import Any
 import product
 import psycopg
 import redis
+
+from camera_adapters.client import encode_multipart, urllib_transport
 
 DB_NAME = "gk_bench_captures"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -43,28 +44,15 @@ def _photos(shared: Path) -> list[bytes]:
 
 
 def post_capture(app: product.Product, lane: str, station: str, image: bytes) -> tuple[int, Any]:
-    boundary = uuid.uuid4().hex
-    event_id = f"bc-{uuid.uuid4().hex[:12]}"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="event_id"\r\n\r\n'
-            f'{event_id}\r\n--{boundary}\r\nContent-Disposition: form-data; name="image"; '
-            'filename="frame.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-        ).encode()
-        + image
-        + f"\r\n--{boundary}--\r\n".encode()
+    """One frame, sent with the gate station's own client code."""
+    body, content_type = encode_multipart(
+        {"event_id": f"bc-{uuid.uuid4().hex[:12]}"}, [("image", "frame.jpg", image)]
     )
-    request = urllib.request.Request(
+    return urllib_transport(
         f"{app.url}/api/v1/lanes/{lane}/captures",
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {app.tokens[station]}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
+        body,
+        {"Authorization": f"Bearer {app.tokens[station]}", "Content-Type": content_type},
     )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        return answer.status, json.loads(answer.read())
 
 
 def _decided(app: product.Product, ids: list[int], seconds: float) -> dict[int, datetime]:

@@ -15,7 +15,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine
 
+from camera_adapters.client import encode_multipart, urllib_transport
 from tests.backends import private_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,31 +157,14 @@ def post_json(server: Server, path: str, token: str, body: dict[str, Any]) -> tu
 def post_capture(
     server: Server, lane: str, token: str, event_id: str, image: bytes
 ) -> tuple[int, Any]:
-    """POST one frame as a station does (multipart ``event_id`` and ``image``)."""
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="event_id"\r\n\r\n'
-            f"{event_id}\r\n--{boundary}\r\nContent-Disposition: form-data; "
-            'name="image"; filename="frame.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-        ).encode()
-        + image
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
+    """POST one frame with the gate station's own client code (multipart ``event_id`` and
+    ``image``): the status and the JSON answer."""
+    body, content_type = encode_multipart({"event_id": event_id}, [("image", "frame.jpg", image)])
+    return urllib_transport(
         f"{server.url}/api/v1/lanes/{lane}/captures",
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
+        body,
+        {"Authorization": f"Bearer {token}", "Content-Type": content_type},
     )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, {"body": error.read().decode(errors="replace")[:300]}
 
 
 @contextmanager

@@ -118,6 +118,21 @@ def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leav
         verify_audit(server)
 
 
+def _read(server: Server, event_id: str) -> Callable[[], bool]:
+    """Whether the capture sent as ``event_id`` has been read (for :func:`_until`)."""
+
+    def done() -> bool:
+        with server_database(server) as conn:
+            return bool(
+                conn.execute(
+                    text("SELECT read_status = 'done' FROM passage WHERE idempotency_key = :key"),
+                    {"key": event_id},
+                ).scalar_one()
+            )
+
+    return done
+
+
 def _worker(server: Server, queues: str = "ocr") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(BIN / "flask"), "worker", "--queues", queues],
@@ -162,17 +177,7 @@ def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_on
         redis.delete(RQScheduler.get_locking_key("ocr"))
         second = _worker(server)
         try:
-
-            def read() -> bool:
-                with server_database(server) as conn:
-                    return bool(
-                        conn.execute(
-                            text("SELECT read_status = 'done' FROM passage WHERE id = :id"),
-                            {"id": body["id"]},
-                        ).scalar_one()
-                    )
-
-            _until(read, 180, "the retried job to read the capture")
+            _until(_read(server, "kill-1"), 180, "the retried job to read the capture")
         finally:
             os.killpg(second.pid, signal.SIGTERM)
             second.wait(timeout=60)
@@ -254,19 +259,7 @@ def test_redis_stopped_events_are_still_decided_and_captures_are_read_once_it_re
             )
             worker = _worker(server, "ocr,maintenance,default")
             try:
-
-                def read() -> bool:
-                    with server_database(server) as conn:
-                        return bool(
-                            conn.execute(
-                                text(
-                                    "SELECT read_status = 'done' FROM passage"
-                                    " WHERE idempotency_key = 'down-capture'"
-                                )
-                            ).scalar_one()
-                        )
-
-                _until(read, 180, "the stored capture to be read")
+                _until(_read(server, "down-capture"), 180, "the stored capture to be read")
             finally:
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=60)

@@ -1,7 +1,8 @@
 """The wire format between gate stations (and smart cameras) and the central service, in
-one place that both sides import: event ids, plates, and the ANPR event JSON
-(``event_id``, ``plate``, ``confidence``, optional ``hazard`` with ``hin``/``un`` and an
-optional base64 ``image``). Plain Python: no OpenCV, no Flask."""
+one place that both sides import: event ids, plates, image limits, and the JSON bodies
+(ANPR events, checkpoint sightings, badge reads, scanned QR texts) as pydantic models that
+validate them and from which the service's OpenAPI document is generated. No OpenCV, no
+Flask."""
 
 from __future__ import annotations
 

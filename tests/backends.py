@@ -18,8 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-# Database 0 is left to whatever else uses the server; a run takes one of these.
-REDIS_DATABASES = range(1, 16)
+# Databases 0-3 are left to what else runs on this machine (0: any other user, 1: `make
+# run-prod`, 2 and 3: the gate and capture benchmarks); a test run takes one of these.
+REDIS_DATABASES = range(4, 16)
 _held: list[IO[str]] = []  # the lock files of the Redis databases this process holds
 
 

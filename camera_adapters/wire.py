@@ -103,9 +103,10 @@ _TEXT = {
 }
 # A camera clock this far ahead of ours is wrong, not early.
 FUTURE_SLACK = timedelta(minutes=5)
-_IMAGE_RULES = (
-    f"base64 JPEG or PNG, at least {MIN_IMAGE_SIDE} px a side, at most "
-    f"{MAX_IMAGE_PIXELS:,} pixels and {MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
+# What an image sent to the service must be (the API document says it).
+IMAGE_RULES = (
+    f"JPEG or PNG, at least {MIN_IMAGE_SIDE} px a side, at most {MAX_IMAGE_PIXELS:,} pixels "
+    f"and {MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
 )
 
 
@@ -136,10 +137,14 @@ def _colour(value: Any) -> str | None:
     return PLATE_COLOURS[key]
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def moment(value: Any) -> datetime:
     """An ISO 8601 time with its UTC offset, not in the future (absent: now), in UTC."""
     if value is None:
-        return datetime.now(UTC)
+        return _now()
     if not isinstance(value, str):
         raise AnprEventError(_TEXT["at"])
     try:
@@ -149,7 +154,7 @@ def moment(value: Any) -> datetime:
     if found.tzinfo is None:
         raise AnprEventError("give the UTC offset (e.g. +08:00 or Z)")
     found = found.astimezone(UTC)
-    if found > datetime.now(UTC) + FUTURE_SLACK:
+    if found > _now() + FUTURE_SLACK:
         raise AnprEventError("in the future")
     return found
 
@@ -158,7 +163,11 @@ Image = Annotated[
     bytes | None,
     BeforeValidator(_base64_image),
     WithJsonSchema(
-        {"type": ["string", "null"], "contentEncoding": "base64", "description": _IMAGE_RULES}
+        {
+            "type": ["string", "null"],
+            "contentEncoding": "base64",
+            "description": f"base64 {IMAGE_RULES}",
+        }
     ),
 ]
 Colour = Annotated[
@@ -246,7 +255,7 @@ class AnprEventBody(CameraReading):
 class SightingBody(CameraReading):
     """A vehicle seen by a checkpoint camera."""
 
-    at: Moment = Field(default_factory=lambda: datetime.now(UTC))
+    at: Moment = Field(default_factory=_now)
 
 
 class BadgeReadBody(_Body):
@@ -254,7 +263,7 @@ class BadgeReadBody(_Body):
 
     event_id: EventId
     badge: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    at: Moment = Field(default_factory=lambda: datetime.now(UTC))
+    at: Moment = Field(default_factory=_now)
 
 
 class ScanBody(_Body):

@@ -40,7 +40,7 @@ class Server:
     tokens: dict[str, str] = field(default_factory=dict)  # every station's, by code
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -99,7 +99,7 @@ def run_server(
         )
         token = re.search(r"station ST-G1 token \(shown once\): (\S+)", seeded.stdout)
         assert token, seeded.stdout
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),

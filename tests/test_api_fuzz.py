@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +26,7 @@ from gatekeeper.services.tokens import issue_token
 from gatekeeper.web.api.openapi import openapi_document
 from gatekeeper.web.api.routes import API_VERSION
 from tests.gate_samples import Demo
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+from tests.test_kiosk_browser import ARTIFACTS
 
 schema = schemathesis.openapi.from_dict(openapi_document(API_VERSION))
 SEEN: Counter[str] = Counter()  # answers by operation and status: test-artifacts/api-fuzz.json

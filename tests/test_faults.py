@@ -27,6 +27,7 @@ from tests.live import (
     BIN,
     ROOT,
     Server,
+    free_port,
     post_capture,
     post_json,
     run_server,
@@ -45,14 +46,6 @@ def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Lane:
@@ -88,7 +81,7 @@ def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leav
     tmp_path: Path,
 ) -> None:
     with (
-        own_postgres(_free_port()) as database,
+        own_postgres(free_port()) as database,
         run_server(tmp_path / "instance", database_server=database.url) as server,
     ):
         lane = Lane(server)
@@ -231,7 +224,7 @@ class OwnRedis:
 def test_redis_stopped_events_are_still_decided_and_captures_are_read_once_it_returns(
     tmp_path: Path,
 ) -> None:
-    redis = OwnRedis(_free_port())
+    redis = OwnRedis(free_port())
     redis.start()
     try:
         with run_server(tmp_path, env_extra={"GATEKEEPER_REDIS_URL": redis.url}) as server:

@@ -8,7 +8,7 @@ range (today's and the last days' passages), so the cost does not grow with hist
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,7 +132,7 @@ def _local_day(column: Any, timezone: str) -> Any:
 # Figures of finished days, by (park day, time zone): (when counted, let in, refused).
 # A day's passages hardly change once it is over (a guard's late override does), so each
 # process counts a finished day once in a while, not at every poll of the dashboard.
-_FINISHED_DAYS: dict[tuple[str, str], tuple[datetime, int, int]] = {}
+_FINISHED_DAYS: dict[tuple[date, str], tuple[datetime, int, int]] = {}
 FINISHED_DAY_TTL = timedelta(minutes=10)
 
 
@@ -147,20 +147,20 @@ def flows_by_day(timezone: str) -> list[dict[str, Any]]:
     today = park_today()
     days = [today - timedelta(days=back) for back in range(DAYS_SHOWN - 1, -1, -1)]
     now = utcnow()
-    known = {
-        day: (allowed, refused)
-        for (day, zone), (at, allowed, refused) in list(_FINISHED_DAYS.items())
-        if zone == timezone and now - at < FINISHED_DAY_TTL
-    }
-    missing = [d for d in days[:-1] if d.isoformat() not in known]
+    known: dict[date, tuple[int, int]] = {}
+    for day in days[:-1]:
+        cached = _FINISHED_DAYS.get((day, timezone))
+        if cached is not None and now - cached[0] < FINISHED_DAY_TTL:
+            known[day] = cached[1:]
+    missing = [d for d in days[:-1] if d not in known]
     since, _ = day_bounds(missing[0] if missing else today)
     _, until = day_bounds(today)
-    day = _local_day(Passage.occurred_at, timezone)
+    local_day = _local_day(Passage.occurred_at, timezone)
     counts = {
-        str(on): (int(allowed), int(refused))
+        date.fromisoformat(str(on)): (int(allowed), int(refused))
         for on, allowed, refused in db.session.execute(
             select(
-                day,
+                local_day,
                 func.count().filter(Passage.decision == Decision.ALLOW),
                 func.count().filter(Passage.decision == Decision.DENY),
             )
@@ -169,22 +169,14 @@ def flows_by_day(timezone: str) -> list[dict[str, Any]]:
                 Passage.occurred_at < until,
                 Passage.direction == PassageDirection.IN,
             )
-            .group_by(day)
+            .group_by(local_day)
         )
     }
     for finished in missing:
-        allowed, refused = counts.get(finished.isoformat(), (0, 0))
-        _FINISHED_DAYS[(finished.isoformat(), timezone)] = (now, allowed, refused)
-        known[finished.isoformat()] = (allowed, refused)
-    known[today.isoformat()] = counts.get(today.isoformat(), (0, 0))
-    return [
-        {
-            "day": d.isoformat(),
-            "allowed": known[d.isoformat()][0],
-            "refused": known[d.isoformat()][1],
-        }
-        for d in days
-    ]
+        known[finished] = counts.get(finished, (0, 0))
+        _FINISHED_DAYS[(finished, timezone)] = (now, *known[finished])
+    known[today] = counts.get(today, (0, 0))
+    return [{"day": d.isoformat(), "allowed": known[d][0], "refused": known[d][1]} for d in days]
 
 
 def dwell(now: datetime) -> list[int]:

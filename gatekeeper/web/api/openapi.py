@@ -9,9 +9,7 @@ from pydantic import BaseModel
 
 from camera_adapters.wire import (
     EVENT_ID,
-    MAX_IMAGE_BYTES,
-    MAX_IMAGE_PIXELS,
-    MIN_IMAGE_SIDE,
+    IMAGE_RULES,
     AnprEventBody,
     BadgeReadBody,
     ScanBody,
@@ -36,10 +34,6 @@ _LANE_PARAMETER = {
     },
 }
 _EVENT_ID = {"type": "string", "pattern": EVENT_ID.pattern}
-_IMAGE_RULES = (
-    f"JPEG or PNG, at least {MIN_IMAGE_SIDE} px a side, at most {MAX_IMAGE_PIXELS:,} pixels and "
-    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MiB (larger: 413)"
-)
 _UNAUTHORIZED = {
     "description": "No valid station token (or login)",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -87,14 +81,12 @@ def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         "standing": {"type": "string"},
         "id_number_masked": {"type": ["string", "null"], "description": "…1234"},
     }
+    components.update(_model_schemas(VehicleInput, PersonInput))
     for model, name, plural, what, extra in (
         (VehicleInput, "Vehicle", "vehicles", "vehicle or trailer", vehicle_out),
         (PersonInput, "Person", "persons", "driver or escort", person_out),
     ):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(schema.pop("$defs", {}))
-        components[f"{name}Input"] = schema
-        components[name] = _output_schema(schema, extra)
+        components[name] = _output_schema(components[model.__name__], extra)
         paths.update(_resource_paths(name, plural, what))
     return paths, components
 
@@ -191,9 +183,7 @@ def _booking_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     that validates it (services.bookings.BookingInput)."""
     from gatekeeper.services.bookings import BookingInput
 
-    schema = BookingInput.model_json_schema(ref_template="#/components/schemas/{model}")
-    components: dict[str, Any] = dict(schema.pop("$defs", {}))
-    components["BookingInput"] = schema
+    components = _model_schemas(BookingInput)
     security: list[dict[str, list[str]]] = [{"userToken": []}]
     body = {
         "required": True,
@@ -566,7 +556,7 @@ def _document(version: str) -> dict[str, Any]:
                                             "type": "array",
                                             "items": {"type": "string", "format": "binary"},
                                             "maxItems": 8,
-                                            "description": _IMAGE_RULES,
+                                            "description": IMAGE_RULES,
                                         },
                                     },
                                 }

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
+from camera_adapters.wire import MAX_RECORD_ID
 from gatekeeper import access
 from gatekeeper.config import PROJECT_ROOT, load_settings, resolve_audit_key, resolve_secret_key
 from gatekeeper.extensions import (
@@ -148,7 +149,7 @@ class DatabaseIdConverter(IntegerConverter):
     """``<int:...>`` bounded to what an INTEGER column holds."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_RECORD_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -111,3 +112,33 @@ def test_deeply_nested_json_is_a_bad_request(client: Any, demo: Demo) -> None:
 def test_an_event_id_with_a_trailing_newline_is_refused(client: Any, demo: Demo) -> None:
     response = demo.post_event(client, "G1-IN", event_id="e-nl\n", plate="ZZ-123-ZZ")
     assert response.status_code == 400 and "event_id" in response.json["message"]
+
+
+@pytest.mark.parametrize("capture", ["2147483648", "99999999999999999999", "²"])
+def test_a_capture_id_no_record_can_have_is_refused_not_a_server_error(
+    client: Any, demo: Demo, capture: str
+) -> None:
+    """Found by the fuzzer: a number beyond a 32-bit id failed in PostgreSQL (500)."""
+    demo.post_event(client, "G1-HAZ", event_id="big-id", plate="QAKX769")
+    headers = _bearer(demo.token)
+    scan = client.post(
+        "/api/v1/lanes/G1-HAZ/scans", data={"capture": capture, "image": []}, headers=headers
+    )
+    document = client.post(
+        "/api/v1/lanes/G1-HAZ/documents",
+        data={"kind": "waybill", "capture": capture, "image": (io.BytesIO(b"%PDF"), "w.pdf")},
+        headers=headers,
+    )
+    scanned = (
+        client.post(
+            "/api/v1/lanes/G1-HAZ/scans",
+            json={"text": "x", "capture": int(capture)},
+            headers=headers,
+        )
+        if capture.isascii()
+        else None
+    )
+    assert (scan.status_code, scan.json["message"]) == (400, "capture: a capture id")
+    assert (document.status_code, document.json["message"]) == (400, "capture: a capture id")
+    if scanned is not None:
+        assert scanned.status_code == 400 and scanned.json["message"].startswith("capture:")

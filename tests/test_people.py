@@ -266,3 +266,12 @@ def test_the_crew_goes_through_with_its_vehicle(client: Any, demo: Demo) -> None
         select(PersonPassage).where(PersonPassage.vehicle_passage_id == out["id"])
     ).all()
     assert {r.direction.value for r in crew_out} == {"out"} and len(crew_out) == 2
+
+
+def test_a_person_id_no_record_can_have_is_no_server_error(app: Any, demo: Demo) -> None:
+    client = _guard(app, demo)
+    page = client.get("/guard/people").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "person": "2147483648", "way": "in"}
+    answer = client.post("/guard/people/pass", data={**data, "lane": "G1-PED"})
+    assert answer.status_code < 500
+    assert db.session.scalar(select(PersonPassage.id)) is None

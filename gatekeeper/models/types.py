@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlalchemy.engine import Dialect
 
+from camera_adapters.wire import MAX_RECORD_ID
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every database.
@@ -53,3 +55,12 @@ def utcnow() -> datetime:
 
 def enum_values(enum_cls: type[enum.Enum]) -> list[Any]:
     return [member.value for member in enum_cls]
+
+
+def record_id(text: str | None) -> int | None:
+    """A record id posted as text: digits, within what an INTEGER column holds (a larger
+    number would fail in the database, not find nothing); otherwise None."""
+    if text is None or not text.isdigit() or not text.isascii():
+        return None
+    number = int(text)
+    return number if number <= MAX_RECORD_ID else None

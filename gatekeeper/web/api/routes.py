@@ -23,6 +23,7 @@ from gatekeeper.access import (
 from gatekeeper.domain.plates import province_of
 from gatekeeper.extensions import csrf, db
 from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Person, Role, Vehicle
+from gatekeeper.models.types import record_id
 from gatekeeper.services import bookings, crew, documents, fleet, gate, passes
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
 from gatekeeper.services.clock import day_bounds, park_today
@@ -147,6 +148,15 @@ def post_event(lane_code: str) -> ResponseReturnValue:
     return jsonify(capture_json(outcome.passage)), 201 if outcome.created else 200
 
 
+def _posted_capture_id() -> int | None:
+    """The form's ``capture`` (a capture id); None when not sent, 400 when no id."""
+    posted = request.form.get("capture")
+    capture_id = record_id(posted)
+    if posted is not None and capture_id is None:
+        abort(400, description="capture: a capture id")
+    return capture_id
+
+
 @bp.route("/lanes/<lane_code>/documents", methods=["POST"])
 @station_required
 def post_document(lane_code: str) -> ResponseReturnValue:
@@ -167,10 +177,7 @@ def post_document(lane_code: str) -> ResponseReturnValue:
     files = request.files.getlist("image")
     if len(files) != 1:
         return _error("image: one file (JPEG, PNG or PDF)", 400)
-    capture_id = request.form.get("capture")
-    if capture_id is not None and not capture_id.isdigit():
-        return _error("capture: a capture id", 400)
-    passage = documents.passage_at_lane(lane.id, int(capture_id) if capture_id else None)
+    passage = documents.passage_at_lane(lane.id, _posted_capture_id())
     if passage is None:
         return _error("no vehicle waiting at this lane: send its capture first", 409)
     data = files[0].read()
@@ -210,10 +217,7 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
             return _error(str(exc), exc.status)
         text, capture_id = body.text, body.capture
     else:
-        form_capture = request.form.get("capture")
-        if form_capture is not None and not form_capture.isdigit():
-            return _error("capture: a capture id", 400)
-        capture_id = int(form_capture) if form_capture else None
+        capture_id = _posted_capture_id()
         files = request.files.getlist("image")
         if len(files) != 1:
             return _error('JSON {"text": ...} or one image', 400)

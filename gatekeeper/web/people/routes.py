@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
 from gatekeeper.models import Lane, Person, PersonPassage, Role, Visit
-from gatekeeper.models.types import utcnow
+from gatekeeper.models.types import record_id, utcnow
 from gatekeeper.services import people
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
@@ -105,7 +105,8 @@ def pass_person() -> ResponseReturnValue:
             for error in errors:
                 flash(str(error), "error")
         return back
-    person = db.session.get(Person, int(form.person.data)) if form.person.data.isdigit() else None
+    person_id = record_id(form.person.data)
+    person = db.session.get(Person, person_id) if person_id is not None else None
     lane = db.session.scalar(select(Lane).where(Lane.code == form.lane.data))
     if person is None or lane is None:
         abort(404)

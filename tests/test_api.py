@@ -142,3 +142,21 @@ def test_a_capture_id_no_record_can_have_is_refused_not_a_server_error(
     assert (document.status_code, document.json["message"]) == (400, "capture: a capture id")
     if scanned is not None:
         assert scanned.status_code == 400 and scanned.json["message"].startswith("capture:")
+
+
+@pytest.mark.parametrize("endpoint", ["captures", "events", "documents", "scans", "badges"])
+def test_every_lane_endpoint_refuses_an_unknown_lane_and_another_stations_lane(
+    client: Any, session: Any, endpoint: str
+) -> None:
+    """The lane is found among the station's own lanes (loaded with it); only a lane not
+    among them is looked up, to tell an unknown lane (404) from another's (403)."""
+    _mine, token = make_station(make_lane())
+    theirs = make_lane()
+    make_station(theirs)
+    unknown = client.post(f"/api/v1/lanes/NO-SUCH/{endpoint}", json={}, headers=_bearer(token))
+    assert unknown.status_code == 404
+    assert unknown.json == {"error": "not_found", "message": "no lane NO-SUCH"}
+    other = client.post(f"/api/v1/lanes/{theirs.code}/{endpoint}", json={}, headers=_bearer(token))
+    assert other.status_code == 403
+    assert other.json["error"] == "forbidden"
+    assert f"does not serve lane {theirs.code}" in other.json["message"]

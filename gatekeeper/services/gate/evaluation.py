@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column, or_, select, union
+from sqlalchemy import Integer, bindparam, func, or_, select, true, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from gatekeeper.domain import gate as rules
@@ -144,17 +144,25 @@ def person_record(
 EdgeMap = dict[tuple[int, int], rules.RouteEdgeRecord]
 
 
+# Statements on the decision's path are built once: building a select with its joins and
+# loader options costs more than PostgreSQL takes to run it (see bench/gate.py).
+_START, _END = aliased(RoadNode), aliased(RoadNode)
+_ROADS_BETWEEN = (
+    select(RoadEdge, _START.code, _END.code)
+    .join(_START, RoadEdge.from_node_id == _START.id)
+    .join(_END, RoadEdge.to_node_id == _END.id)
+    .where(
+        RoadEdge.from_node_id.in_(bindparam("nodes", expanding=True)),
+        RoadEdge.to_node_id.in_(bindparam("nodes", expanding=True)),
+    )
+)
+
+
 def route_edges(node_ids: set[int]) -> EdgeMap:
     """Every road between the given nodes, both ways where it is two-way, in one query."""
     if not node_ids:
         return {}
-    start, end = aliased(RoadNode), aliased(RoadNode)
-    rows = db.session.execute(
-        select(RoadEdge, start.code, end.code)
-        .join(start, RoadEdge.from_node_id == start.id)
-        .join(end, RoadEdge.to_node_id == end.id)
-        .where(RoadEdge.from_node_id.in_(node_ids), RoadEdge.to_node_id.in_(node_ids))
-    ).all()
+    rows = db.session.execute(_ROADS_BETWEEN, {"nodes": sorted(node_ids)}).all()
     edges: EdgeMap = {}
     for edge, a, b in rows:
         record = rules.RouteEdgeRecord(
@@ -222,22 +230,25 @@ def booking_record(
     )
 
 
-def candidate_vehicles(
-    texts: list[str], also: list[int] | None = None, expected: Any = None
-) -> list[Vehicle]:
-    """Registered vehicles whose plate may be one of the texts: the same skeleton (OCR
-    confusions folded), the skeleton without a leading province letter, and the vehicles
-    expected today or inside (``also``), against which one-character errors are judged."""
+def _skeletons(texts: list[str]) -> set[str]:
+    """The plate skeletons (OCR confusions folded) the texts may stand for, with and
+    without a leading province letter."""
     skeletons: set[str] = set()
     for text in texts:
         skeleton = plate_skeleton(text)
         if skeleton:
             skeletons.update({skeleton, skeleton[1:]})
+    return skeletons
+
+
+def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[Vehicle]:
+    """Registered vehicles whose plate may be one of the texts (see :func:`_skeletons`),
+    and the vehicles ``also`` given (those inside), against which one-character errors
+    are judged."""
+    skeletons = _skeletons(texts)
     conditions = [Vehicle.plate_skeleton.in_(skeletons)] if skeletons else []
     if also:
         conditions.append(Vehicle.id.in_(also))
-    if expected is not None:
-        conditions.append(Vehicle.id.in_(expected))
     if not conditions:
         return []
     return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
@@ -251,15 +262,52 @@ _OPEN_STATUSES = [
 ]
 
 
-def _expected_vehicles(start: datetime, end: datetime) -> Any:
-    """Vehicles and trailers booked with a window between ``start`` and ``end`` (a
-    subquery: the candidates are found in one statement)."""
-    window = (Booking.window_end > start) & (Booking.window_start < end)
+def _expected_vehicles() -> Any:
+    """Vehicles and trailers booked with a window between ``:start`` and ``:end``."""
+    window = (Booking.window_end > bindparam("start")) & (Booking.window_start < bindparam("end"))
     booked = Booking.status.in_(_OPEN_STATUSES)
     return union(
         select(Booking.vehicle_id).where(window, booked),
         select(Booking.trailer_id).where(window, booked, Booking.trailer_id.is_not(None)),
     )
+
+
+# At the entry, the candidates are also the vehicles expected in the span (one statement).
+_ENTRY_CANDIDATES = (
+    select(Vehicle)
+    .where(
+        or_(
+            Vehicle.plate_skeleton.in_(bindparam("skeletons", expanding=True)),
+            Vehicle.id.in_(_expected_vehicles()),
+        )
+    )
+    .order_by(Vehicle.id)
+)
+
+
+def entry_candidates(texts: list[str], start: datetime, end: datetime) -> list[Vehicle]:
+    """The vehicles whose plate may be one of the texts, and those booked between
+    ``start`` and ``end`` (against which one-character errors are judged)."""
+    span = {"skeletons": sorted(_skeletons(texts)), "start": start, "end": end}
+    return list(db.session.scalars(_ENTRY_CANDIDATES, span))
+
+
+_VEHICLE_BOOKINGS = (
+    select(Booking)
+    .where(
+        or_(Booking.vehicle_id == bindparam("vehicle"), Booking.trailer_id == bindparam("vehicle")),
+        Booking.window_end > bindparam("start"),
+        Booking.window_start < bindparam("end"),
+    )
+    .options(
+        joinedload(Booking.dock).joinedload(Dock.zone),
+        joinedload(Booking.company),
+        joinedload(Booking.driver),
+        joinedload(Booking.escort),
+        selectinload(Booking.cargo).joinedload(CargoLine.dangerous_good),
+        selectinload(Booking.route),
+    )
+)
 
 
 def _load_bookings(
@@ -269,24 +317,8 @@ def _load_bookings(
     fixed number of queries whatever the cargo, crew and route: the bookings with their
     dock, zone, company, driver and escort; their cargo and dangerous goods; their route
     stops; the crews' qualifications; the roads of the routes."""
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .where(
-                or_(Booking.vehicle_id == vehicle_id, Booking.trailer_id == vehicle_id),
-                Booking.window_end > start,
-                Booking.window_start < end,
-            )
-            .options(
-                joinedload(Booking.dock).joinedload(Dock.zone),
-                joinedload(Booking.company),
-                joinedload(Booking.driver),
-                joinedload(Booking.escort),
-                selectinload(Booking.cargo).joinedload(CargoLine.dangerous_good),
-                selectinload(Booking.route),
-            )
-        ).unique()
-    )
+    span = {"vehicle": vehicle_id, "start": start, "end": end}
+    bookings = list(db.session.scalars(_VEHICLE_BOOKINGS, span).unique())
     crew_ids = {i for b in bookings for i in (b.driver_id, b.escort_id) if i is not None}
     held: dict[int, list[Qualification]] = {i: [] for i in crew_ids}
     if crew_ids:
@@ -314,102 +346,110 @@ def inside_vehicles() -> Any:
     )
 
 
-def _inside_counts(booking: Booking | None, exclude_passage: int | None) -> tuple[int, ...]:
-    """Hazmat vehicles inside; with a booking, vehicles and hazmat vehicles in its zone and
-    vehicles at its dock: one query (the holding lot is not inside)."""
+def _counts_statement() -> Any:
+    """The park's counts a decision needs, in one statement whatever the park's size:
+    vehicles inside (outside the holding lot): hazmat ones; in the booking's zone (``:zone``)
+    and hazmat ones there; at its dock (``:dock``); vehicles waiting in the holding lot and
+    those travelling the booking's way (``:direction``); the lot's spaces. The place the
+    passage (``:passage``) holds already is its own: it is not counted."""
     hazmat = func.json_array_length(Presence.hazard_classes) > 0
-    counts = [func.count().filter(hazmat)]
-    if booking is not None:
-        in_zone = Presence.zone_id == booking.dock.zone_id
-        counts += [
-            func.count().filter(in_zone),
-            func.count().filter(in_zone & hazmat),
-            func.count().filter(Booking.dock_id == booking.dock_id),
-        ]
-    query = (
-        select(*counts)
+    in_zone = Presence.zone_id == bindparam("zone", type_=Integer)
+    inside = (
+        select(
+            func.count().filter(hazmat).label("hazmat"),
+            func.count().filter(in_zone).label("zone"),
+            func.count().filter(in_zone & hazmat).label("zone_hazmat"),
+            func.count().filter(Booking.dock_id == bindparam("dock", type_=Integer)).label("dock"),
+        )
         .select_from(Presence)
         .outerjoin(Zone, Presence.zone_id == Zone.id)
         .outerjoin(Booking, Presence.booking_id == Booking.id)
         .where(
             Presence.kind == PresenceKind.VEHICLE,
             or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
+            or_(
+                Presence.entry_passage_id.is_(None),
+                Presence.entry_passage_id != bindparam("passage"),
+            ),
         )
+        .subquery("inside")
     )
-    if exclude_passage is not None:  # the place this passage holds already is its own
-        query = query.where(
-            or_(Presence.entry_passage_id.is_(None), Presence.entry_passage_id != exclude_passage)
+    held = waiting_query().subquery("held")
+    same_way = Booking.direction == bindparam("direction", type_=Booking.direction.type)
+    waiting = (
+        select(func.count().label("waiting"), func.count().filter(same_way).label("same_way"))
+        .select_from(held)
+        .outerjoin(Booking, Booking.id == held.c.booking_id)
+        .where(held.c.id != bindparam("passage"))
+        .subquery("waiting")
+    )
+    lot = (
+        select(
+            Zone.capacity_vehicles.label("lot_capacity"),
+            Zone.capacity_loaded_tankers.label("lot_loaded"),
+            Zone.capacity_empty_tankers.label("lot_empty"),
         )
-    return tuple(int(n or 0) for n in db.session.execute(query).one())
-
-
-def _waiting_counts(booking: Booking | None, exclude_passage: int | None) -> tuple[int, int]:
-    """Vehicles in the holding lot, and those travelling the booking's way (one query)."""
-    same_way = (
-        Booking.direction == booking.direction if booking is not None else Booking.id.is_(None)
+        .where(Zone.kind == ZoneKind.HOLDING)
+        .order_by(Zone.id)
+        .limit(1)
+        .subquery("lot")
     )
-    query = (
-        select(func.count(), func.count().filter(same_way))
-        .select_from(waiting_query().subquery().alias("waiting"))
-        .outerjoin(Booking, Booking.id == literal_column("waiting.booking_id"))
+    return select(inside, waiting, lot).select_from(
+        inside.join(waiting, true()).outerjoin(lot, true())
     )
-    if exclude_passage is not None:
-        query = query.where(literal_column("waiting.id") != exclude_passage)
-    total, same = db.session.execute(query).one()
-    return int(total or 0), int(same or 0)
 
 
-def _occupancy(booking: Booking | None, park: Park, exclude_passage: int | None) -> rules.Occupancy:
-    """The counts the capacity rules need, in three queries whatever the park's size."""
-    inside = _inside_counts(booking, exclude_passage)
-    holding = holding_zone()
-    waiting, waiting_same_way = _waiting_counts(booking, exclude_passage)
+_COUNTS = _counts_statement()
+
+
+def _occupancy(booking: Booking | None, park: Park, passage_id: int) -> rules.Occupancy:
+    """The counts the capacity rules need (one query, see :func:`_counts_statement`)."""
+    dock: Dock | None = booking.dock if booking is not None else None
+    counts = db.session.execute(
+        _COUNTS,
+        {
+            "zone": dock.zone_id if dock else None,
+            "dock": dock.id if dock else None,
+            "direction": booking.direction if booking is not None else None,
+            "passage": passage_id,
+        },
+    ).one()
     values: dict[str, Any] = {
-        "hazmat_inside": inside[0],
+        "hazmat_inside": counts.hazmat,
         "hazmat_capacity": park.hazmat_vehicle_capacity,
-        "holding_waiting": waiting,
-        "holding_capacity": holding.capacity_vehicles if holding else None,
+        "holding_waiting": counts.waiting,
+        "holding_capacity": counts.lot_capacity,
     }
-    lot_full = (
-        values["holding_capacity"] is not None
-        and values["holding_waiting"] >= values["holding_capacity"]
-    )
-    if (
-        not lot_full
-        and booking is not None
-        and (spaces := _tanker_capacity(booking, holding)) is not None
-    ):
+    lot_full = counts.lot_capacity is not None and counts.waiting >= counts.lot_capacity
+    if not lot_full and booking is not None and _carries_tanks(booking):
         # Room in the lot: loaded and empty tankers still have their own spaces.
-        values["holding_capacity"] = spaces
-        values["holding_waiting"] = waiting_same_way
-    if booking is not None:
-        dock: Dock = booking.dock
+        spaces = (
+            counts.lot_loaded if booking.direction is TripDirection.DELIVERY else counts.lot_empty
+        )
+        if spaces is not None:
+            values["holding_capacity"] = spaces
+            values["holding_waiting"] = counts.same_way
+    if dock is not None:
         zone = dock.zone
         values.update(
             zone_code=zone.code,
-            zone_vehicles=inside[1],
+            zone_vehicles=counts.zone,
             zone_capacity=zone.capacity_vehicles,
-            zone_hazmat=inside[2],
+            zone_hazmat=counts.zone_hazmat,
             zone_hazmat_capacity=zone.capacity_hazmat_vehicles,
             zone_allowed_classes=tuple(zone.allowed_hazard_classes)
             if zone.allowed_hazard_classes
             else None,
             dock_code=dock.code,
-            dock_in_use=inside[3],
+            dock_in_use=counts.dock,
             dock_slots=dock.slots_per_hour,
         )
     return rules.Occupancy(**values)
 
 
-def _tanker_capacity(booking: Booking, holding: Zone | None) -> int | None:
-    """The lot's spaces for this tanker: loaded (delivering) or empty (collecting)."""
-    if holding is None:
-        return None
-    if not any(line.packaging is Packaging.TANK for line in booking.cargo):
-        return None
-    if booking.direction is TripDirection.DELIVERY:
-        return holding.capacity_loaded_tankers
-    return holding.capacity_empty_tankers
+def _carries_tanks(booking: Booking) -> bool:
+    """A tanker: it waits in the lot's loaded (delivering) or empty (collecting) spaces."""
+    return any(line.packaging is Packaging.TANK for line in booking.cargo)
 
 
 def _crew(passage: Passage) -> rules.Crew | None:
@@ -524,7 +564,7 @@ def evaluate(
             )
         )
         return Evaluation(result, {v.id: v for v in found}, None)
-    found = candidate_vehicles(texts, expected=_expected_vehicles(start, end))
+    found = entry_candidates(texts, start, end)
     ids = [v.id for v in found]
     # Only the matched vehicle's bookings matter to the rules: they are loaded, with all
     # they need, after the plate is matched (a fixed number of queries, see the tests).
@@ -554,9 +594,7 @@ def evaluate(
         vehicles=vehicle_records,
         bookings=booking_records,
         # Without a booking no capacity rule applies: the counts wait for a hold.
-        occupancy=_occupancy(booking, park, exclude_passage=passage.id)
-        if counted
-        else rules.Occupancy(),
+        occupancy=_occupancy(booking, park, passage.id) if counted else rules.Occupancy(),
         rules=gate_rules(park),
         crew=_crew(passage),
         waybill=_waybill(passage),
@@ -567,6 +605,6 @@ def evaluate(
     if result.decision is rules.Decision.HOLD and not counted:
         if counts_lock is not None:
             counts_lock()
-        occupancy = _occupancy(booking, park, exclude_passage=passage.id)
+        occupancy = _occupancy(booking, park, passage.id)
         result = rules.decide_entry(replace(request, occupancy=occupancy))
     return Evaluation(result, {v.id: v for v in found}, booking)

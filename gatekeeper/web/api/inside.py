@@ -21,11 +21,11 @@ from gatekeeper import jobs
 from gatekeeper.access import station_required
 from gatekeeper.extensions import db
 from gatekeeper.jobs.ocr import read_sighting
-from gatekeeper.models import Checkpoint, Lane, Sighting
+from gatekeeper.models import Checkpoint, Sighting
 from gatekeeper.services import people, tracking
 from gatekeeper.services.captures import CaptureError, Upload, validated_images
 from gatekeeper.services.storage import store_new
-from gatekeeper.web.api.routes import _error, _json_object, bp
+from gatekeeper.web.api.routes import _error, _json_object, bp, station_lane
 
 
 def sighting_json(sighting: Sighting) -> dict[str, Any]:
@@ -123,11 +123,7 @@ def post_badge(lane_code: str) -> ResponseReturnValue:
     """A badge, staff card, ID or positioning card read at a pedestrian lane: the person is
     checked in or out (JSON ``event_id``, ``badge``, optional ``at``); refused with the
     reasons otherwise. Idempotent by ``event_id``."""
-    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
-    if lane is None:
-        return _error(f"no lane {lane_code}", 404)
-    if not g.station.serves(lane):
-        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    lane = station_lane(lane_code)
     try:
         read = parse_body(BadgeReadBody, _json_object())
     except AnprEventError as exc:

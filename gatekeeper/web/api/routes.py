@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
@@ -85,6 +85,19 @@ def _error(message: str, status: int) -> ResponseReturnValue:
     return jsonify(error=_ERROR_CODES.get(status, "error"), message=message), status
 
 
+def station_lane(lane_code: str) -> Lane:
+    """The lane the calling station posts for, from the lanes loaded with the station (no
+    query); a lane it does not serve is refused (403), an unknown one is 404."""
+    own: list[Lane] = g.station.lanes
+    for lane in own:
+        if lane.code == lane_code:
+            return lane
+    other = db.session.scalar(select(Lane).where(Lane.code == lane_code))
+    if other is None:
+        abort(make_response(_error(f"no lane {lane_code}", 404)))
+    abort(make_response(_error(f"station {g.station.code} does not serve lane {other.code}", 403)))
+
+
 def capture_json(passage: Passage) -> dict[str, object]:
     return {
         "id": passage.id,
@@ -113,9 +126,7 @@ def capture_json(passage: Passage) -> dict[str, object]:
 @station_required
 def post_capture(lane_code: str) -> ResponseReturnValue:
     """Frames of one vehicle from a gate station: stored, then read in the background."""
-    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
-    if lane is None:
-        return _error(f"no lane {lane_code}", 404)
+    lane = station_lane(lane_code)
     uploads = [Upload(f.filename or "", f.read()) for f in request.files.getlist("image")]
     try:
         outcome = accept_capture(g.station, lane, request.form.get("event_id", ""), uploads)
@@ -129,9 +140,7 @@ def post_capture(lane_code: str) -> ResponseReturnValue:
 @station_required
 def post_event(lane_code: str) -> ResponseReturnValue:
     """A smart ANPR camera's reading: decided at once, the decision in the answer."""
-    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
-    if lane is None:
-        return _error(f"no lane {lane_code}", 404)
+    lane = station_lane(lane_code)
     try:
         payload = request.get_json(silent=True)
     except RecursionError:
@@ -164,11 +173,7 @@ def post_document(lane_code: str) -> ResponseReturnValue:
     certificate, the road transport certificate or the waybill of the vehicle at the lane
     (``capture``: its capture id; default the latest at the lane). Read in the background
     and matched against the registered records; the result is a check of the decision."""
-    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
-    if lane is None:
-        return _error(f"no lane {lane_code}", 404)
-    if not g.station.serves(lane):
-        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    lane = station_lane(lane_code)
     try:
         kind = DocumentKind(request.form.get("kind", ""))
     except ValueError:
@@ -204,11 +209,7 @@ def post_scan(lane_code: str) -> ResponseReturnValue:
     fixed scanner: JSON ``{"text": ...}``) or a frame of the lane camera (multipart
     ``image``) in which the QR code is found. Kept on the vehicle's passage (``capture``:
     its id; default the latest at the lane) and the rules run again."""
-    lane = db.session.scalar(select(Lane).where(Lane.code == lane_code))
-    if lane is None:
-        return _error(f"no lane {lane_code}", 404)
-    if not g.station.serves(lane):
-        return _error(f"station {g.station.code} does not serve lane {lane.code}", 403)
+    lane = station_lane(lane_code)
     capture_id: int | None = None
     if request.is_json:
         try:

@@ -4,7 +4,7 @@ changed here)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -32,7 +32,6 @@ from gatekeeper.models import (
     Person,
     Presence,
     PresenceKind,
-    Qualification,
     RoadEdge,
     RoadNode,
     TripDirection,
@@ -123,11 +122,7 @@ def vehicle_record(v: Vehicle) -> rules.VehicleRecord:
     )
 
 
-def person_record(
-    p: Person, qualifications: Sequence[Qualification] | None = None
-) -> rules.PersonRecord:
-    """``qualifications``: loaded already (a decision loads its crews' in one query)."""
-    held = p.qualifications if qualifications is None else qualifications
+def person_record(p: Person) -> rules.PersonRecord:
     return rules.PersonRecord(
         id=p.id,
         name=p.full_name,
@@ -136,7 +131,7 @@ def person_record(
             rules.QualificationRecord(
                 q.kind.value, tuple(q.classes or ()), q.expires_on, q.valid_from
             )
-            for q in held
+            for q in p.qualifications
         ),
     )
 
@@ -183,18 +178,9 @@ def _route(booking: Booking, edges: EdgeMap | None) -> tuple[rules.RouteEdgeReco
     return tuple(edges[leg] for leg in pairwise(stops) if leg in edges)
 
 
-def booking_record(
-    b: Booking,
-    edges: EdgeMap | None = None,
-    qualifications: dict[int, list[Qualification]] | None = None,
-) -> rules.BookingRecord:
-    """The booking as the rules see it; ``edges`` and ``qualifications`` loaded already
+def booking_record(b: Booking, edges: EdgeMap | None = None) -> rules.BookingRecord:
+    """The booking as the rules see it; ``edges``: the roads of its route, loaded already
     (see :func:`_load_bookings`), else loaded here."""
-
-    def crew(person: Person) -> rules.PersonRecord:
-        held = qualifications.get(person.id, []) if qualifications is not None else None
-        return person_record(person, held)
-
     cargo = tuple(
         rules.CargoRecord(
             un_number=line.un_number,
@@ -220,8 +206,8 @@ def booking_record(
         trailer_id=b.trailer_id,
         window_start=b.window_start,
         window_end=b.window_end,
-        driver=crew(b.driver),
-        escort=crew(b.escort) if b.escort else None,
+        driver=person_record(b.driver),
+        escort=person_record(b.escort) if b.escort else None,
         cargo=cargo,
         waybill_number=b.waybill_number,
         destination=b.dock.code,
@@ -302,8 +288,9 @@ _VEHICLE_BOOKINGS = (
     .options(
         joinedload(Booking.dock).joinedload(Dock.zone),
         joinedload(Booking.company),
-        joinedload(Booking.driver),
-        joinedload(Booking.escort),
+        # A crew member holds a few qualifications: joined, not a query of their own.
+        joinedload(Booking.driver).joinedload(Person.qualifications),
+        joinedload(Booking.escort).joinedload(Person.qualifications),
         selectinload(Booking.cargo).joinedload(CargoLine.dangerous_good),
         selectinload(Booking.route),
     )
@@ -312,22 +299,15 @@ _VEHICLE_BOOKINGS = (
 
 def _load_bookings(
     vehicle_id: int, start: datetime, end: datetime
-) -> tuple[list[Booking], EdgeMap, dict[int, list[Qualification]]]:
+) -> tuple[list[Booking], EdgeMap]:
     """The matched vehicle's bookings in the span, with what the rules read of them, in a
     fixed number of queries whatever the cargo, crew and route: the bookings with their
-    dock, zone, company, driver and escort; their cargo and dangerous goods; their route
-    stops; the crews' qualifications; the roads of the routes."""
+    dock, zone, company, crew and the crew's qualifications; their cargo and dangerous
+    goods; their route stops; the roads of the routes."""
     span = {"vehicle": vehicle_id, "start": start, "end": end}
     bookings = list(db.session.scalars(_VEHICLE_BOOKINGS, span).unique())
-    crew_ids = {i for b in bookings for i in (b.driver_id, b.escort_id) if i is not None}
-    held: dict[int, list[Qualification]] = {i: [] for i in crew_ids}
-    if crew_ids:
-        for q in db.session.scalars(
-            select(Qualification).where(Qualification.person_id.in_(crew_ids))
-        ):
-            held[q.person_id].append(q)
     nodes = {stop.node_id for b in bookings for stop in b.route}
-    return bookings, route_edges(nodes), held
+    return bookings, route_edges(nodes)
 
 
 def holding_zone() -> Zone | None:
@@ -571,15 +551,14 @@ def evaluate(
     first = rules.match_plate(reads, tuple(vehicle_record(v) for v in found))
     bookings: list[Booking] = []
     edges: EdgeMap = {}
-    held: dict[int, list[Qualification]] = {}
     if first.vehicle is not None:
-        bookings, edges, held = _load_bookings(first.vehicle.id, start, end)
+        bookings, edges = _load_bookings(first.vehicle.id, start, end)
     # Both units of a booked combination take part (documents, standing).
     extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
     if extra:
         found += list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(extra))))
     vehicle_records = tuple(vehicle_record(v) for v in found)
-    booking_records = tuple(booking_record(b, edges, held) for b in bookings)
+    booking_records = tuple(booking_record(b, edges) for b in bookings)
     # The booking is needed before deciding: its dock and zone give the capacity counts.
     chosen = rules.booking_for(first.vehicle, booking_records)
     booking = next((b for b in bookings if chosen and b.id == chosen.id), None)

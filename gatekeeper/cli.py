@@ -154,9 +154,6 @@ def simulate_day(speed: float, until_now: bool, quiet: bool) -> None:
     click.echo(f"simulated {tally.events} events ({kinds}); {tally.skipped} after now skipped")
 
 
-WORKER_MAINTENANCE_S = 30
-
-
 @click.command("worker")
 @click.option("--queues", "-q", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
@@ -171,9 +168,10 @@ def worker(queues: str, burst: bool, ocr_threads: int) -> None:
     """Run an RQ worker in this app's context (needs GATEKEEPER_REDIS_URL).
 
     It is a SimpleWorker: jobs run in this process, so what a job loads once (the OCR
-    model) stays loaded for the next one. Run several workers for parallelism.
+    model) stays loaded for the next one. Run several workers for parallelism. A running
+    job's heartbeat shows the worker alive (see gatekeeper.worker).
     """
-    from rq import SimpleWorker
+    from gatekeeper.worker import HeartbeatWorker
 
     layer = jobs.queues()
     if layer.embedded:
@@ -187,14 +185,7 @@ def worker(queues: str, burst: bool, ocr_threads: int) -> None:
     unknown = sorted(set(names) - set(jobs.QUEUES))
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
-    worker_ = SimpleWorker(
-        [layer.queue(name) for name in names],
-        connection=layer.connection,
-        # Every 30 s (not RQ's 10 min): a job whose worker was killed is given back to be
-        # retried soon after its heartbeat runs out, and a dead worker's scheduler is
-        # taken over.
-        maintenance_interval=WORKER_MAINTENANCE_S,
-    )
+    worker_ = HeartbeatWorker([layer.queue(name) for name in names], connection=layer.connection)
     worker_.work(burst=burst, with_scheduler=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rq import get_current_job
+
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Alert, AlertKind, Severity
@@ -17,3 +19,14 @@ def raise_alert(key: str) -> str:
 @job("default", retries=1)
 def always_fails() -> None:
     raise RuntimeError("the camera feed is gone")
+
+
+@job("default")
+def wait_for_release(name: str) -> str:
+    """Says it runs (``started:<name>``), then runs until the test releases it
+    (``release:<name>``): a job the test can watch while it runs."""
+    current = get_current_job()
+    assert current is not None
+    current.connection.rpush(f"started:{name}", 1)
+    released = current.connection.blpop([f"release:{name}"], timeout=60)
+    return "released" if released else "never released"

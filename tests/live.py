@@ -40,6 +40,16 @@ class Server:
     tokens: dict[str, str] = field(default_factory=dict)  # every station's, by code
 
 
+def until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait for something the test can observe (polling a server, not a sleep standing in
+    for synchronisation); fail with ``what`` if it does not happen in time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,9 +7,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from rq.job import JobStatus
 from sqlalchemy import func, select
 
-from gatekeeper.models import AuditEntry, Passage, PassageImage, ReadStatus, Role
+from gatekeeper.models import (
+    AuditEntry,
+    Passage,
+    PassageDirection,
+    PassageImage,
+    ReadStatus,
+    Role,
+)
 from tests.conftest import SHARED_DATA
 from tests.factories import make_lane, make_station
 
@@ -258,3 +266,56 @@ def test_captures_stored_while_redis_was_down_are_read_when_it_returns(
     assert passage.read_status is ReadStatus.DONE and passage.plate_read == "PJU2853"
     assert passage.decision is not None
     assert maintenance.requeue_captures() == 0  # nothing read twice
+
+
+def test_captures_whose_reading_job_redis_lost_are_queued_again_and_ended_ones_marked_failed(
+    app: Flask, session: Any, monkeypatch: Any, lane_and_token: tuple[Any, str]
+) -> None:
+    """Redis restarted without its data, a worker that died after taking a job and
+    before starting it, a job that failed for good: the minute's sweep finds each
+    capture still pending, and leaves alone those whose job is waiting or just queued."""
+    from datetime import timedelta
+
+    from gatekeeper.jobs import maintenance
+    from gatekeeper.jobs.ocr import read_capture
+    from gatekeeper.models.types import utcnow
+    from gatekeeper.services import captures
+    from tests.test_jobs import redis_queues
+
+    lane, _token = lane_and_token
+    old = utcnow() - captures.LOST_AFTER - timedelta(minutes=1)
+
+    def pending(at: Any = old) -> Passage:
+        passage = Passage(
+            lane=lane, direction=PassageDirection.IN, occurred_at=at, read_status=ReadStatus.PENDING
+        )
+        session.add(passage)
+        session.commit()
+        return passage
+
+    with redis_queues() as layer:
+        monkeypatch.setitem(app.extensions, "gatekeeper.jobs", layer)
+        ocr = layer.queue("ocr")
+        missing, waiting, taken, failed, recent = (pending() for _ in range(5))
+        recent.occurred_at = utcnow()
+        session.commit()
+        for passage in (waiting, taken, failed):
+            layer.enqueue(read_capture, passage.id, job_id=f"read-capture-{passage.id}")
+        ocr.remove(f"read-capture-{taken.id}")  # dequeued by a worker that died at once
+        dead = layer.fetch(f"read-capture-{failed.id}")
+        assert dead is not None
+        ocr.remove(dead.id)
+        dead.set_status(JobStatus.FAILED)
+        assert layer.lost(f"read-capture-{waiting.id}") is None
+        assert layer.lost(f"read-capture-{taken.id}") == "never started"
+        assert layer.lost(f"read-capture-{missing.id}") == "missing"
+
+        assert maintenance.requeue_captures() == 2
+        queued = set(ocr.get_job_ids())
+        assert queued == {f"read-capture-{p.id}" for p in (waiting, taken, missing)}
+        session.refresh(failed)
+        assert failed.read_status is ReadStatus.FAILED
+        assert failed.read_error == "reading job failed without a result"
+        assert layer.fetch(f"read-capture-{recent.id}") is None  # may be queued any moment
+        assert maintenance.requeue_captures() == 0  # nothing queued twice
+        assert ocr.count == 3

@@ -5,6 +5,7 @@ killed in the middle of a read. Each test's name says what it proved."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
-from rq.scheduler import RQScheduler
 from sqlalchemy import text
 
 from tests.backends import own_postgres
@@ -32,20 +32,12 @@ from tests.live import (
     post_json,
     run_server,
     server_database,
+    until,
     verify_audit,
 )
+from tests.test_kiosk_browser import ARTIFACTS
 
 PHOTO = SHARED_DATA / "plates" / "br" / "PJU2853.jpg"
-
-
-def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    """Wait for something the test can observe (polling a server, not a sleep standing in
-    for synchronisation); fail with ``what`` if it does not happen in time."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class Lane:
@@ -87,12 +79,12 @@ def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leav
         lane = Lane(server)
         lane.thread.start()
         try:
-            _until(lambda: lane.count(201) >= 20, 60, "decisions before the restart")
+            until(lambda: lane.count(201) >= 20, 60, "decisions before the restart")
             database.stop()
-            _until(lambda: lane.count(503) >= 5, 60, "503 answers while the database is down")
+            until(lambda: lane.count(503) >= 5, 60, "503 answers while the database is down")
             database.start()
             decided_before = lane.count(201)
-            _until(lambda: lane.count(201) >= decided_before + 20, 60, "decisions after it")
+            until(lambda: lane.count(201) >= decided_before + 20, 60, "decisions after it")
         finally:
             lane.stop.set()
             lane.thread.join(timeout=60)
@@ -112,7 +104,7 @@ def test_postgresql_restarted_under_load_answers_503_then_decides_again_and_leav
 
 
 def _read(server: Server, event_id: str) -> Callable[[], bool]:
-    """Whether the capture sent as ``event_id`` has been read (for :func:`_until`)."""
+    """Whether the capture sent as ``event_id`` has been read (for :func:`until`)."""
 
     def done() -> bool:
         with server_database(server) as conn:
@@ -135,9 +127,13 @@ def _worker(server: Server, queues: str = "ocr") -> subprocess.Popen[bytes]:
     )
 
 
-def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_one_passage(
+def test_an_ocr_worker_killed_mid_read_has_its_job_run_again_by_another_within_a_minute(
     tmp_path: Path,
 ) -> None:
+    """One passage, read once. Nothing is faked: the dead worker's job registration runs
+    out (20 s, see gatekeeper.worker), a live worker's maintenance gives the job back and
+    it is retried at once. RQ's own SimpleWorker would have kept it three minutes (the
+    job's timeout and a minute)."""
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     with run_server(tmp_path, env_extra={"GATEKEEPER_REDIS_URL": REDIS_URL}) as server:
@@ -146,34 +142,35 @@ def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_on
         try:
             status, body = post_capture(server, "G1-IN", server.token, "kill-1", PHOTO.read_bytes())
             assert status == 202
-            _until(lambda: started.count > 0, 120, "the worker to start reading")
+            job = Queue("ocr", connection=redis).fetch_job(f"read-capture-{body['id']}")
+            assert job is not None
+
+            def reading() -> bool:
+                # Registered as started and marked so (RQ marks the job a moment after it
+                # registers it: a worker dying in between leaves a job no one gives back).
+                return started.count > 0 and job.get_status(refresh=True) == JobStatus.STARTED
+
+            until(reading, 120, "the worker to start reading")
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # the whole worker, mid-read
             first.wait(timeout=30)
+        killed = time.monotonic()
         with server_database(server) as conn:
             state = conn.execute(
                 text("SELECT read_status FROM passage WHERE id = :id"), {"id": body["id"]}
             ).scalar_one()
         assert state == "pending"  # killed before it stored anything
-        # The job's heartbeat runs out (its timeout and a minute): a live worker's
-        # maintenance gives it back, to be run again (a retry it had left, after its
-        # interval).
-        job = Queue("ocr", connection=redis).fetch_job(f"read-capture-{body['id']}")
-        assert job is not None and job.timeout is not None
-        retries = job.retries_left or 0
-        started.cleanup(timestamp=time.time() + job.timeout + 61)
         job.refresh()
-        assert job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED)
-        assert job.retries_left == retries - 1
-        # The dead worker's scheduler lock runs out too (a minute): the next worker
-        # schedules the retry.
-        redis.delete(RQScheduler.get_locking_key("ocr"))
+        retries = job.retries_left or 0
         second = _worker(server)
         try:
-            _until(_read(server, "kill-1"), 180, "the retried job to read the capture")
+            until(_read(server, "kill-1"), 60, "another worker to read the capture again")
+            recovered_s = time.monotonic() - killed
         finally:
             os.killpg(second.pid, signal.SIGTERM)
             second.wait(timeout=60)
+        job.refresh()
+        assert job.retries_left == retries - 1  # retried once, as a job whose worker died
         with server_database(server) as conn:
             rows = conn.execute(
                 text("SELECT id, decision FROM passage WHERE idempotency_key = 'kill-1'")
@@ -181,6 +178,10 @@ def test_an_ocr_worker_killed_in_the_middle_of_a_read_has_the_job_retried_and_on
         assert len(rows) == 1 and rows[0].decision is not None
         verify_audit(server)
     redis.flushdb()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "killed-reader.json").write_text(
+        json.dumps({"capture_read_again_after_kill_s": round(recovered_s, 1)})
+    )
 
 
 def _health(server: Server) -> int:
@@ -207,7 +208,7 @@ class OwnRedis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
             stdout=subprocess.DEVNULL,
         )
-        _until(self._up, 30, "Redis to start")
+        until(self._up, 30, "Redis to start")
 
     def _up(self) -> bool:
         try:
@@ -252,7 +253,7 @@ def test_redis_stopped_events_are_still_decided_and_captures_are_read_once_it_re
             )
             worker = _worker(server, "ocr,maintenance,default")
             try:
-                _until(_read(server, "down-capture"), 180, "the stored capture to be read")
+                until(_read(server, "down-capture"), 180, "the stored capture to be read")
             finally:
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=60)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -7,14 +9,15 @@ from typing import Any
 import pytest
 from rq import SimpleWorker
 from rq.job import JobStatus
-from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from gatekeeper import jobs
 from gatekeeper.models import Alert, Role
+from gatekeeper.worker import HEARTBEAT_EVERY_S, HEARTBEAT_TTL_S, HeartbeatWorker
 from tests import job_samples
 from tests.conftest import REDIS_URL
 from tests.factories import make_user
+from tests.live import until
 
 pytestmark = pytest.mark.embedded
 
@@ -88,23 +91,56 @@ def test_same_job_id_is_not_queued_twice(redis_layer: jobs.JobQueues) -> None:
     assert redis_layer.queue("default").count == 1
 
 
-def test_failing_job_is_retried_then_marked_failed(redis_layer: jobs.JobQueues) -> None:
+def test_a_failing_job_is_retried_at_once_then_marked_failed(redis_layer: jobs.JobQueues) -> None:
     job = redis_layer.enqueue(job_samples.always_fails)
-    _burst(redis_layer, "default")
-    # First failure: scheduled for a retry, one retry left.
-    assert job.get_status(refresh=True) == JobStatus.SCHEDULED
-    queue = redis_layer.queue("default")
-    registry = ScheduledJobRegistry(queue=queue)
-    assert job.id in registry.get_job_ids()
-    # Run the retry now rather than waiting for its back-off.
-    retry = redis_layer.fetch(job.id)
-    assert retry is not None
-    assert retry.retries_left == 0
-    registry.remove(retry)
-    queue._enqueue_job(retry)
-    _burst(redis_layer, "default")
-    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert job.retry_intervals == [0]  # the first retry is not scheduled: it is queued
+    _burst(redis_layer, "default")  # runs it, then its retry
+    job.refresh()
+    assert job.get_status() == JobStatus.FAILED
+    assert job.retries_left == 0
     assert "the camera feed is gone" in (job.latest_result().exc_string or "")
+
+
+def test_later_retries_wait_longer(redis_layer: jobs.JobQueues) -> None:
+    layer = jobs.JobQueues(REDIS_URL, default_timeout=60, default_retries=3)
+    job = layer.enqueue(job_samples.raise_alert, "retried")
+    assert job.retry_intervals == [0, 30, 60]
+
+
+def test_a_running_job_is_registered_briefly_and_renewed_while_its_worker_lives(
+    redis_layer: jobs.JobQueues,
+) -> None:
+    """A reader killed mid-job is found out within HEARTBEAT_TTL_S (and the next
+    maintenance), not after the job's timeout and a minute as with RQ's SimpleWorker."""
+    connection = redis_layer.connection
+    registry = redis_layer.queue("default").started_job_registry
+    job = redis_layer.enqueue(job_samples.wait_for_release, "hb")
+    seen: dict[str, float] = {}
+
+    def expiry() -> float:
+        scores = connection.zrange(registry.key, 0, -1, withscores=True)
+        return max((score for _key, score in scores), default=0.0)
+
+    def watch() -> None:
+        try:
+            assert connection.blpop(["started:hb"], timeout=60), "the job never started"
+            seen["first_ttl"] = expiry() - time.time()
+            first = expiry()
+            until(lambda: expiry() > first, HEARTBEAT_EVERY_S * 3, "a renewed registration")
+            seen["renewed"] = 1
+        finally:
+            connection.rpush("release:hb", 1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    # The worker runs in the main thread, as it does in `flask worker` (signals, timeouts).
+    HeartbeatWorker([redis_layer.queue("default")], connection=connection).work(burst=True)
+    watcher.join(timeout=60)
+    assert 0 < seen["first_ttl"] <= HEARTBEAT_TTL_S + 1
+    assert seen.get("renewed") == 1
+    assert job.get_status(refresh=True) == JobStatus.FINISHED
+    assert job.return_value() == "released"
+    assert registry.count == 0
 
 
 def test_healthz_reports_redis_and_the_queues(

@@ -52,11 +52,11 @@ def test_the_bare_rq_worker_runs_each_job_in_the_app(
 
     seen: list[Any] = []
 
-    def perform(self: Any, job: Any, queue: Any) -> bool:
+    def perform(self: Any, job: Any, queue: Any, execution: Any) -> bool:
         seen.append(current_app._get_current_object())  # type: ignore[attr-defined]
         return True
 
     monkeypatch.setattr(worker.SimpleWorker, "perform_job", perform)
     monkeypatch.setattr(worker, "worker_app", lambda: app)
-    assert worker.AppWorker.perform_job(object.__new__(worker.AppWorker), None, None)
+    assert worker.AppWorker.perform_job(object.__new__(worker.AppWorker), None, None, None)
     assert seen == [app]

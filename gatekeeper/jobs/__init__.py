@@ -84,6 +84,12 @@ def _run_logged(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     return result
 
 
+# The first retry runs at once: a job given back because its worker died (a reader killed
+# mid-read, see gatekeeper.worker) has a vehicle waiting at the gate; a job that raised
+# tries once more, then after 30 s and a minute (a database restarting).
+RETRY_AFTER_S = (0, 30, 60)
+
+
 class JobQueues:
     """The app's queues: real Redis, or synchronous queues over an in-process fakeredis."""
 
@@ -134,10 +140,26 @@ class JobQueues:
             *args,
             job_id=job_id,
             job_timeout=spec.timeout or self.default_timeout,
-            retry=Retry(max=retries, interval=[10, 30, 60][:retries] or 0) if retries else None,
+            retry=Retry(max=retries, interval=list(RETRY_AFTER_S[:retries])) if retries else None,
             failure_ttl=7 * 24 * 3600,
             **kwargs,
         )
+
+    def lost(self, job_id: str) -> str | None:
+        """Why a job Redis should hold as waiting or running no longer is (None: it is):
+        "missing" (Redis restarted without its data), "never started" (taken from its queue
+        by a worker that died before starting it: RQ gives back only jobs it marked
+        started), or the status it ended in (failed, finished, stopped, canceled)."""
+        found = self.fetch(job_id)
+        if found is None:
+            return "missing"
+        status = found.get_status(refresh=False)
+        if status is JobStatus.QUEUED:
+            queue = self.queue(found.origin)
+            return None if job_id in queue.get_job_ids() else "never started"
+        if status in _ACTIVE_STATUSES:
+            return None
+        return str(status.value) if status is not None else "unknown"
 
     def fetch(self, job_id: str) -> Job | None:
         try:

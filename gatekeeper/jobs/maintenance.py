@@ -176,8 +176,9 @@ def purge_history() -> int:
 
 @job("maintenance", timeout=300)
 def requeue_captures() -> int:
-    """Captures stored while Redis was down are read now that the queue answers again."""
-    return captures.requeue_unqueued()
+    """Captures stored while Redis was down are read now that the queue answers again;
+    captures whose reading job Redis lost are queued again (see captures.requeue_lost)."""
+    return captures.requeue_unqueued() + captures.requeue_lost(utcnow())
 
 
 @job("maintenance", timeout=300)

@@ -115,6 +115,13 @@ class Passage(Model):
             postgresql_where=text("decision = 'hold' AND released_at IS NULL"),
             sqlite_where=text("decision = 'hold' AND released_at IS NULL"),
         ),
+        # Captures waiting for their reading (the minute's sweep for lost jobs).
+        Index(
+            "ix_passage_reading_pending",
+            "occurred_at",
+            postgresql_where=text("read_status = 'pending'"),
+            sqlite_where=text("read_status = 'pending'"),
+        ),
     )
 
 

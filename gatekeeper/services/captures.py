@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -207,6 +208,49 @@ def requeue_unqueued(limit: int = 200) -> int:
         if passage.read_status is ReadStatus.FAILED:
             return waiting.index(passage)  # still down: the next run tries again
     return len(waiting)
+
+
+# A capture still waiting for its reading this long after it arrived is checked against
+# Redis: queue waits and a dead reader's retry (see gatekeeper.worker) take less.
+LOST_AFTER = timedelta(minutes=3)
+
+
+def requeue_lost(now: datetime, limit: int = 200) -> int:
+    """Captures whose reading job Redis lost (restarted without its data, or a worker that
+    died after taking the job and before starting it) are queued again; one whose job
+    ended without storing a reading (failed for good, a worker lost on its last retry) is
+    marked failed, for the guard. Returns how many were queued again."""
+    layer = jobs.queues()
+    if layer.embedded:
+        return 0
+    waiting = list(
+        db.session.scalars(
+            select(Passage)
+            .where(
+                Passage.read_status == ReadStatus.PENDING, Passage.occurred_at < now - LOST_AFTER
+            )
+            .order_by(Passage.id)
+            .limit(limit)
+        )
+    )
+    queued = 0
+    for passage in waiting:
+        job_id = f"read-capture-{passage.id}"
+        why = layer.lost(job_id)
+        if why is None:
+            continue
+        if why in ("missing", "never started"):
+            current_app.logger.warning("capture %s: reading job %s, queued again", passage.id, why)
+            found = layer.fetch(job_id)
+            if found is not None:
+                found.delete()
+            _queue_reading(passage)
+            queued += 1
+        else:
+            passage.read_status = ReadStatus.FAILED
+            passage.read_error = f"reading job {why} without a result"
+            db.session.commit()
+    return queued
 
 
 def _remove(paths: list[str]) -> None:

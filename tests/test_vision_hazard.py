@@ -11,6 +11,9 @@ import pytest
 from gatekeeper.vision import cn
 from gatekeeper.vision.hazard import (
     _choose_hin,
+    _Field,
+    _glare_bridged,
+    _has_dividing_bar,
     _stacked_fields,
     find_orange_plates,
     read_hazard_plate,
@@ -82,16 +85,33 @@ def test_a_plate_on_grey_is_the_whole_plate_not_a_field_or_a_digit_hole() -> Non
     assert regions and regions[0].box.iou(truth) > 0.8
 
 
+def _field(cx: float, cy: float, degrees: float = 0.0) -> _Field:
+    """A 120 x 42 px orange field centred at (cx, cy), turned by ``degrees``."""
+    corners = cv2.boxPoints(((cx, cy), (120, 42), degrees))
+    field = _Field.of(corners.astype(np.int32).reshape(-1, 1, 2))
+    assert field is not None
+    return field
+
+
 def test_two_orange_fields_stacked_make_one_plate() -> None:
-    top, bottom = Box(100, 50, 120, 42), Box(102, 97, 118, 43)
-    points = [np.array([[b.x, b.y], [b.x + b.w, b.y + b.h]]) for b in (top, bottom)]
-    joined = list(_stacked_fields([(top, points[0]), (bottom, points[1])]))
-    assert [c.box for c in joined] == [Box(100, 50, 120, 90)]
-    # Side by side, or far apart vertically: not one plate.
-    beside = Box(300, 50, 120, 42)
-    assert not list(_stacked_fields([(top, points[0]), (beside, points[0])]))
-    far = Box(100, 150, 120, 42)
-    assert not list(_stacked_fields([(top, points[0]), (far, points[1])]))
+    top, bottom = _field(160, 71), _field(160, 118)
+    [joined] = [c.box for c in _stacked_fields([top, bottom])]
+    assert abs(joined.x - 100) <= 1 and abs(joined.y - 50) <= 1
+    assert abs(joined.w - 120) <= 2 and abs(joined.h - 89) <= 2
+    # Side by side, far apart vertically, or at different slants: not one plate.
+    assert not list(_stacked_fields([top, _field(360, 71)]))
+    assert not list(_stacked_fields([top, _field(160, 171)]))
+    assert not list(_stacked_fields([top, _field(160, 118, 25)]))
+
+
+def test_the_fields_of_a_plate_turned_in_the_image_plane_make_one_plate() -> None:
+    """Turned by 10 degrees, the fields' upright boxes overlap in height and are shifted
+    sideways: they are still one plate, found from the fields' turned rectangles."""
+    turn = np.radians(10)
+    down = 47 * np.array([-np.sin(turn), np.cos(turn)])
+    top, bottom = _field(160, 71, 10), _field(160 + down[0], 71 + down[1], 10)
+    [joined] = list(_stacked_fields([top, bottom]))
+    assert joined.box.h > 100 and joined.score > 0.6
 
 
 def test_generated_plates_are_read_exactly_at_least_95_percent() -> None:
@@ -158,24 +178,24 @@ def test_an_impossible_pair_prefers_the_code_the_list_gives() -> None:
 
 def test_the_second_generator_draws_adr_plates_the_reader_reads() -> None:
     """Generator 2 (other typefaces, hues, sizes and spoiling) makes plates inside the photo
-    with real HIN/UN pairs; most of a fixed sample are read exactly (the benchmark has the
-    figure: make bench-hazard)."""
+    with real HIN/UN pairs; at least 95 % of a fixed sample of 40 are read exactly (the
+    benchmark, on another seed, has the figure: make bench-hazard)."""
     from gatekeeper.vision.reference import is_consistent
     from gatekeeper.vision.synthetic2 import hazard_samples as second
 
-    photos = sorted((SHARED_DATA / "plates" / "us").glob("*.jpg"))[:10]
-    samples = list(second(photos, 10, seed=5))
+    samples = list(second(PHOTOS, 40, seed=5))
     for sample in samples:
         h, w = sample.image.shape[:2]
         assert sample.box.x >= 0 and sample.box.x + sample.box.w <= w
         assert sample.box.y >= 0 and sample.box.y + sample.box.h <= h
         assert is_consistent(sample.hin, sample.un)
         assert 25 <= sample.box.w <= 420  # 40-400 px wide, narrower when turned
-    read = [read_hazard_plate(s.image, get_recognizer()) for s in samples]
+    recognizer, row_recognizer = get_recognizer(), get_line_recognizer()
+    read = [read_hazard_plate(s.image, recognizer, row_recognizer) for s in samples]
     right = sum(
         r is not None and (r.hin, r.un) == (s.hin, s.un) for r, s in zip(read, samples, strict=True)
     )
-    assert right >= 6, right
+    assert right >= math.ceil(0.95 * len(samples)), f"{right}/{len(samples)}"
 
 
 def test_every_orange_plate_on_the_vehicle_is_reported() -> None:
@@ -194,3 +214,34 @@ def test_every_orange_plate_on_the_vehicle_is_reported() -> None:
     result = read_frame(frame, PipelineConfig(formats=("EU",)))
     assert len(result.hazard_plates) == 2 and result.hazard == result.hazard_plates[0]
     assert len(result.to_dict()["hazard_plates"]) == 2
+
+
+def test_a_glare_streak_across_an_orange_field_does_not_cut_it_in_two() -> None:
+    orange = np.zeros((100, 300), np.uint8)
+    orange[20:80, 20:280] = 255
+    glare = np.zeros_like(orange)
+    orange[20:80, 130:160] = 0  # the streak bleached the orange to white here
+    glare[:, 130:160] = 255  # and brightened the background above and below
+    glare[0:100, 285:300] = 255  # a white car body beside the plate
+    bridged = _glare_bridged(orange, glare)
+    count, _labels = cv2.connectedComponents(bridged)
+    assert count - 1 == 1  # one field again
+    assert bridged[50, 145] == 255 and bridged[50, 290] == 0
+    # A white area larger than the orange it touches (a white tanker) is not plate.
+    white = np.full_like(orange, 255)
+    assert _glare_bridged(orange, white)[5, 5] == 0
+
+
+def test_the_dividing_bar_is_found_under_a_glare_streak() -> None:
+    """A plate of the second generator with a reflective streak across it (seed 7, not the
+    benchmark's seed): its bar is found, on the crop or on the plate warped upright."""
+    from gatekeeper.vision.hazard import _rectified_bar
+    from gatekeeper.vision.synthetic2 import hazard_samples as second_generator
+
+    sample = list(second_generator(PHOTOS, 12, seed=7))[11]
+    gray = cv2.cvtColor(sample.image, cv2.COLOR_BGR2GRAY)
+    [region] = [r for r in find_orange_plates(sample.image) if r.box.iou(sample.box) > 0.5]
+    b = region.box
+    assert _has_dividing_bar(gray[b.y : b.y + b.h, b.x : b.x + b.w]) or _rectified_bar(gray, region)
+    read = read_hazard_plate(sample.image, get_recognizer(), get_line_recognizer())
+    assert read is not None and (read.hin, read.un) == (sample.hin, sample.un)

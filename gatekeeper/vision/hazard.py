@@ -62,25 +62,87 @@ def _shape_score(box: Box, area: float) -> float | None:
     return 0.5 * fill + 0.5 * (1.0 - min(1.0, abs(aspect - 4 / 3) / 0.9))
 
 
-def _stacked_fields(fields: list[tuple[Box, NDArray[Any]]]) -> Iterator[_Candidate]:
-    """Two orange fields of one width, one above the other with a thin dark bar between:
-    a plate whose halves the colour mask did not join."""
-    for top, top_points in fields:
-        for bottom, bottom_points in fields:
-            gap = bottom.y - (top.y + top.h)
-            if not -0.1 * top.h <= gap <= 0.45 * top.h:
+@dataclass(frozen=True)
+class _Field:
+    """An orange field as a turned rectangle: centre, long axis, length and height."""
+
+    centre: NDArray[Any]
+    axis: NDArray[Any]  # unit vector along the long side
+    length: float
+    height: float
+    points: NDArray[Any]
+
+    @classmethod
+    def of(cls, contour: NDArray[Any]) -> _Field | None:
+        (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
+        if min(w, h) < 3:
+            return None
+        theta = np.radians(angle if w >= h else angle + 90)
+        length, height = max(w, h), min(w, h)
+        # A number field is 370 x 120 mm: about three times as long as high.
+        if not 1.8 <= length / height <= 3.8 or cv2.contourArea(contour) < 0.6 * w * h:
+            return None
+        axis = np.array([np.cos(theta), np.sin(theta)])
+        return cls(np.array([cx, cy]), axis, length, height, contour.reshape(-1, 2))
+
+
+def _stacked_fields(fields: list[_Field]) -> Iterator[_Candidate]:
+    """Two orange fields of one length and slant, one above the other across a dark bar: a
+    plate whose halves the colour mask did not join (a wide bar on a large plate, a glare
+    streak, a plate turned in the image plane)."""
+    for top in fields:
+        for bottom in fields:
+            if top is bottom or abs(float(np.dot(top.axis, bottom.axis))) < 0.97:
+                continue  # not parallel within 14 degrees
+            if not 0.75 <= top.length / bottom.length <= 1.33:
                 continue
-            overlap = min(top.x + top.w, bottom.x + bottom.w) - max(top.x, bottom.x)
-            if overlap < 0.75 * max(top.w, bottom.w) or not 0.6 <= top.h / bottom.h <= 1.6:
+            if not 0.6 <= top.height / bottom.height <= 1.6:
                 continue
-            x0, y0 = min(top.x, bottom.x), top.y
-            box = Box(
-                x0, y0, max(top.x + top.w, bottom.x + bottom.w) - x0, bottom.y + bottom.h - y0
-            )
-            points = np.concatenate([top_points, bottom_points])
-            score = _shape_score(box, 0.9 * box.w * box.h)
+            normal = np.array([-top.axis[1], top.axis[0]])
+            if normal[1] < 0:
+                normal = -normal  # pointing down the image
+            shift = bottom.centre - top.centre
+            across, along = float(np.dot(shift, normal)), float(np.dot(shift, top.axis))
+            mean_height = (top.height + bottom.height) / 2
+            if not 0.8 * mean_height <= across <= 1.7 * mean_height:
+                continue
+            if abs(along) > 0.2 * top.length:
+                continue
+            hull = cv2.convexHull(np.concatenate([top.points, bottom.points]))
+            box = Box(*cv2.boundingRect(hull))
+            score = _shape_score(box, cv2.contourArea(hull))
             if score is not None:
-                yield _Candidate(box, cv2.convexHull(points).reshape(-1, 2), score)
+                yield _Candidate(box, hull.reshape(-1, 2), score)
+
+
+# Glare: a reflective plate under a low sun or headlights shows a bright streak where the
+# orange is bleached towards white (bright, weakly saturated pixels).
+GLARE_RANGE = ((0, 0, 170), (180, 125, 255))
+
+
+def _glare_bridged(orange: Gray, glare: Gray) -> Gray:
+    """The orange mask with the glare streaks that cross orange fields filled in: each
+    connected piece of orange-or-glare that is mostly orange counts as orange (a white
+    car body or sky next to a plate is mostly glare-like and stays out; the plate's black
+    border and bar keep the pieces apart)."""
+    joined = cv2.bitwise_or(orange, glare)
+    count, labels = cv2.connectedComponents(joined, connectivity=4)
+    total = np.bincount(labels.ravel(), minlength=count)
+    orange_part = np.bincount(labels[orange > 0], minlength=count)
+    keep = orange_part >= 0.5 * np.maximum(total, 1)
+    keep[0] = False
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def _orange_masks(hsv: NDArray[Any]) -> Iterator[Gray]:
+    """The loose and the strict orange, and the loose one with glare streaks bridged."""
+    loose = cv2.inRange(hsv, *ORANGE_RANGES[0])
+    yield loose
+    yield cv2.inRange(hsv, *ORANGE_RANGES[1])
+    glare = cv2.inRange(hsv, *GLARE_RANGE)
+    touching = cv2.bitwise_and(glare, cv2.dilate(loose, np.ones((3, 3), np.uint8)))
+    if cv2.countNonZero(touching):  # else there is nothing to bridge
+        yield _glare_bridged(loose, glare)
 
 
 def _candidates(small: NDArray[np.uint8]) -> list[_Candidate]:
@@ -89,8 +151,7 @@ def _candidates(small: NDArray[np.uint8]) -> list[_Candidate]:
     # A plate never fills a fifth of a gate camera's frame: larger is orange paint.
     max_area = small.shape[0] * small.shape[1] * 0.2
     found: list[_Candidate] = []
-    for low, high in ORANGE_RANGES:
-        orange = cv2.inRange(hsv, low, high)
+    for orange in _orange_masks(hsv):
         # A small closing keeps a plate apart from orange things beside it; a tall one
         # joins the two fields across the black bar.
         for kernel in ((3, 3), (13, 5)):
@@ -102,8 +163,9 @@ def _candidates(small: NDArray[np.uint8]) -> list[_Candidate]:
                 area = cv2.contourArea(contour)
                 if box.h < 5 or area > max_area:
                     continue
-                if 1.8 <= box.w / box.h <= 3.8 and area >= 0.5 * box.w * box.h:
-                    fields.append((box, contour.reshape(-1, 2)))
+                field = _Field.of(contour)
+                if field is not None:
+                    fields.append(field)
                 score = _shape_score(box, area)
                 if score is not None and area >= min_area and box.h >= 10:
                     found.append(_Candidate(box, contour.reshape(-1, 2), score))
@@ -122,7 +184,12 @@ def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 4) -> list[O
     ranked = []
     for candidate in _candidates(small):
         b = candidate.box
-        barred = _has_dividing_bar(gray[b.y : b.y + b.h, b.x : b.x + b.w])
+        corners = _corners(candidate.points.astype(np.float32))
+        # The bar looked for on the crop, and on the plate warped upright (a plate turned
+        # in the image plane has a slanted bar that no row of the crop follows).
+        barred = _has_dividing_bar(gray[b.y : b.y + b.h, b.x : b.x + b.w]) or _upright_bar(
+            gray, corners
+        )
         ranked.append((barred, candidate.score, b.w * b.h, candidate))
     ranked.sort(key=lambda item: (not item[0], -item[1] * item[2]))
     regions: list[OrangeRegion] = []
@@ -392,20 +459,27 @@ def _has_dividing_bar(crop: Gray) -> bool:
     h, w = crop.shape
     if h < 12 or w < 12:
         return False
-    rows = crop[:, int(0.2 * w) : int(0.8 * w)].mean(axis=1)
-    middle = rows[int(0.3 * h) : int(0.7 * h) + 1]
+    band = crop[:, int(0.2 * w) : int(0.8 * w)]
     # On a small plate the bar is 1-3 px and blur greys it: ask less contrast of it.
     limit = 0.75 if h >= 60 else 0.87
-    return bool(middle.min() < limit * float(np.median(rows)))
+    # Each row's mean, and its median, which a glare streak brightening part of the bar
+    # does not lift.
+    for rows in (band.mean(axis=1), np.median(band, axis=1)):
+        middle = rows[int(0.3 * h) : int(0.7 * h) + 1]
+        if middle.min() < limit * float(np.median(rows)):
+            return True
+    return False
+
+
+def _upright_bar(gray: Gray, corners: NDArray[Any]) -> bool:
+    """The bar looked for on the plate warped upright (a plate turned in the image plane
+    has a slanted bar that no row of the plain crop follows)."""
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), PLATE_MM)
+    return _has_dividing_bar(cv2.warpPerspective(gray, matrix, (400, 300)))
 
 
 def _rectified_bar(gray: Gray, region: OrangeRegion) -> bool:
-    """The bar looked for on the plate warped upright (a plate turned in the image plane
-    has a slanted bar that no row of the plain crop follows)."""
-    if region.corners is None:
-        return False
-    matrix = cv2.getPerspectiveTransform(region.corners.astype(np.float32), PLATE_MM)
-    return _has_dividing_bar(cv2.warpPerspective(gray, matrix, (400, 300)))
+    return region.corners is not None and _upright_bar(gray, region.corners)
 
 
 def _plausible(read: HazardPlateRead) -> bool:

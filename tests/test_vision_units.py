@@ -177,7 +177,7 @@ def test_us_layouts_make_a_reading_that_fits_no_issued_layout_less_likely() -> N
     assert us.prior("GHMD595") == pytest.approx(0.3)  # ABCD123: no state issues it
     assert us.prior("1234567") == pytest.approx(0.3)  # digits alone: more often a time stamp
     # Formats without a list of layouts take every reading their templates accept alike.
-    assert FORMATS["EU"].prior("GHMD595") == FORMATS["BR"].prior("ABC1234") == 1.0
+    assert FORMATS["BR"].prior("ABC1234") == FORMATS["FR"].prior("AB123CD") == 1.0
 
 
 def test_character_peaks_say_what_else_each_place_could_be() -> None:
@@ -206,11 +206,63 @@ def test_a_reading_is_re_read_under_the_issued_layouts_and_the_layout_wins() -> 
     assert "6HMD595" in layouts
     ranked = _rescore([line], None, [best, *_layout_readings([line], [best], us)], 1.0, None, us)
     assert ranked[0].text == "6HMD595"
-    # Without the park's US layouts the network's own reading stands.
+    # Without the park's US layouts the network's own reading stands: GHMD595 is a German
+    # layout (GH-MD 595), and the Belgian 6-HMD-595 the evidence does not prefer.
     eu = formats_for(["EU"])
     eu_best = _best_decode(line, eu)
-    assert eu_best is not None and _layout_readings([line], [eu_best], eu) == []
-    assert _rescore([line], None, [eu_best], 1.0, None, eu)[0].text == "GHMD595"
+    assert eu_best is not None
+    proposals = [eu_best, *_layout_readings([line], [eu_best], eu)]
+    assert "6HMD595" in {d.text for d, _ in proposals}
+    assert _rescore([line], None, proposals, 1.0, None, eu)[0].text == "GHMD595"
+
+
+@pytest.mark.parametrize(
+    ("country", "plates", "not_plates"),
+    [
+        ("DE", ["BMW1234", "MAB12", "BMW123E", "KA1H"], ["1234BMW", "B1"]),
+        ("FR", ["AB123CD", "1234AB56"], ["AO123CD", "AB123CU"]),  # SIV has no I, O or U
+        ("IT", ["AB123CD"], ["AB123CO", "AQ123CD"]),
+        ("ES", ["1234BCD"], ["1234ABC", "1234BCQ"]),  # consonants only
+        ("NL", ["GB123X", "12BXK3", "XB12ZZ"], ["GA123X", "12CXK3"]),  # no vowels, C or Q
+        ("BE", ["1ABC123", "ABC123"], ["1ABC12"]),
+        ("PL", ["WA12345", "KR1234A", "WPR1234"], ["12345WA"]),
+        ("CZ", ["1A23456", "2AB3456"], ["AB23456"]),
+        ("PT", ["12AB34", "AB12CD"], ["ABC123"]),
+        ("SE", ["ABC123", "ABC12D"], ["ABI123", "AB123"]),
+    ],
+)
+def test_european_countries_read_their_issued_layouts(
+    country: str, plates: list[str], not_plates: list[str]
+) -> None:
+    plate_format = FORMATS[country]
+    for plate in plates:
+        assert plate_format.accepts(plate), plate
+        assert FORMATS["EU"].prior(plate) == 1.0, plate
+    for other in not_plates:
+        assert not plate_format.accepts(other), other
+
+
+def test_a_european_reading_that_fits_no_country_is_half_as_likely() -> None:
+    assert FORMATS["EU"].prior("A1B2C3D4") == pytest.approx(0.5)
+    assert FORMATS["EU"].accepts("A1B2C3D4")  # still read: a plate of a country not listed
+
+
+def test_an_o_where_every_european_layout_has_a_digit_is_read_as_zero() -> None:
+    # AB-1?3-CD: the network leans to O for the middle character, a French or Italian
+    # plate's digit.
+    line = _line(*({c: 0.9} for c in "AB1"), {"O": 0.55, "0": 0.4}, *({c: 0.9} for c in "3CD"))
+    eu = formats_for(["EU"])
+    best = _best_decode(line, eu)
+    assert best is not None and best[0].text == "AB1O3CD"  # the loose templates allow it
+    proposals = [best, *_layout_readings([line], [best], eu)]
+    assert _rescore([line], None, proposals, 1.0, None, eu)[0].text == "AB103CD"
+
+
+def test_a_round_letter_on_a_french_plate_is_not_an_o() -> None:
+    # French plates leave out O: the round last letter is the D the network ranked second.
+    line = _line(*({c: 0.9} for c in "AB123C"), {"O": 0.6, "D": 0.3})
+    best = _best_decode(line, formats_for(["FR"]))
+    assert best is not None and best[0].text == "AB123CD"
 
 
 def test_a_clear_vanity_plate_outweighs_the_layout_prior() -> None:

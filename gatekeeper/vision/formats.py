@@ -77,6 +77,56 @@ US_LAYOUTS = (
 )
 
 
+def _country(patterns: str, letters: str = LETTERS) -> tuple[tuple[str, ...], ...]:
+    """Layouts written as patterns (L: a letter of ``letters``, N: a digit, A: either),
+    separated by spaces; plates are read without their separators."""
+    symbols = {"L": letters, "N": DIGITS, "A": letters + DIGITS}
+    return tuple(tuple(symbols[c] for c in pattern) for pattern in patterns.split())
+
+
+def _german() -> tuple[tuple[str, ...], ...]:
+    """Germany: a district of 1-3 letters, 1-2 letters, 1-4 digits (8 at most), and an E
+    (electric) or H (historic) after them on some."""
+    layouts = []
+    for letters in range(2, 6):
+        for digits in range(1, 5):
+            if letters + digits <= 8:
+                layouts.append(("L" * letters) + ("N" * digits))
+    plain = _country(" ".join(layouts))
+    suffixed = tuple((*layout, "EH") for layout in plain if len(layout) < 8)
+    return plain + suffixed
+
+
+# Letters some countries leave out of their plates, so that they cannot be taken for
+# digits (an O for a 0, an I for a 1): what a round character must then be is settled.
+FR_LETTERS = "".join(c for c in LETTERS if c not in "IOU")  # SIV, since 2009
+IT_LETTERS = "".join(c for c in LETTERS if c not in "IOQU")
+ES_LETTERS = "BCDFGHJKLMNPRSTVWXYZ"  # consonants, without Ñ and Q
+NL_LETTERS = "BDFGHJKLMNPRSTVXZ"  # no vowels, C or Q since the sidecodes
+SE_LETTERS = "".join(c for c in LETTERS if c not in "IQV")
+
+# The plates issued in European countries, as read without separators.
+COUNTRY_LAYOUTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "DE": _german(),
+    # AB-123-CD (SIV); the older 1234 AB 56 style (FNI) still drives.
+    "FR": _country("LLNNNLL", FR_LETTERS) + _country("NNNNLLNN NNNLLLNN NNNLLNN NNLLLNN"),
+    "IT": _country("LLNNNLL", IT_LETTERS),  # AB 123 CD
+    "ES": _country("NNNNLLL", ES_LETTERS),  # 1234 BCD
+    # The Dutch sidecodes 1-14 (XX-99-99 ... 999-XX-9).
+    "NL": _country(
+        "LLNNNN NNNNLL NNLLNN LLNNLL LLLLNN NNLLLL NNLLLN NLLLNN LLNNNL LNNNLL LLLNNL "
+        "LNNLLL NLLNNN NNNLLN",
+        NL_LETTERS,
+    ),
+    "BE": _country("NLLLNNN LLLNNN NNNLLL"),  # 1-ABC-123, and the older ABC-123, 123-ABC
+    # A district of two or three letters, then five or four letters and digits.
+    "PL": _country("LLNNNNN LLNNNNL LLNNNLL LLNLNNN LLNLLNN LLLNNNN LLLNNLL LLLLNNN LLLNLNN"),
+    "CZ": _country("NLANNNN"),  # 1A2 3456
+    "PT": _country("NNLLNN LLNNNN NNNNLL LLNNLL"),  # 00-AA-00 ... AA-00-AA
+    "SE": _country("LLLNNN LLLNNA", SE_LETTERS),  # ABC 123, ABC 12D since 2019
+}
+
+
 FORMATS: dict[str, PlateFormat] = {
     # Brazil: old grey plates LLL-NNNN and Mercosur LLLNLNN.
     "BR": PlateFormat("BR", (_t("LLLNNNN"), _t("LLLNLNN"))),
@@ -90,11 +140,22 @@ FORMATS: dict[str, PlateFormat] = {
         other_layouts=0.3,
     ),
     # EU one-line and two-line plates: 4 to 8 letters and digits after the country band.
-    "EU": PlateFormat("EU", tuple(_t("A" * n) for n in range(4, 9))),
+    # A reading that fits no country's issued layout (above) is taken as half as likely,
+    # and each reading is also re-read under those layouts: where a layout has a digit an
+    # O is read as 0, where a country leaves out the letter O a round character is a 0.
+    "EU": PlateFormat(
+        "EU",
+        tuple(_t("A" * n) for n in range(4, 9)),
+        tuple(dict.fromkeys(layout for layouts in COUNTRY_LAYOUTS.values() for layout in layouts)),
+        other_layouts=0.5,
+    ),
     # China: province character (not readable with Latin weights) + letter + 5 (or 6 for
     # new-energy vehicles) letters and digits; we match on the Latin part.
     "CN": PlateFormat("CN", (_t("LAAAAA"), _t("LAAAAAA"))),
 }
+# A park that sees the plates of a few countries lists them: their layouts are the only
+# readings (DE, FR, IT, ES, NL, BE, PL, CZ, PT, SE).
+FORMATS.update({code: PlateFormat(code, layouts) for code, layouts in COUNTRY_LAYOUTS.items()})
 
 
 def formats_for(codes: Iterable[str]) -> list[PlateFormat]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gatekeeper.models import AuditEntry, Role, Station, User, Zone
@@ -202,3 +203,33 @@ def test_the_passage_list_is_readable_filterable_and_exported(
     assert export.status_code == 200 and "text/csv" in export.headers["Content-Type"]
     rows = export.get_data(as_text=True).splitlines()
     assert "Plate read" in rows[0] and any("ZZ-999-ZZ" in row for row in rows[1:])
+
+
+def test_unknown_plate_formats_are_refused_with_a_message_and_nothing_changes(
+    as_role: Any, session: Any
+) -> None:
+    from gatekeeper.models import Park
+
+    park = Park.with_defaults("Formats park")
+    session.add(park)
+    session.commit()
+    with pytest.raises(ValueError, match="unknown plate format"):
+        park.plate_formats = ["EU", "XX"]
+    session.rollback()
+    admin = as_role(Role.ADMIN)
+    url = f"/admin/admin_park/edit/?id={park.id}"
+    page = admin.get(url).text
+    form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    form.update(re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page))
+    form.update(re.findall(r'<select[^>]*name="([a-z_]+)".*?selected[^>]*value="([^"]*)"', page))
+    form.pop("csrf_token", None)
+    form["plate_formats"] = '["EU", "XX"]'
+    answer = _form_post(admin, url, form)
+    assert answer.status_code == 200
+    assert "unknown plate format(s): XX" in answer.text
+    session.expire_all()
+    assert session.get(Park, park.id).plate_formats == ["EU", "CN"]
+    form["plate_formats"] = '["DE", "NL", "CN"]'
+    _form_post(admin, url, form)
+    session.expire_all()
+    assert session.get(Park, park.id).plate_formats == ["DE", "NL", "CN"]

@@ -114,6 +114,17 @@ class Park(Model):
             values[column.key] = default.arg(None) if default.is_callable else default.arg
         return cls(**{**values, "name": name})
 
+    @validates("plate_formats")
+    def _check_plate_formats(self, _key: str, codes: list[str]) -> list[str]:
+        """Formats the reader does not know are refused when saved, not found out when a
+        capture cannot be read."""
+        from gatekeeper.vision.formats import formats_for
+
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+            raise ValueError('plate formats: a list of format codes such as ["EU", "CN"]')
+        formats_for(codes)  # ValueError naming the unknown ones and the known ones
+        return codes
+
     def __str__(self) -> str:
         return self.name
 

@@ -106,10 +106,14 @@ def accept_capture(
     return outcome
 
 
-def _received_before(station: Station, lane: Lane, event_id: str) -> Passage | None:
-    """The passage this station event made before, once the station may use the lane."""
+def _check_serves(station: Station, lane: Lane) -> None:
     if not station.serves(lane):
         raise CaptureError(f"station {station.code} does not serve lane {lane.code}", 403)
+
+
+def _received_before(station: Station, lane: Lane, event_id: str) -> Passage | None:
+    """The passage this station event made before, once the station may use the lane."""
+    _check_serves(station, lane)
     return _existing(lane, event_id)
 
 
@@ -262,10 +266,10 @@ def _remove(paths: list[str]) -> None:
 def accept_event(station: Station, lane: Lane, event: AnprEvent) -> CaptureOutcome:
     """A smart ANPR camera's own reading: stored as a passage (with its image, if sent)
     and decided at once, in one transaction; the barrier opens after the commit when the
-    decision allows. The same event id again returns the first passage."""
-    existing = _received_before(station, lane, event.event_id)
-    if existing is not None:
-        return CaptureOutcome(existing, created=False)
+    decision allows. The same event id again returns the first passage: found by the
+    database's unique (lane, event id) when the passage is stored, not looked up before
+    every event (a station's retry is rare; a lookup costs every event)."""
+    _check_serves(station, lane)
     checked = validated_images([Upload("image", event.image)]) if event.image else []
     hazard = None
     if event.un or event.hin:

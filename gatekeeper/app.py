@@ -135,11 +135,12 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     )
 
     from gatekeeper import cli, jobs
-    from gatekeeper.services import audit
+    from gatekeeper.services import audit, road_network
     from gatekeeper.web import register_blueprints
 
     jobs.init_app(app)
     audit.init_app(app)
+    road_network.init_app()
     register_blueprints(app)
     cli.init_app(app)
     return app

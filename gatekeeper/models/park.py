@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
@@ -89,6 +90,11 @@ class Park(Model):
     parking_limit_minutes: Mapped[int] = mapped_column(default=15)
     # Positioning cards issued at the gate and returned at exit.
     uses_positioning_cards: Mapped[bool] = mapped_column(default=False)
+    # A new token whenever a road or a road node changes (services/road_network.py): each
+    # process keeps the road network the gate checks routes against, and loads it again
+    # when this moves. A token rather than a counter: a restored or another database
+    # never matches a network kept for the one before.
+    roads_version: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
 
     __table_args__ = (
         CheckConstraint("max_stay_minutes > 0", name="max_stay_positive"),

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, bindparam, func, or_, select, true, union
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from gatekeeper.domain import gate as rules
 from gatekeeper.domain.gate import GateDecision
@@ -32,8 +32,6 @@ from gatekeeper.models import (
     Person,
     Presence,
     PresenceKind,
-    RoadEdge,
-    RoadNode,
     TripDirection,
     Vehicle,
     Zone,
@@ -42,6 +40,7 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services.gate.queue import waiting_query
 from gatekeeper.services.park import park_settings
+from gatekeeper.services.road_network import EdgeMap, road_network
 
 
 def park_day(now: datetime, park: Park) -> date:
@@ -136,51 +135,16 @@ def person_record(p: Person) -> rules.PersonRecord:
     )
 
 
-EdgeMap = dict[tuple[int, int], rules.RouteEdgeRecord]
-
-
-# Statements on the decision's path are built once: building a select with its joins and
-# loader options costs more than PostgreSQL takes to run it (see bench/gate.py).
-_START, _END = aliased(RoadNode), aliased(RoadNode)
-_ROADS_BETWEEN = (
-    select(RoadEdge, _START.code, _END.code)
-    .join(_START, RoadEdge.from_node_id == _START.id)
-    .join(_END, RoadEdge.to_node_id == _END.id)
-    .where(
-        RoadEdge.from_node_id.in_(bindparam("nodes", expanding=True)),
-        RoadEdge.to_node_id.in_(bindparam("nodes", expanding=True)),
-    )
-)
-
-
-def route_edges(node_ids: set[int]) -> EdgeMap:
-    """Every road between the given nodes, both ways where it is two-way, in one query."""
-    if not node_ids:
-        return {}
-    rows = db.session.execute(_ROADS_BETWEEN, {"nodes": sorted(node_ids)}).all()
-    edges: EdgeMap = {}
-    for edge, a, b in rows:
-        record = rules.RouteEdgeRecord(
-            name=f"{a}-{b}",
-            tunnel_category=edge.tunnel_category.value if edge.tunnel_category else None,
-            forbidden_hazard_classes=tuple(edge.forbidden_hazard_classes or ()),
-        )
-        edges[(edge.from_node_id, edge.to_node_id)] = record
-        if edge.two_way:
-            edges.setdefault((edge.to_node_id, edge.from_node_id), record)
-    return edges
-
-
 def _route(booking: Booking, edges: EdgeMap | None) -> tuple[rules.RouteEdgeRecord, ...]:
     stops = [stop.node_id for stop in booking.route]
     if edges is None:
-        edges = route_edges(set(stops))
+        edges = road_network(park_settings())
     return tuple(edges[leg] for leg in pairwise(stops) if leg in edges)
 
 
 def booking_record(b: Booking, edges: EdgeMap | None = None) -> rules.BookingRecord:
-    """The booking as the rules see it; ``edges``: the roads of its route, loaded already
-    (see :func:`_load_bookings`), else loaded here."""
+    """The booking as the rules see it; ``edges``: the park's roads (see
+    services/road_network.py), else found here."""
     cargo = tuple(
         rules.CargoRecord(
             un_number=line.un_number,
@@ -297,17 +261,13 @@ _VEHICLE_BOOKINGS = (
 )
 
 
-def _load_bookings(
-    vehicle_id: int, start: datetime, end: datetime
-) -> tuple[list[Booking], EdgeMap]:
+def _load_bookings(vehicle_id: int, start: datetime, end: datetime) -> list[Booking]:
     """The matched vehicle's bookings in the span, with what the rules read of them, in a
     fixed number of queries whatever the cargo, crew and route: the bookings with their
     dock, zone, company, crew and the crew's qualifications; their cargo and dangerous
-    goods; their route stops; the roads of the routes."""
+    goods; their route stops."""
     span = {"vehicle": vehicle_id, "start": start, "end": end}
-    bookings = list(db.session.scalars(_VEHICLE_BOOKINGS, span).unique())
-    nodes = {stop.node_id for b in bookings for stop in b.route}
-    return bookings, route_edges(nodes)
+    return list(db.session.scalars(_VEHICLE_BOOKINGS, span).unique())
 
 
 def holding_zone() -> Zone | None:
@@ -552,7 +512,9 @@ def evaluate(
     bookings: list[Booking] = []
     edges: EdgeMap = {}
     if first.vehicle is not None:
-        bookings, edges = _load_bookings(first.vehicle.id, start, end)
+        bookings = _load_bookings(first.vehicle.id, start, end)
+        # The roads the routes are checked against: kept per process (no query).
+        edges = road_network(park) if bookings else {}
     # Both units of a booked combination take part (documents, standing).
     extra = {i for b in bookings for i in (b.vehicle_id, b.trailer_id) if i and i not in ids}
     if extra:

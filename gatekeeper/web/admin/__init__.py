@@ -58,7 +58,7 @@ class HomeView(_AdminOnly, AdminIndexView):
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "session_epoch"})
 # Internal columns a person has no use for.
 INTERNAL_COLUMNS = frozenset(
-    {"plate_skeleton", "plate_normalized", "template", "params", "dedup_key"}
+    {"plate_skeleton", "plate_normalized", "template", "params", "dedup_key", "roads_version"}
 )
 
 

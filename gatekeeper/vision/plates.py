@@ -209,30 +209,63 @@ def _columns(alphabet: tuple[str, ...], cls: str) -> np.ndarray:
     return np.array([i for i, c in enumerate(alphabet) if i and c in cls], dtype=np.int64)
 
 
+# Layout re-readings put forward per format: the likeliest few (the EU's sixty-odd country
+# layouts re-read a reading in many ways that differ only where the evidence is clear).
+LAYOUT_PROPOSALS = 4
+LAYOUT_SOURCES = 3
+
+
+def _likeliest_texts(reads: list[tuple[Decoded, str]], code: str, lengths: set[int]) -> list[str]:
+    """The LAYOUT_SOURCES likeliest texts a format's decoding proposed, of a length some
+    layout has: the ones re-read under the layouts (aligning a text on a rendering costs
+    half a millisecond, and a row proposes dozens)."""
+    best: dict[str, float] = {}
+    for decoded, of in reads:
+        if of == code and len(decoded.text) in lengths:
+            best[decoded.text] = max(best.get(decoded.text, 0.0), decoded.confidence)
+    return sorted(best, key=lambda text: (-best[text], text))[:LAYOUT_SOURCES]
+
+
 def _layout_readings(
     lines: list[LineProbabilities], reads: list[tuple[Decoded, str]], formats: Sequence[PlateFormat]
 ) -> list[tuple[Decoded, str]]:
     """Each reading re-read under every issued layout of its length, on every rendering:
     where the loose templates let a place be a letter (G, L, B) the layout may want the digit
-    the network ranked second (6, 4, 8). These are proposals; ranking decides."""
+    the network ranked second (6, 4, 8). These are proposals (new texts only, the likeliest
+    LAYOUT_PROPOSALS of each format); ranking decides."""
     results: list[tuple[Decoded, str]] = []
+    proposed = {d.text for d, _code in reads}
     for plate_format in formats:
-        texts = {d.text for d, code in reads if code == plate_format.code}
         lengths = {len(layout) for layout in plate_format.layouts}
-        for line, text in itertools.product(lines, sorted(t for t in texts if len(t) in lengths)):
+        texts = _likeliest_texts(reads, plate_format.code, lengths)
+        found: dict[str, Decoded] = {}
+        for line, text in itertools.product(lines, texts):
             peaks = character_peaks(line, text)
             if peaks is None:
                 continue
+            # Per character class, the best character of each place and its log-peak (one
+            # array operation per class, shared by every layout that uses the class).
+            best_of: dict[str, tuple[list[int], list[float]]] = {}
             for layout in plate_format.layouts:
                 if len(layout) != len(text):
                     continue
-                chosen = [_columns(line.alphabet, cls) for cls in layout]
-                best = [int(cols[peaks[k, cols].argmax()]) for k, cols in enumerate(chosen)]
-                mean = float(np.mean([peaks[k, j] for k, j in enumerate(best)]))
+                for cls in set(layout) - best_of.keys():
+                    cols = _columns(line.alphabet, cls)
+                    picked = cols[peaks[:, cols].argmax(axis=1)]
+                    rows = np.arange(len(text))
+                    best_of[cls] = (picked.tolist(), peaks[rows, picked].tolist())
+                best = [best_of[cls][0][k] for k, cls in enumerate(layout)]
+                mean = sum(best_of[cls][1][k] for k, cls in enumerate(layout)) / len(layout)
                 reading = Decoded(
                     "".join(line.alphabet[j] for j in best), math.exp(mean), mean * len(best)
                 )
-                results.append((reading, plate_format.code))
+                if reading.text in proposed:
+                    continue
+                known = found.get(reading.text)
+                if known is None or reading.confidence > known.confidence:
+                    found[reading.text] = reading
+        likeliest = sorted(found.values(), key=lambda d: -d.confidence)[:LAYOUT_PROPOSALS]
+        results += [(reading, plate_format.code) for reading in likeliest]
     return results
 
 

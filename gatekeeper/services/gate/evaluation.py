@@ -270,20 +270,33 @@ def _load_bookings(vehicle_id: int, start: datetime, end: datetime) -> list[Book
     return list(db.session.scalars(_VEHICLE_BOOKINGS, span).unique())
 
 
+def _the_lot(*columns: Any) -> Any:
+    """``columns`` of the holding lot (the first holding zone)."""
+    return select(*columns).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id).limit(1)
+
+
 def holding_zone() -> Zone | None:
-    return db.session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING).order_by(Zone.id))
+    zone: Zone | None = db.session.scalar(_the_lot(Zone))
+    return zone
 
 
-def inside_vehicles() -> Any:
-    """Vehicle presence outside the holding lot (what capacity counts)."""
+def _vehicles_inside(*columns: Any) -> Any:
+    """``columns`` over the vehicle presence outside the holding lot (what capacity
+    counts)."""
     return (
-        select(Presence)
+        select(*columns)
+        .select_from(Presence)
         .outerjoin(Zone, Presence.zone_id == Zone.id)
         .where(
             Presence.kind == PresenceKind.VEHICLE,
             or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
         )
     )
+
+
+def inside_vehicles() -> Any:
+    """Vehicle presence outside the holding lot (what capacity counts)."""
+    return _vehicles_inside(Presence)
 
 
 def _counts_statement() -> Any:
@@ -295,22 +308,18 @@ def _counts_statement() -> Any:
     hazmat = func.json_array_length(Presence.hazard_classes) > 0
     in_zone = Presence.zone_id == bindparam("zone", type_=Integer)
     inside = (
-        select(
+        _vehicles_inside(
             func.count().filter(hazmat).label("hazmat"),
             func.count().filter(in_zone).label("zone"),
             func.count().filter(in_zone & hazmat).label("zone_hazmat"),
             func.count().filter(Booking.dock_id == bindparam("dock", type_=Integer)).label("dock"),
         )
-        .select_from(Presence)
-        .outerjoin(Zone, Presence.zone_id == Zone.id)
         .outerjoin(Booking, Presence.booking_id == Booking.id)
         .where(
-            Presence.kind == PresenceKind.VEHICLE,
-            or_(Zone.kind.is_(None), Zone.kind != ZoneKind.HOLDING),
             or_(
                 Presence.entry_passage_id.is_(None),
                 Presence.entry_passage_id != bindparam("passage"),
-            ),
+            )
         )
         .subquery("inside")
     )
@@ -323,17 +332,11 @@ def _counts_statement() -> Any:
         .where(held.c.id != bindparam("passage"))
         .subquery("waiting")
     )
-    lot = (
-        select(
-            Zone.capacity_vehicles.label("lot_capacity"),
-            Zone.capacity_loaded_tankers.label("lot_loaded"),
-            Zone.capacity_empty_tankers.label("lot_empty"),
-        )
-        .where(Zone.kind == ZoneKind.HOLDING)
-        .order_by(Zone.id)
-        .limit(1)
-        .subquery("lot")
-    )
+    lot = _the_lot(
+        Zone.capacity_vehicles.label("lot_capacity"),
+        Zone.capacity_loaded_tankers.label("lot_loaded"),
+        Zone.capacity_empty_tankers.label("lot_empty"),
+    ).subquery("lot")
     return select(inside, waiting, lot).select_from(
         inside.join(waiting, true()).outerjoin(lot, true())
     )

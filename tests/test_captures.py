@@ -306,9 +306,9 @@ def test_captures_whose_reading_job_redis_lost_are_queued_again_and_ended_ones_m
         assert dead is not None
         ocr.remove(dead.id)
         dead.set_status(JobStatus.FAILED)
-        assert layer.lost(f"read-capture-{waiting.id}") is None
-        assert layer.lost(f"read-capture-{taken.id}") == "never started"
-        assert layer.lost(f"read-capture-{missing.id}") == "missing"
+        assert layer.lost(layer.fetch(f"read-capture-{waiting.id}")) is None
+        assert layer.lost(layer.fetch(f"read-capture-{taken.id}")) == "never started"
+        assert layer.lost(layer.fetch(f"read-capture-{missing.id}")) == "missing"
 
         assert maintenance.requeue_captures() == 2
         queued = set(ocr.get_job_ids())

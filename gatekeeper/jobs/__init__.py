@@ -88,6 +88,9 @@ def _run_logged(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
 # mid-read, see gatekeeper.worker) has a vehicle waiting at the gate; a job that raised
 # tries once more, then after 30 s and a minute (a database restarting).
 RETRY_AFTER_S = (0, 30, 60)
+# Why a job that never ran to its end is gone (see JobQueues.lost).
+MISSING = "missing"
+NEVER_STARTED = "never started"
 
 
 class JobQueues:
@@ -145,18 +148,16 @@ class JobQueues:
             **kwargs,
         )
 
-    def lost(self, job_id: str) -> str | None:
-        """Why a job Redis should hold as waiting or running no longer is (None: it is):
-        "missing" (Redis restarted without its data), "never started" (taken from its queue
-        by a worker that died before starting it: RQ gives back only jobs it marked
-        started), or the status it ended in (failed, finished, stopped, canceled)."""
-        found = self.fetch(job_id)
-        if found is None:
-            return "missing"
-        status = found.get_status(refresh=False)
+    def lost(self, job: Job | None) -> str | None:
+        """Why a job (as fetched) that Redis should hold as waiting or running no longer
+        is (None: it is): MISSING (Redis restarted without its data), NEVER_STARTED (taken
+        from its queue by a worker that died before starting it: RQ gives back only jobs it
+        marked started), or the status it ended in (failed, finished, stopped, canceled)."""
+        if job is None:
+            return MISSING
+        status = job.get_status(refresh=False)
         if status is JobStatus.QUEUED:
-            queue = self.queue(found.origin)
-            return None if job_id in queue.get_job_ids() else "never started"
+            return None if job.id in self.queue(job.origin).get_job_ids() else NEVER_STARTED
         if status in _ACTIVE_STATUSES:
             return None
         return str(status.value) if status is not None else "unknown"

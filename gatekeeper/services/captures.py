@@ -239,13 +239,12 @@ def requeue_lost(now: datetime, limit: int = 200) -> int:
     )
     queued = 0
     for passage in waiting:
-        job_id = f"read-capture-{passage.id}"
-        why = layer.lost(job_id)
+        found = layer.fetch(f"read-capture-{passage.id}")
+        why = layer.lost(found)
         if why is None:
             continue
-        if why in ("missing", "never started"):
+        if why in (jobs.MISSING, jobs.NEVER_STARTED):
             current_app.logger.warning("capture %s: reading job %s, queued again", passage.id, why)
-            found = layer.fetch(job_id)
             if found is not None:
                 found.delete()
             _queue_reading(passage)

@@ -46,10 +46,11 @@ def _fits(text: str, layout: tuple[str, ...]) -> bool:
     return len(text) == len(layout) and all(c in cls for c, cls in zip(text, layout, strict=True))
 
 
-def _t(pattern: str) -> tuple[str, ...]:
-    return tuple(
-        {"L": L, "N": N, "A": A, "U": US_CHARS, "l": US_LETTERS}[symbol] for symbol in pattern
-    )
+def _t(pattern: str, letters: str = L) -> tuple[str, ...]:
+    """A template from a pattern: L a letter (of ``letters``), N a digit, A either; U and l
+    the US plates' characters and letters."""
+    classes = {"L": letters, "N": N, "A": letters + N, "U": US_CHARS, "l": US_LETTERS}
+    return tuple(classes[symbol] for symbol in pattern)
 
 
 # Passenger-plate layouts issued by US states (l: a letter other than I, O and Q; N: a
@@ -78,10 +79,9 @@ US_LAYOUTS = (
 
 
 def _country(patterns: str, letters: str = LETTERS) -> tuple[tuple[str, ...], ...]:
-    """Layouts written as patterns (L: a letter of ``letters``, N: a digit, A: either),
-    separated by spaces; plates are read without their separators."""
-    symbols = {"L": letters, "N": DIGITS, "A": letters + DIGITS}
-    return tuple(tuple(symbols[c] for c in pattern) for pattern in patterns.split())
+    """Layouts written as patterns (see :func:`_t`) separated by spaces; plates are read
+    without their separators."""
+    return tuple(_t(pattern, letters) for pattern in patterns.split())
 
 
 def _german() -> tuple[tuple[str, ...], ...]:

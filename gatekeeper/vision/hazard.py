@@ -196,16 +196,15 @@ def find_orange_plates(frame: NDArray[np.uint8], max_regions: int = 4) -> list[O
         barred = _has_dividing_bar(gray[b.y : b.y + b.h, b.x : b.x + b.w]) or _upright_bar(
             gray, corners
         )
-        ranked.append((barred, candidate.score, b.w * b.h, candidate))
+        ranked.append((barred, candidate.score, b.w * b.h, candidate, corners))
     ranked.sort(key=lambda item: (not item[0], -item[1] * item[2]))
     regions: list[OrangeRegion] = []
     kept: list[Box] = []
-    for _barred, score, _area, candidate in ranked:
+    for _barred, score, _area, candidate, corners in ranked:
         if any(candidate.box.iou(known) > 0.5 for known in kept):
             continue
         kept.append(candidate.box)
-        corners = _corners(candidate.points.astype(np.float32)) / scale
-        regions.append(OrangeRegion(candidate.box.scaled(1 / scale), score, corners))
+        regions.append(OrangeRegion(candidate.box.scaled(1 / scale), score, corners / scale))
         if len(regions) == max_regions:
             break
     return regions

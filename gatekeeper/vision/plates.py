@@ -246,14 +246,14 @@ def _layout_readings(
             # Per character class, the best character of each place and its log-peak (one
             # array operation per class, shared by every layout that uses the class).
             best_of: dict[str, tuple[list[int], list[float]]] = {}
+            places = np.arange(len(text))
             for layout in plate_format.layouts:
                 if len(layout) != len(text):
                     continue
                 for cls in set(layout) - best_of.keys():
                     cols = _columns(line.alphabet, cls)
                     picked = cols[peaks[:, cols].argmax(axis=1)]
-                    rows = np.arange(len(text))
-                    best_of[cls] = (picked.tolist(), peaks[rows, picked].tolist())
+                    best_of[cls] = (picked.tolist(), peaks[places, picked].tolist())
                 best = [best_of[cls][0][k] for k, cls in enumerate(layout)]
                 mean = sum(best_of[cls][1][k] for k, cls in enumerate(layout)) / len(layout)
                 reading = Decoded(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
 import zlib
 
@@ -415,3 +417,83 @@ def test_box_iou() -> None:
     assert a.iou(a) == 1.0
     assert a.iou(Box(20, 20, 5, 5)) == 0.0
     assert a.iou(Box(5, 0, 10, 10)) == pytest.approx(50 / 150)
+
+
+# --- the recognition network on ONNX Runtime, and the format-constrained Viterbi ----------
+
+
+@pytest.mark.parametrize("network", ["easyocr", "plate rows"])
+def test_the_onnx_runtime_recogniser_gives_the_pytorch_networks_probabilities(
+    network: str,
+) -> None:
+    import torch
+
+    from gatekeeper.vision import ocr
+    from gatekeeper.vision.training.plate_lines import make_line
+
+    model, alphabet = ocr._base_copy()
+    height = ocr.MODEL_HEIGHT
+    if network == "plate rows":
+        state = torch.load(ocr.LINE_WEIGHTS, map_location="cpu", weights_only=True)
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+        height = ocr.LINE_HEIGHT
+    model.eval()
+    rng = np.random.default_rng(3)
+    images = [make_line(rng).image for _ in range(5)] + [np.full((20, 9), 255, np.uint8)]
+    recognizer = ocr.Recognizer(copy.deepcopy(model), alphabet, height)
+    for image in images:
+        (line,) = recognizer.probabilities([image])
+        with torch.no_grad():
+            logits = model(ocr.line_batch([image], height), None)
+        expected = torch.softmax(logits, dim=2).numpy()[0]
+        assert line.probs.shape == expected.shape and line.alphabet == alphabet
+        np.testing.assert_allclose(line.probs, expected, atol=2e-4)
+
+
+def _best_ctc_path_logp(logp: np.ndarray, template: list[str], alphabet: tuple[str, ...]) -> float:
+    """Every CTC path tried: the best log-probability of one whose collapse fits."""
+    best = -math.inf
+    steps, size = logp.shape
+    for path in itertools.product(range(size), repeat=steps):
+        text, previous = [], 0
+        for index in path:
+            if index and index != previous:
+                text.append(alphabet[index])
+            previous = index
+        if len(text) == len(template) and all(
+            c in cls for c, cls in zip(text, template, strict=True)
+        ):
+            best = max(best, float(sum(logp[t, i] for t, i in enumerate(path))))
+    return best
+
+
+def test_the_template_viterbi_finds_the_best_ctc_path_that_fits_the_template() -> None:
+    alphabet = ("[blank]", "A", "B", "7")
+    rng = np.random.default_rng(11)
+    tried = 0
+    for case in range(120):
+        steps = int(rng.integers(2, 7))
+        logits = rng.normal(0, 2, (steps, len(alphabet)))
+        if case % 3 == 0:
+            logits = np.round(logits)  # ties between moves
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        places = int(rng.integers(1, 4))
+        template = [str(rng.choice(["AB", "7", "AB7", "A"])) for _ in range(places)]
+        line = LineProbabilities(probs.astype(np.float32), alphabet)
+        decoded = decode_template(line, template)
+        union = "".join(template)
+        masked = np.where([i == 0 or c in union for i, c in enumerate(alphabet)], probs, 0.0)
+        logp = np.log(np.maximum(masked / masked.sum(axis=1, keepdims=True), 1e-13))
+        expected = _best_ctc_path_logp(logp, template, alphabet)
+        if not math.isfinite(expected) or expected < -25:
+            assert decoded is None or decoded.path_logp < -25
+            continue
+        tried += 1
+        assert decoded is not None
+        assert decoded.path_logp == pytest.approx(expected, abs=1e-6)
+        # The text read back from the lattice is one that has a path this good.
+        assert _best_ctc_path_logp(logp, list(decoded.text), alphabet) == pytest.approx(
+            expected, abs=1e-6
+        )
+    assert tried > 60

@@ -18,7 +18,6 @@ import math
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -27,7 +26,7 @@ from numpy.typing import NDArray
 from gatekeeper.domain.plates import PROVINCES
 from gatekeeper.vision.images import Frame
 from gatekeeper.vision.ocr import LineProbabilities, decode_template
-from gatekeeper.vision.threads import session_threads
+from gatekeeper.vision.threads import cpu_session
 from gatekeeper.vision.types import Box
 
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are not used on Chinese plates
@@ -99,21 +98,11 @@ def _model_path(name: str = MODEL_FILE) -> Path | None:
     return path if path.exists() else None
 
 
-def _session(path: Path, threads: int) -> Any:
-    """An ONNX Runtime session on the CPU with ``threads`` threads for one operator."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 class ChineseRecognizer:
     """PP-OCRv4 recognition on ONNX Runtime: a line image in, (T, C) probabilities out."""
 
-    def __init__(self, path: Path, threads: int = 2) -> None:
-        self.session = _session(path, threads)
+    def __init__(self, path: Path) -> None:
+        self.session = cpu_session(str(path))
         characters = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         # Index 0 is the CTC blank; the network's last class is the space.
         self.alphabet: tuple[str, ...] = ("", *characters, " ")
@@ -164,7 +153,7 @@ def get_chinese_recognizer() -> ChineseRecognizer:
                     "the Chinese plate model is not installed (pip install --no-deps "
                     "rapidocr-onnxruntime==1.4.4)"
                 )
-            _recognizer = ChineseRecognizer(path, session_threads())
+            _recognizer = ChineseRecognizer(path)
         return _recognizer
 
 
@@ -349,8 +338,8 @@ _STD = np.array([0.229, 0.224, 0.225], np.float32)
 class TextDetector:
     """PP-OCRv4's text detector (DB, ONNX): where the lines of text are in a frame."""
 
-    def __init__(self, path: Path, threads: int = 2) -> None:
-        self.session = _session(path, threads)
+    def __init__(self, path: Path) -> None:
+        self.session = cpu_session(str(path))
         self._lock = threading.Lock()
 
     def lines(self, frame: Frame, limit: int = 12) -> list[NDArray[np.float32]]:
@@ -390,7 +379,7 @@ def get_text_detector() -> TextDetector:
             path = _model_path(DETECTOR_FILE)
             if path is None:
                 raise RuntimeError("the text detector model is not installed")
-            _detector = TextDetector(path, session_threads())
+            _detector = TextDetector(path)
         return _detector
 
 

@@ -5,6 +5,8 @@ defaults (every core for the one process)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 _threads: int | None = None
 
 
@@ -25,3 +27,17 @@ def use_threads(count: int) -> None:
 def session_threads(default: int = 2) -> int:
     """Threads for an ONNX Runtime session made now."""
     return _threads or default
+
+
+def cpu_session(model: str | bytes) -> Any:
+    """An ONNX Runtime session on the CPU (a model file's path or its bytes) with this
+    process's thread count for one operator. Its threads do not spin waiting for the next
+    operator: a reading alternates ONNX Runtime with OpenCV and NumPy, and spinning threads
+    took the cores those need (measured on 40 US photos: 405 -> 318 ms median per frame)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = session_threads()
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -73,9 +73,10 @@ bench-gate: install ## ANPR decisions on PostgreSQL + gunicorn: unloaded, 100/s 
 	bash .ci/services.sh
 	$(BIN)/python bench/gate.py --out bench-results/gate.json
 
-bench-captures: install ## Camera frames to decision through Redis and 2 warm flask workers: 1, 2 and 4 lanes at one capture a second each
+bench-captures: install ## Camera frames to decision through Redis and 2 warm flask workers: 1, 2 and 4 lanes at one capture a second each, Chinese then foreign traffic
 	bash .ci/services.sh
-	PYTHONPATH=. $(BIN)/python bench/captures.py --out bench-results/captures.json
+	PYTHONPATH=. $(BIN)/python bench/captures.py --traffic cn --out bench-results/captures.json
+	PYTHONPATH=. $(BIN)/python bench/captures.py --traffic foreign --out bench-results/captures-foreign.json
 
 bench-hazard: install
 	$(FLASK) ocr bench-hazard $(SHARED_DATA)/plates/us --count 200 --out bench-results/hazard.json

@@ -2,19 +2,22 @@
 worker`` processes, as production runs it (gunicorn, PostgreSQL), over loopback.
 
 Four lanes each post one capture a second (open loop: on time whatever the answers) for a
-while; each capture is one real photo (the us/br plate photos and the tanker, in turn).
+while; each capture is one real photo, in turn: ``--traffic cn`` (the park's own market: the
+23 Chinese street scenes of ../shared/data/plates/cn and the tanker) or ``--traffic foreign``
+(20 Brazilian and 20 US photos and the tanker). The demo park reads CN first, then EU.
 The latency of a capture is from the moment its upload starts to the moment its decision
 is stored (``passage.decided_at``): upload, queue, reading and deciding. Read from the
 database after the run, so that measuring adds no load. The OCR workers are warmed first
 (their models load once per process, never per job).
 
-Usage: PYTHONPATH=. python bench/captures.py [--lanes 1,2,4] [--rate 1] [--seconds 60] [--workers 2]
-                                              [--out bench-results/captures.json]
+Usage: PYTHONPATH=. python bench/captures.py [--traffic cn|foreign] [--lanes 1,2,4] [--rate 1]
+                            [--seconds 60] [--workers 2] [--out bench-results/captures.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import statistics
 import threading
@@ -36,9 +39,16 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 LANES = [("G1-IN", "ST-G1"), ("G1-HAZ", "ST-G1"), ("G1-OUT", "ST-G1"), ("G2-IN", "ST-G2")]
 
 
-def _photos(shared: Path) -> list[bytes]:
-    files = sorted((shared / "plates" / "br").glob("*.jpg"))[:20]
-    files += sorted((shared / "plates" / "us").glob("*.jpg"))[:20]
+def _photos(shared: Path, traffic: str) -> list[bytes]:
+    if traffic == "cn":
+        folder = shared / "plates" / "cn"
+        with (folder / "sources.csv").open(encoding="utf-8") as sources:
+            # The street scenes; the tight plate crops are not camera frames.
+            files = [folder / row["image"] for row in csv.DictReader(sources)
+                     if "tight plate crop" not in row["note"]]  # fmt: skip
+    else:
+        files = sorted((shared / "plates" / "br").glob("*.jpg"))[:20]
+        files += sorted((shared / "plates" / "us").glob("*.jpg"))[:20]
     files.append(shared / "hazmat" / "tanker_rear_225_1073.jpg")
     return [f.read_bytes() for f in files]
 
@@ -149,13 +159,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--shared", default=str(product.ROOT.parent / "shared" / "data"))
+    parser.add_argument("--traffic", choices=("cn", "foreign"), default="cn")
     parser.add_argument("--lanes", default="1,2,4", help="lane counts, one run each")
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="bench-results/captures.json")
     args = parser.parse_args()
-    photos = _photos(Path(args.shared))
+    photos = _photos(Path(args.shared), args.traffic)
     redis.Redis.from_url(REDIS_URL).flushdb()
     with product.running(
         args.admin_url, DB_NAME, redis_url=REDIS_URL, web_workers=2, ocr_workers=args.workers
@@ -164,6 +175,7 @@ def main() -> None:
         results: dict[str, Any] = {
             "server": f"gunicorn 2 workers x 4 threads, {args.workers} flask workers (ocr, "
             "one thread each), PostgreSQL, Redis",
+            "traffic": args.traffic,
             "photos": len(photos),
             "target": "p95 under 1.5 s at 4 lanes x 1 capture/s",
             "runs": [],

@@ -228,7 +228,7 @@ def test_unknown_plate_formats_are_refused_with_a_message_and_nothing_changes(
     assert answer.status_code == 200
     assert "unknown plate format(s): XX" in answer.text
     session.expire_all()
-    assert session.get(Park, park.id).plate_formats == ["EU", "CN"]
+    assert session.get(Park, park.id).plate_formats == ["CN", "EU"]
     form["plate_formats"] = '["DE", "NL", "CN"]'
     _form_post(admin, url, form)
     session.expire_all()

@@ -101,4 +101,4 @@ def test_park_defaults_without_a_configured_park() -> None:
     park = Park.with_defaults()
     assert park.max_stay_minutes == 360
     assert park.small_load_points_threshold == 1000
-    assert park.plate_formats == ["EU", "CN"]
+    assert park.plate_formats == ["CN", "EU"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from gatekeeper.vision import PipelineConfig, read_frame, read_vehicle
+import numpy as np
+import pytest
+
+from gatekeeper.vision import PipelineConfig, cn, pipeline, read_frame, read_vehicle
 from gatekeeper.vision.images import decode_image
 from gatekeeper.vision.pipeline import fuse
 from gatekeeper.vision.types import PlateCandidate, VisionResult
@@ -24,6 +27,49 @@ def test_reads_a_brazilian_plate_exactly() -> None:
     box = result.plate_box
     assert box is not None and abs(box.x - 434) < 40 and abs(box.y - 721) < 40  # labels.csv
     assert set(result.timings_ms) >= {"plate", "hazard", "total"}
+
+
+def test_with_chinese_plates_read_first_a_foreign_plate_is_still_read_in_its_format() -> None:
+    # A Chinese park lists CN first: the Chinese reading finds nothing sure on a Brazilian
+    # car, and the Latin formats read it.
+    frame = decode_image((BR / "PJU2853.jpg").read_bytes())
+    result = read_frame(frame, PipelineConfig(formats=("CN", "BR"), read_hazard=False))
+    assert (result.plate, result.format, result.plate_colour) == ("PJU2853", "BR", None)
+    assert PipelineConfig().formats[0] == "CN"
+
+
+@pytest.mark.parametrize(
+    ("chinese_confidence", "latin_sure", "expected", "latin_tried"),
+    [
+        (0.95, True, "苏A12345", False),  # sure: the Latin formats are not tried
+        (0.85, False, "苏A12345", True),  # over a Latin reading that is not sure
+        (0.7, False, "PJU2853", True),  # not sure enough to replace a Latin reading
+        (0.85, True, "PJU2853", True),  # a sure Latin reading is kept
+    ],
+)
+def test_a_chinese_reading_replaces_a_latin_one_only_when_sure(
+    monkeypatch: pytest.MonkeyPatch,
+    chinese_confidence: float,
+    latin_sure: bool,
+    expected: str,
+    latin_tried: bool,
+) -> None:
+    frame = decode_image((BR / "PJU2853.jpg").read_bytes())
+    chinese = cn.ChineseRead("苏A12345", chinese_confidence, -1.0, "standard", "blue")
+    monkeypatch.setattr(cn, "find_and_read", lambda region: [chinese])
+    if not latin_sure:  # the Brazilian reading (about 0.9) counts as not sure
+        monkeypatch.setattr(pipeline, "CONFIDENT", 0.999)
+    tried = []
+    real_read_plates = pipeline.read_plates
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        tried.append(True)
+        return real_read_plates(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_plates", counted)
+    result = read_frame(frame, PipelineConfig(formats=("CN", "BR"), read_hazard=False))
+    assert result.plate == expected
+    assert bool(tried) is latin_tried
 
 
 def test_reads_the_tanker_orange_plate_and_not_as_licence_plate() -> None:

@@ -81,7 +81,7 @@ class Park(Model):
     waybill_required_for_hazmat: Mapped[bool] = mapped_column(default=True)
     expiry_warning_days: Mapped[int] = mapped_column(default=30)
     # Plate formats the vision pipeline tries, in order of likelihood.
-    plate_formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["EU", "CN"])
+    plate_formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["CN", "EU"])
     # Route tracking: minutes of slack before a vehicle is late at its next checkpoint,
     # the share over a road's speed limit that is speeding, and how long a vehicle may stay
     # in a zone its cargo is not allowed in before that is illegal parking.

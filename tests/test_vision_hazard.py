@@ -164,6 +164,35 @@ def test_a_plain_orange_plate_is_not_read_and_easyocr_is_not_asked(
     assert easyocr.images > 0
 
 
+class _CountingGeneral:
+    """The PP-OCR recogniser, counting the fields it is asked to read."""
+
+    def __init__(self, inner: cn.ChineseRecognizer) -> None:
+        self.inner, self.fields = inner, 0
+
+    def probabilities(self, image: np.ndarray) -> LineProbabilities:
+        self.fields += 1
+        return self.inner.probabilities(image)
+
+
+def test_the_hin_field_is_not_read_when_the_un_field_holds_no_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting = _CountingGeneral(cn.get_chinese_recognizer())
+    monkeypatch.setattr(cn, "get_chinese_recognizer", lambda: counting)
+    scene, truth = _on_background((128, 128, 128))
+    read = read_hazard_plate(scene, get_recognizer())
+    assert read is not None and (read.hin, read.un) == ("33", "1203")
+    assert counting.fields == 2  # both fields of the rectified cut, read at once
+    # The same plate with its UN number painted over: one field read per cut, none read.
+    bottom, right = truth.y + truth.h - 10, truth.x + truth.w - 10
+    lower = scene[truth.y + truth.h // 2 + 6 : bottom, truth.x + 10 : right]
+    lower[:] = scene[truth.y + truth.h - 12, truth.x + truth.w // 2]
+    counting.fields = 0
+    assert read_hazard_plate(scene, get_recognizer()) is None
+    assert counting.fields == 2  # the UN field of each of the two cuts, no HIN field
+
+
 def test_a_photo_without_orange_plate_gives_none() -> None:
     photo = cv2.imread(str(SHARED_DATA / "plates" / "br" / "AYO9034.jpg"))
     assert read_hazard_plate(photo, get_recognizer()) is None

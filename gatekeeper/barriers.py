@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gatekeeper.domain.messages import N_, SettingError, phrase
+
 
 @dataclass(frozen=True)
 class BarrierResult:
@@ -74,8 +76,8 @@ class HttpRelayBarrier:
         return BarrierResult(False, "http_relay", f"relay answered HTTP {status}")
 
 
-class BarrierConfigError(ValueError):
-    pass
+class BarrierConfigError(SettingError):
+    """A barrier setting that names no usable adapter."""
 
 
 def barrier_for(config: dict[str, Any] | None) -> Barrier:
@@ -87,10 +89,10 @@ def barrier_for(config: dict[str, Any] | None) -> Barrier:
     if kind == "http_relay":
         url = config.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise BarrierConfigError("http_relay barrier needs an http(s) 'url'")
+            raise BarrierConfigError(phrase(N_("http_relay barrier needs an http(s) 'url'")))
         return HttpRelayBarrier(
             url=url,
             token_env=config.get("token_env"),
             timeout_s=float(config.get("timeout_s", 3.0)),
         )
-    raise BarrierConfigError(f"unknown barrier type {kind!r}")
+    raise BarrierConfigError(phrase(N_("unknown barrier type %(type)s"), type=repr(kind)))

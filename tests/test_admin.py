@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -205,8 +206,15 @@ def test_the_passage_list_is_readable_filterable_and_exported(
     assert "Plate read" in rows[0] and any("ZZ-999-ZZ" in row for row in rows[1:])
 
 
-def test_unknown_plate_formats_are_refused_with_a_message_and_nothing_changes(
-    as_role: Any, session: Any
+def _field_error(page: str, field: str) -> str:
+    """The error Flask-Admin shows under a form field (empty where there is none)."""
+    at = page.find(f'name="{field}"')
+    found = re.search(r'class="invalid-feedback"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)', page[at:])
+    return html.unescape(found.group(1)).strip() if at >= 0 and found else ""
+
+
+def test_unknown_plate_formats_are_refused_beside_the_field_in_the_readers_language(
+    as_role: Any, session: Any, users: dict[Role, User]
 ) -> None:
     from gatekeeper.models import Park
 
@@ -226,7 +234,13 @@ def test_unknown_plate_formats_are_refused_with_a_message_and_nothing_changes(
     form["plate_formats"] = '["EU", "XX"]'
     answer = _form_post(admin, url, form)
     assert answer.status_code == 200
-    assert "unknown plate format(s): XX" in answer.text
+    assert _field_error(answer.text, "plate_formats").startswith("unknown plate format(s): XX;")
+    users[Role.ADMIN].locale = "zh_CN"
+    session.commit()
+    answer = _form_post(admin, url, {**form, "plate_formats": '"CN"'})
+    assert _field_error(answer.text, "plate_formats").startswith("车牌格式：格式代码的列表")
+    answer = _form_post(admin, url, form)
+    assert _field_error(answer.text, "plate_formats").startswith("未知的车牌格式：XX；")
     session.expire_all()
     assert session.get(Park, park.id).plate_formats == ["CN", "EU"]
     form["plate_formats"] = '["DE", "NL", "CN"]'

@@ -39,6 +39,15 @@ def phrase(template: str, **params: Any) -> Phrase:
     return Phrase(template, params)
 
 
+class SettingError(ValueError):
+    """A setting refused when saved (a park's plate formats, a lane's barrier), its
+    message a translatable phrase: the admin shows it in the reader's language."""
+
+    def __init__(self, message: Phrase) -> None:
+        super().__init__(message.english())
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Code:
     """A stored code (a vehicle's standing, a booking's status, a match quality) shown in

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from gatekeeper.domain.messages import N_, SettingError, phrase
 from gatekeeper.extensions import Model
 from gatekeeper.models.types import str_enum
 
@@ -53,6 +54,38 @@ class NodeKind(enum.StrEnum):
     CHECKPOINT = "checkpoint"
     DOCK = "dock"
     JUNCTION = "junction"
+
+
+def check_plate_formats(codes: Any) -> list[str]:
+    """A park's plate formats: formats the reader does not know are refused when saved,
+    not found out when a capture cannot be read."""
+    from gatekeeper.vision.formats import FORMATS
+
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        raise SettingError(phrase(N_('plate formats: a list of format codes such as ["CN", "EU"]')))
+    unknown = [code for code in codes if code not in FORMATS]
+    if unknown:
+        raise SettingError(
+            phrase(
+                N_("unknown plate format(s): %(unknown)s; known: %(known)s"),
+                unknown=", ".join(unknown),
+                known=", ".join(sorted(FORMATS)),
+            )
+        )
+    return codes
+
+
+def check_barrier(config: Any) -> dict[str, Any] | None:
+    """A lane's barrier setting: one that names no usable adapter is refused when saved,
+    not found out when a vehicle waits at the boom."""
+    from gatekeeper.barriers import barrier_for
+
+    if config is not None:
+        if not isinstance(config, dict):
+            raise SettingError(phrase(N_('barrier: a JSON object such as {"type": "simulated"}')))
+        barrier_for(config)
+        return config
+    return None
 
 
 class Park(Model):
@@ -122,14 +155,7 @@ class Park(Model):
 
     @validates("plate_formats")
     def _check_plate_formats(self, _key: str, codes: list[str]) -> list[str]:
-        """Formats the reader does not know are refused when saved, not found out when a
-        capture cannot be read."""
-        from gatekeeper.vision.formats import formats_for
-
-        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-            raise ValueError('plate formats: a list of format codes such as ["EU", "CN"]')
-        formats_for(codes)  # ValueError naming the unknown ones and the known ones
-        return codes
+        return check_plate_formats(codes)
 
     def __str__(self) -> str:
         return self.name
@@ -200,15 +226,7 @@ class Lane(Model):
 
     @validates("barrier")
     def _check_barrier(self, _key: str, config: dict[str, Any] | None) -> dict[str, Any] | None:
-        """A barrier setting that names no usable adapter is refused when saved, not
-        found out when a vehicle waits at the boom."""
-        from gatekeeper.barriers import barrier_for
-
-        if config is not None:
-            if not isinstance(config, dict):
-                raise ValueError('barrier: a JSON object such as {"type": "simulated"}')
-            barrier_for(config)
-        return config
+        return check_barrier(config)
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -7,6 +7,7 @@ and by ``is_accessible``. Every change is written to the audit log in the same t
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -30,12 +31,14 @@ from wtforms.validators import Optional, ValidationError
 
 from gatekeeper import models as m
 from gatekeeper.access import protect_blueprint
+from gatekeeper.domain.messages import SettingError
 from gatekeeper.extensions import db
+from gatekeeper.models.park import check_barrier, check_plate_formats
 from gatekeeper.services import audit
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label, label_of
+from gatekeeper.web.labels import label, label_of, translated
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -94,6 +97,26 @@ def _moment_in_full(_view: Any, value: datetime, _name: str) -> str:
     return local(value).isoformat(timespec="seconds")
 
 
+def _setting_check(check: Callable[[Any], Any]) -> Callable[[Any, Any], None]:
+    """A model's own check of a setting run as the form field's validator: what is wrong
+    is shown beside the field, in the reader's language, and nothing is saved."""
+
+    def validate(_form: Any, field: Any) -> None:
+        try:
+            check(field.data)
+        except SettingError as exc:
+            raise ValidationError(translated(exc.message.to_dict())) from exc
+
+    return validate
+
+
+# Settings the models check when saved (``@validates``), checked by the forms too.
+SETTING_CHECKS: dict[type[Any], dict[str, Callable[[Any], Any]]] = {
+    m.Park: {"plate_formats": check_plate_formats},
+    m.Lane: {"barrier": check_barrier},
+}
+
+
 class AuditedModelView(_AdminOnly, ModelView):
     """Admin CRUD that records who changed what: each changed column with its old and new
     value (secrets as "(changed)"), taken before the form writes to the model."""
@@ -128,7 +151,24 @@ class AuditedModelView(_AdminOnly, ModelView):
             for column in inspect(model).columns
             if (kind := getattr(column.type, "enum_class", None)) is not None
         }
+        checks = SETTING_CHECKS.get(model, {})
+        if checks:
+            form_args: dict[str, Any] = dict(getattr(self, "form_args", None) or {})
+            for key, check in checks.items():
+                field_args = dict(form_args.get(key, {}))
+                field_args["validators"] = [
+                    *field_args.get("validators", ()),
+                    _setting_check(check),
+                ]
+                form_args[key] = field_args
+            self.form_args = form_args
         super().__init__(model, *args, **kwargs)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, SettingError):  # refused by the model where no form field checks it
+            flash(_("Not saved: %(reason)s", reason=translated(exc.message.to_dict())), "error")
+            return True
+        return bool(super().handle_view_exception(exc))
 
     def _get_list_value(self, *args: Any, **kwargs: Any) -> Any:
         value = super()._get_list_value(*args, **kwargs)

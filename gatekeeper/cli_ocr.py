@@ -179,7 +179,7 @@ def ocr_bench_summary(folder: Path, tanker: Path | None) -> None:
     cn_report = folder / "cn.json"
     if cn_report.exists():
         report = json.loads(cn_report.read_text(encoding="utf-8"))
-        for group in ("crops", "scenes"):
+        for group in ("crops", "scenes", "all", "yellow"):
             for reader in ("gatekeeper", "hyperlpr", "ppocr"):
                 s = report.get(group, {}).get(reader)
                 if s:

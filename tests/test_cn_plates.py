@@ -172,3 +172,28 @@ def test_a_demo_chinese_tanker_is_matched_from_a_photo(client: Any, demo: Demo) 
     tanker = db.session.scalar(select(Vehicle).where(Vehicle.plate == "沪A·D5521"))
     assert passage.plate_read == "沪AD5521" and passage.plate_colour == "yellow"
     assert passage.vehicle_id == tanker.id and passage.match_quality == "exact"
+
+
+def test_the_chinese_benchmark_scores_all_photos_and_the_yellow_plates_apart(
+    tmp_path: Any,
+) -> None:
+    from gatekeeper.vision.bench import markdown_table, run_cn_benchmark
+
+    chosen = ["cn_dev_0001.jpg", "cn_dev_0027.jpg", "cn_dev_0038.jpg"]  # crop, 2 yellow scenes
+    for name, table in (("labels.csv", LABELS), ("sources.csv", SOURCES)):
+        rows = [table[image] for image in chosen]
+        with (tmp_path / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    for image in chosen:
+        (tmp_path / image).write_bytes((CN / image).read_bytes())
+    peers = [{"image": image, "hyperlpr": LABELS[image]["plate"], "hyperlpr_ms": 5.0,
+              "ppocr": "", "ppocr_ms": 9.0} for image in chosen]  # fmt: skip
+    report = run_cn_benchmark(tmp_path, PipelineConfig(formats=("CN",), read_hazard=False), peers)
+    assert [report[g]["images"] for g in ("crops", "scenes", "all", "yellow")] == [1, 2, 3, 2]
+    assert report["yellow"]["gatekeeper"]["exact_with_province"] == 1.0
+    assert report["yellow"]["gatekeeper"]["colour_right"] == 1.0
+    assert report["all"]["hyperlpr"]["exact_with_province"] == 1.0
+    assert report["all"]["ppocr"]["exact_with_province"] == 0.0
+    assert "| cn yellow | gatekeeper | 2 | 100.0% |" in markdown_table(report)

@@ -143,7 +143,6 @@ def run_cn_benchmark(
     recognizer = get_recognizer()
     read_frame(decode_image((folder / rows[0]["image"]).read_bytes()), config, recognizer)
     groups: dict[str, list[dict[str, Any]]] = {"crops": [], "scenes": []}
-    colour_right: dict[str, list[bool]] = {"crops": [], "scenes": []}
     for row in rows:
         frame = decode_image((folder / row["image"]).read_bytes())
         group = "crops" if frame.shape[:2] == (int(row["h"]), int(row["w"])) else "scenes"
@@ -155,23 +154,24 @@ def run_cn_benchmark(
             "gatekeeper": result.plate,
             "gatekeeper_ms": round((time.perf_counter() - started) * 1000, 1),
             "gatekeeper_colour": result.plate_colour,
+            "colour": colours.get(row["image"], ""),
         }
         for peer in ("hyperlpr", "ppocr"):
             if row["image"] in by_image and peer in by_image[row["image"]]:
                 entry[peer] = by_image[row["image"]][peer]
                 entry[f"{peer}_ms"] = by_image[row["image"]].get(f"{peer}_ms")
-        if colours.get(row["image"]):
-            colour_right[group].append(result.plate_colour == colours[row["image"]])
         groups[group].append(entry)
+    # The targets are set on every photo together and on the yellow (truck) plates.
+    groups["all"] = groups["crops"] + groups["scenes"]
+    groups["yellow"] = [e for e in groups["all"] if e["colour"] == "yellow"]
     report: dict[str, Any] = {"dataset": str(folder), "formats": list(config.formats)}
     for group, entries in groups.items():
+        coloured = [e["gatekeeper_colour"] == e["colour"] for e in entries if e["colour"]]
         report[group] = {
             "images": len(entries),
             "gatekeeper": {
                 **_score(entries, "gatekeeper"),
-                "colour_right": round(
-                    sum(colour_right[group]) / max(1, len(colour_right[group])), 4
-                ),
+                "colour_right": round(sum(coloured) / max(1, len(coloured)), 4),
             },
             **{peer: _score(entries, peer) for peer in ("hyperlpr", "ppocr") if peers},
             "misses": [
@@ -190,7 +190,7 @@ def markdown_table(report: dict[str, Any]) -> str:
         "| median ms | p95 ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for group in ("crops", "scenes"):
+    for group in ("crops", "scenes", "all", "yellow"):
         for reader in ("gatekeeper", "hyperlpr", "ppocr"):
             s = report.get(group, {}).get(reader)
             if not s:

@@ -12,6 +12,7 @@ from gatekeeper.vision.images import decode_image
 from gatekeeper.vision.pipeline import fuse
 from gatekeeper.vision.types import PlateCandidate, VisionResult
 from tests.conftest import SHARED_DATA
+from tests.vision_samples import two_line_plate_scene
 
 BR = SHARED_DATA / "plates" / "br"
 TANKER = SHARED_DATA / "hazmat" / "tanker_rear_225_1073.jpg"
@@ -70,6 +71,28 @@ def test_a_chinese_reading_replaces_a_latin_one_only_when_sure(
     result = read_frame(frame, PipelineConfig(formats=("CN", "BR"), read_hazard=False))
     assert result.plate == expected
     assert bool(tried) is latin_tried
+
+
+@pytest.mark.parametrize(
+    ("top", "bottom", "formats", "expected"),
+    [
+        ("MAB", "1234", ("DE",), "MAB1234"),  # a German two-line plate: M AB over 1234
+        ("AB", "123CD", ("EU",), "AB123CD"),  # a two-character top line
+        ("MAB", "1234", ("CN", "EU"), "MAB1234"),  # the default formats: no Chinese plate
+    ],
+)
+def test_a_two_line_european_plate_is_read_top_line_then_bottom_line(
+    top: str, bottom: str, formats: tuple[str, ...], expected: str
+) -> None:
+    result = read_frame(two_line_plate_scene(top, bottom), PipelineConfig(formats=formats))
+    assert result.plate == expected and result.confidence > 0.5
+    box = result.plate_box
+    assert box is not None and box.h > 100  # both lines (each about 45 px high)
+
+
+def test_one_line_formats_do_not_join_stacked_lines() -> None:
+    result = read_frame(two_line_plate_scene("MAB", "1234"), PipelineConfig(formats=("US",)))
+    assert result.plate != "MAB1234" and "MAB1234" not in [c.text for c in result.candidates]
 
 
 def test_reads_the_tanker_orange_plate_and_not_as_licence_plate() -> None:

@@ -24,7 +24,7 @@ from gatekeeper.vision.ocr import (
 )
 from gatekeeper.vision.plates import _best_decode, _layout_readings, _merged_templates, _rescore
 from gatekeeper.vision.reference import hins_by_un, is_consistent, valid_hins
-from tests.vision_samples import encode, plate_scene
+from tests.vision_samples import encode, plate_scene, two_line_plate_scene
 
 ALPHABET = ("[blank]", *"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -359,6 +359,15 @@ def test_characters_touching_the_plate_frame_are_still_found() -> None:
 def test_an_empty_scene_has_no_rows() -> None:
     gray = np.full((480, 640), 128, np.uint8)
     assert find_text_rows(gray) == []
+
+
+def test_a_short_line_is_a_row_only_above_a_plate_line_and_only_for_two_line_formats() -> None:
+    two_lines = cv2.cvtColor(two_line_plate_scene("MAB", "1234"), cv2.COLOR_BGR2GRAY)
+    short = [r for r in find_text_rows(two_lines, two_line=True) if len(r.blobs) == 3]
+    assert len(short) == 1 and short[0].box.y < 260  # the top line, above "1234"
+    assert all(len(r.blobs) >= 4 for r in find_text_rows(two_lines))
+    alone = cv2.cvtColor(plate_scene("MAB"), cv2.COLOR_BGR2GRAY)
+    assert all(len(r.blobs) >= 4 for r in find_text_rows(alone, two_line=True))
 
 
 # --- character blobs ------------------------------------------------------------------

@@ -31,6 +31,8 @@ class PlateFormat:
     # ``other_layouts`` times as likely as one that fits.
     layouts: tuple[tuple[str, ...], ...] = ()
     other_layouts: float = 1.0
+    # Plates of this format may carry their text on two lines (read top line, then bottom).
+    two_line: bool = False
 
     def accepts(self, text: str) -> bool:
         return any(_fits(text, template) for template in self.templates)
@@ -148,6 +150,7 @@ FORMATS: dict[str, PlateFormat] = {
         tuple(_t("A" * n) for n in range(4, 9)),
         tuple(dict.fromkeys(layout for layouts in COUNTRY_LAYOUTS.values() for layout in layouts)),
         other_layouts=0.5,
+        two_line=True,
     ),
     # China: province character (not readable with Latin weights) + letter + 5 (or 6 for
     # new-energy vehicles) letters and digits; we match on the Latin part.
@@ -155,7 +158,9 @@ FORMATS: dict[str, PlateFormat] = {
 }
 # A park that sees the plates of a few countries lists them: their layouts are the only
 # readings (DE, FR, IT, ES, NL, BE, PL, CZ, PT, SE).
-FORMATS.update({code: PlateFormat(code, layouts) for code, layouts in COUNTRY_LAYOUTS.items()})
+FORMATS.update(
+    {code: PlateFormat(code, layouts, two_line=True) for code, layouts in COUNTRY_LAYOUTS.items()}
+)
 
 
 def formats_for(codes: Iterable[str]) -> list[PlateFormat]:

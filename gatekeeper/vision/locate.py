@@ -174,9 +174,16 @@ def _render_mask(labels: NDArray[Any], chain: list[Blob], box: Box) -> Gray:
     return np.where(members, 0, 255).astype(np.uint8)
 
 
-def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[Any]) -> TextRow | None:
+# A line of fewer characters is looked for only above a plate's line: the top line of a
+# two-line plate ("M AB" over "1234").
+MIN_LINE_CHARS, MIN_TOP_LINE_CHARS = 4, 2
+
+
+def _row_from_chain(
+    chain: list[Blob], inverted: bool, labels: NDArray[Any], shortest: int = MIN_LINE_CHARS
+) -> TextRow | None:
     chain = _dedupe_overlapping(chain)
-    if not 4 <= len(chain) <= 10:
+    if not shortest <= len(chain) <= 10:
         return None
     heights = np.array([b.h for b in chain], dtype=float)
     x0 = min(b.x for b in chain)
@@ -185,7 +192,7 @@ def _row_from_chain(chain: list[Blob], inverted: bool, labels: NDArray[Any]) -> 
     y1 = max(b.y + b.h for b in chain)
     median_h = float(np.median(heights))
     width_ratio = (x1 - x0) / median_h
-    if not 1.5 <= width_ratio <= 9.0:
+    if not (1.5 if len(chain) >= MIN_LINE_CHARS else 0.8) <= width_ratio <= 9.0:
         return None
     regularity = 1.0 - min(1.0, float(np.std(heights) / median_h) * 3)
     count_fit = 1.0 - min(1.0, abs(len(chain) - 7) / 4)
@@ -202,13 +209,16 @@ def _without_rules(binary: Gray, length: int) -> Gray:
     return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel))
 
 
-def find_text_rows(gray: Gray, max_rows: int = 6) -> list[TextRow]:
-    """Candidate plate text lines in a grayscale frame, best first."""
+def find_text_rows(gray: Gray, max_rows: int = 6, two_line: bool = False) -> list[TextRow]:
+    """Candidate plate text lines in a grayscale frame, best first. With ``two_line``, also
+    the short lines (2-3 characters) that sit just above one of them, after them."""
     height = gray.shape[0]
     min_h, max_h = max(8, height // 150), max(20, height // 4)
     rows: list[TextRow] = []
+    short: list[TextRow] = []
     block = max(15, (height // 40) | 1)
     rule = max(15, round(height / RULE_FRACTION))
+    shortest = MIN_TOP_LINE_CHARS if two_line else MIN_LINE_CHARS
     for inverted in (False, True):
         source = 255 - gray if inverted else gray
         binary = cv2.adaptiveThreshold(
@@ -217,11 +227,33 @@ def find_text_rows(gray: Gray, max_rows: int = 6) -> list[TextRow]:
         for image in (binary, _without_rules(binary, rule)):
             blobs, labels = _char_blobs(image, min_h, max_h)
             for chain in _merge_split_rows(_chains(blobs)):
-                row = _row_from_chain(chain, inverted, labels)
+                row = _row_from_chain(chain, inverted, labels, shortest)
                 if row is not None:
-                    rows.append(row)
+                    (rows if len(row.blobs) >= MIN_LINE_CHARS else short).append(row)
     rows.sort(key=lambda r: -r.score)
-    return _non_overlapping(rows)[:max_rows]
+    kept = _non_overlapping(rows)[:max_rows]
+    short.sort(key=lambda r: -r.score)
+    tops = [
+        row
+        for row in _non_overlapping(short)
+        if any(stacked(row, below) for below in kept)
+        and all(row.box.iou(k.box) < 0.5 for k in kept if k.inverted == row.inverted)
+    ]
+    return kept + tops
+
+
+def stacked(top: TextRow, bottom: TextRow) -> bool:
+    """Whether two rows may be the two lines of one plate: of one polarity and similar
+    height, ``bottom`` just below ``top``, overlapping across most of the narrower one."""
+    a, b = top.box, bottom.box
+    height = (a.h + b.h) / 2
+    overlap = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    return (
+        top.inverted == bottom.inverted
+        and 0.6 <= a.h / b.h <= 1.6
+        and -0.2 * height <= b.y - (a.y + a.h) <= 0.9 * height
+        and overlap >= 0.5 * min(a.w, b.w)
+    )
 
 
 def _non_overlapping(rows: list[TextRow]) -> list[TextRow]:

@@ -15,7 +15,7 @@ import numpy as np
 from gatekeeper.vision import charnet
 from gatekeeper.vision.formats import PlateFormat
 from gatekeeper.vision.images import equalize_contrast
-from gatekeeper.vision.locate import Gray, TextRow, find_text_rows
+from gatekeeper.vision.locate import MIN_LINE_CHARS, Gray, TextRow, find_text_rows, stacked
 from gatekeeper.vision.ocr import (
     Decoded,
     LineProbabilities,
@@ -341,7 +341,8 @@ def read_plates(
     """Every candidate row with its ranked readings, best row first. ``row_recognizer``
     (the network fine-tuned on plate rows) reads photo crops of each row besides EasyOCR's
     own network; its readings are proposals and evidence like the others."""
-    rows = find_text_rows(gray, max_rows=max_rows)
+    two_line = [f for f in formats if f.two_line]
+    rows = find_text_rows(gray, max_rows=max_rows, two_line=bool(two_line))
     if not rows:
         return []
     lines_by_row = _probabilities(recognizer, [_variants(gray, row) for row in rows])
@@ -350,19 +351,57 @@ def read_plates(
         extra = _probabilities(row_recognizer, [_row_crops(gray, row) for row in rows])
         lines_by_row = [a + b for a, b in zip(lines_by_row, extra, strict=True)]
         weights += [ROW_NETWORK_WEIGHT] * len(extra[0])
-    results = []
-    for row, row_lines, blob_logp in zip(rows, lines_by_row, _blob_logps(rows), strict=True):
-        reads = [best for line in row_lines if (best := _best_decode(line, formats))]
-        blob_read = _blob_decode(blob_logp, formats)
-        weight = 0.5 + 0.5 * row.score
-        proposals = reads + ([blob_read] if blob_read else [])
-        proposals += _layout_readings(row_lines, proposals, formats)
-        results.append(
-            RowRead(row, _rescore(row_lines, blob_logp, proposals, weight, weights, formats))
-        )
+    blob_logps = _blob_logps(rows)
+    results = [
+        _read_row(row, row_lines, blob_logp, formats, weights)
+        for row, row_lines, blob_logp in zip(rows, lines_by_row, blob_logps, strict=True)
+        if len(row.blobs) >= MIN_LINE_CHARS  # a short line is read as a top line only
+    ]
+    for top, bottom in _stacked_rows(rows) if two_line else []:
+        if len(lines_by_row[top]) != len(lines_by_row[bottom]):
+            continue
+        # A two-line plate is read as one line: the top line's frames, then the bottom's.
+        lines = [
+            LineProbabilities(np.concatenate([a.probs, b.probs]), a.alphabet)
+            for a, b in zip(lines_by_row[top], lines_by_row[bottom], strict=True)
+        ]
+        upper, lower = blob_logps[top], blob_logps[bottom]
+        blobs = None if upper is None or lower is None else np.concatenate([upper, lower])
+        results.append(_read_row(_joined(rows[top], rows[bottom]), lines, blobs, two_line, weights))
     results = [r for r in results if r.candidates]
     results.sort(key=lambda r: -r.candidates[0].confidence)
     return results
+
+
+def _read_row(
+    row: TextRow,
+    lines: list[LineProbabilities],
+    blob_logp: np.ndarray | None,
+    formats: Sequence[PlateFormat],
+    weights: list[float],
+) -> RowRead:
+    """A row's readings: each rendering decoded under the formats, the blobs classified,
+    the layouts' re-readings, every proposal ranked on all the evidence."""
+    reads = [best for line in lines if (best := _best_decode(line, formats))]
+    blob_read = _blob_decode(blob_logp, formats)
+    weight = 0.5 + 0.5 * row.score
+    proposals = reads + ([blob_read] if blob_read else [])
+    proposals += _layout_readings(lines, proposals, formats)
+    return RowRead(row, _rescore(lines, blob_logp, proposals, weight, weights, formats))
+
+
+def _stacked_rows(rows: list[TextRow]) -> list[tuple[int, int]]:
+    """Pairs of rows (top, bottom) that may be the two lines of one plate."""
+    pairs = itertools.permutations(enumerate(rows), 2)
+    return [(i, j) for (i, top), (j, bottom) in pairs if stacked(top, bottom)]
+
+
+def _joined(top: TextRow, bottom: TextRow) -> TextRow:
+    """The two lines of a plate as one row: their box together, the less sure score."""
+    x, y = min(top.box.x, bottom.box.x), top.box.y
+    right = max(top.box.x + top.box.w, bottom.box.x + bottom.box.w)
+    box = Box(x, y, right - x, bottom.box.y + bottom.box.h - y)
+    return TextRow(box, top.blobs + bottom.blobs, top.inverted, min(top.score, bottom.score))
 
 
 def _probabilities(

@@ -230,6 +230,17 @@ def test_a_dispatcher_books_petrol_the_park_approves_and_the_pass_is_scanned_at_
                 )
             ).all()
         )
+        # The demo books Li Na for two hours at most five hours from now, and from 17:00 on
+        # the day's last two hours: a window around now from 19:30 on would overlap it.
+        # The story needs her free now: the demo's own bookings of the crew are withdrawn.
+        db.execute(
+            text(
+                "UPDATE booking SET status = 'cancelled' "
+                "WHERE driver_id = :driver OR escort_id = :escort OR vehicle_id = :vehicle"
+            ),
+            {"driver": ids["driver"], "escort": ids["escort"], "vehicle": ids["vehicle"]},
+        )
+        db.commit()
     # A window around now in the park's day (the pass is scanned at the gate today).
     now = _park_now()
     start = max(now.replace(hour=0, minute=0), now - timedelta(minutes=30)).replace(second=0)

@@ -71,6 +71,9 @@ class Simulation:
         self.guard = db.session.scalar(select(User).where(User.role == Role.GUARD))
         self.dispatcher = db.session.scalar(select(User).where(User.role == Role.ADMIN))
         self.road_station = self._station("ST-ROAD")
+        # When each dock is free again: a truck is called in once its dock is free, as a
+        # dispatcher would (one arriving at a taken dock waits in the holding lot).
+        self.dock_free: dict[int, datetime] = {}
 
     @staticmethod
     def _station(code: str) -> Station:
@@ -97,8 +100,14 @@ class Simulation:
         way_out = _lane_of(stops[-1].node.gate.lanes, inwards=False, hazmat=hazmat)
         if way_in is None or way_out is None:
             return
-        self.at(entry, "entry", lambda: self._enter(booking, way_in))
         dock_index = next(i for i, s in enumerate(stops) if s.node.dock_id is not None)
+        # A dock counts a truck until it leaves the park. Evening demos book several trucks
+        # for the day's last hours, two of them for one dock: the second is called in when
+        # the first has left.
+        visit = timedelta(seconds=sum((s.leg_s or 0) * PACE for s in stops[1:])) + UNLOADING
+        entry = max(entry, self.dock_free.get(booking.dock_id, entry))
+        self.dock_free[booking.dock_id] = entry + visit + timedelta(minutes=5)
+        self.at(entry, "entry", lambda: self._enter(booking, way_in))
         elapsed = timedelta()
         for i, stop in enumerate(stops[1:], start=1):
             elapsed += timedelta(seconds=(stop.leg_s or 0) * PACE)

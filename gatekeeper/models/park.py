@@ -59,11 +59,11 @@ class NodeKind(enum.StrEnum):
 def check_plate_formats(codes: Any) -> list[str]:
     """A park's plate formats: formats the reader does not know are refused when saved,
     not found out when a capture cannot be read."""
-    from gatekeeper.vision.formats import FORMATS
+    from gatekeeper.vision.formats import FORMATS, unknown_formats
 
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
         raise SettingError(phrase(N_('plate formats: a list of format codes such as ["CN", "EU"]')))
-    unknown = [code for code in codes if code not in FORMATS]
+    unknown = unknown_formats(codes)
     if unknown:
         raise SettingError(
             phrase(

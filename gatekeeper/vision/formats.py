@@ -163,8 +163,14 @@ FORMATS.update(
 )
 
 
+def unknown_formats(codes: Iterable[str]) -> list[str]:
+    """The codes that name no format, in their order."""
+    return [code for code in codes if code not in FORMATS]
+
+
 def formats_for(codes: Iterable[str]) -> list[PlateFormat]:
-    unknown = [code for code in codes if code not in FORMATS]
+    codes = list(codes)
+    unknown = unknown_formats(codes)
     if unknown:
         raise ValueError(f"unknown plate format(s): {', '.join(unknown)}; known: {sorted(FORMATS)}")
     return [FORMATS[code] for code in codes]

@@ -184,13 +184,19 @@ _line_recognizer: Recognizer | None = None
 _line_loaded = False
 
 
-def _base_copy() -> tuple[Any, tuple[str, ...]]:
-    """A fresh copy of EasyOCR's network; the weights are read from disk once (about 3 s)."""
+def _base_network() -> tuple[Any, tuple[str, ...]]:
+    """EasyOCR's network, read from disk once per process (about 3 s). Exporting it to
+    ONNX leaves it as it is; a network given other weights is made from a copy."""
     global _base
     if _base is None:
         log.info("loading the EasyOCR recognition model")
         _base = base_network()
-    model, alphabet = _base
+    return _base
+
+
+def _base_copy() -> tuple[Any, tuple[str, ...]]:
+    """A fresh copy of EasyOCR's network, to load other weights into."""
+    model, alphabet = _base_network()
     return copy.deepcopy(model), alphabet
 
 
@@ -200,7 +206,7 @@ def get_recognizer() -> Recognizer:
     if _recognizer is None:
         with _lock:
             if _recognizer is None:
-                _recognizer = Recognizer(*_base_copy())
+                _recognizer = Recognizer(*_base_network())
     return _recognizer
 
 

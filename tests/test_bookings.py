@@ -318,6 +318,19 @@ def test_an_erp_books_lists_changes_and_cancels(client: Any, park: dict[str, Any
     assert bad.status_code == 400 and "escort_id" in bad.json["fields"]
 
 
+@pytest.mark.parametrize("field", ["vehicle_id", "trailer_id", "driver_id", "dock_id"])
+@pytest.mark.parametrize("number", [2**31, -(2**31) - 1, 0])
+def test_an_id_no_record_can_have_is_refused_beside_its_field(
+    client: Any, park: dict[str, Any], field: str, number: int
+) -> None:
+    """An id beyond what the database's INTEGER holds answered 500 (found by the fuzzer)."""
+    refused = client.post(
+        "/api/v1/bookings", json=_data(park, **{field: number}), headers=_token(park["user"])
+    )
+    assert refused.status_code == 400, refused.json
+    assert list(refused.json["fields"]) == [field]
+
+
 def test_a_carrier_books_for_itself_and_sees_only_its_bookings(
     client: Any, park: dict[str, Any]
 ) -> None:

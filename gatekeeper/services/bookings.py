@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
+from camera_adapters.wire import MAX_RECORD_ID
 from gatekeeper.domain.bookings import BookingCheck, check_booking
 from gatekeeper.domain.messages import N_, Phrase, phrase
 from gatekeeper.domain.routing import Route
@@ -66,17 +67,22 @@ class CargoInput(BaseModel):
     transport_category: int | None = Field(None, ge=0, le=4)
 
 
+# A record's id: what an INTEGER column holds (a larger number would fail in the database
+# instead of finding nothing).
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
+
+
 class BookingInput(BaseModel):
     """A booking as a dispatcher types it (form) or an ERP sends it (API)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    carrier_id: int
-    vehicle_id: int
-    trailer_id: int | None = None
-    driver_id: int
-    escort_id: int | None = None
-    dock_id: int
+    carrier_id: RecordId
+    vehicle_id: RecordId
+    trailer_id: RecordId | None = None
+    driver_id: RecordId
+    escort_id: RecordId | None = None
+    dock_id: RecordId
     direction: Literal["delivery", "collection"]
     window_start: datetime
     window_end: datetime

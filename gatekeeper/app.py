@@ -25,6 +25,7 @@ from gatekeeper.extensions import (
     migrate,
     talisman,
 )
+from gatekeeper.models.auth import use_cheapest_password_hashing
 
 SUPPORTED_LOCALES = ("en", "zh_CN")
 
@@ -107,6 +108,8 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         GATEKEEPER_FEED_EVERY_SECONDS=settings.feed_every_seconds,
         GATEKEEPER_RETENTION_DAYS=settings.retention_days,
     )
+    if settings.env == "testing":
+        use_cheapest_password_hashing()
     logging.basicConfig(level=settings.log_level)
     # fpdf2's font subsetting logs every table it touches at INFO: not the operator's news.
     logging.getLogger("fontTools").setLevel(logging.WARNING)

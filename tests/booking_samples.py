@@ -13,8 +13,8 @@ from sqlalchemy import select
 from gatekeeper.extensions import db
 from gatekeeper.models import Dock, Person, Role, Vehicle
 from gatekeeper.services.clock import park_today
-from gatekeeper.services.demo import seed_demo_park
 from tests.factories import make_user
+from tests.gate_samples import seeded_demo_park
 
 
 def _id(model: Any, **where: Any) -> Any:
@@ -25,7 +25,7 @@ def _id(model: Any, **where: Any) -> Any:
 
 @pytest.fixture
 def park(session: Any) -> dict[str, Any]:
-    seed_demo_park()
+    seeded_demo_park(session)
     dispatcher = make_user(Role.DISPATCHER)
     tanker = _id(Vehicle, plate="1-VKR-301")
     return {

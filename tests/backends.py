@@ -25,14 +25,17 @@ _held: list[IO[str]] = []  # the lock files of the Redis databases this process 
 
 
 @contextmanager
-def private_postgres_database(base_url: str, prefix: str) -> Iterator[str]:
-    """A new, empty database on ``base_url``'s server, dropped (even while connections
-    remain) when the block ends."""
+def private_postgres_database(
+    base_url: str, prefix: str, template: str | None = None
+) -> Iterator[str]:
+    """A new database on ``base_url``'s server, empty or a copy of the database
+    ``template``, dropped (even while connections remain) when the block ends."""
     parts = urlsplit(base_url)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = urlunsplit(parts._replace(path="/postgres"))
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:

@@ -5,23 +5,29 @@ demo park seeded by `flask demo`."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from sqlalchemy import Connection, create_engine
 
 from camera_adapters.client import encode_multipart, urllib_transport
@@ -70,15 +76,75 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 6
     raise RuntimeError("server did not become healthy")
 
 
+def _upgrade(database_url: str, instance: Path) -> None:
+    """``flask db upgrade``: the schema as a deployment makes it."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
+        "GATEKEEPER_DATABASE_URL": database_url,
+        "GATEKEEPER_INSTANCE_PATH": str(instance),
+        "FLASK_APP": "wsgi.py",
+    }
+    flask = str(BIN / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+class _Migrated:
+    """One database of the suite's backend migrated by ``flask db upgrade`` once per test
+    process (9 s here); each server's database is a copy of it (PostgreSQL's CREATE
+    DATABASE ... TEMPLATE, or the SQLite file copied). Removed when the process ends."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.postgres: tuple[str, str] | None = None  # server's admin URL, database name
+
+    def sqlite_file(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="gatekeeper-migrated-"))
+            atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+            _upgrade(f"sqlite:///{self.folder / 'migrated.db'}", self.folder)
+        return self.folder / "migrated.db"
+
+    def postgres_database(self, base: str) -> str:
+        if self.postgres is None:
+            parts = urlsplit(base)
+            name = f"gk_migrated_{uuid.uuid4().hex[:10]}"
+            admin = urlunsplit(parts._replace(path="/postgres"))
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self.postgres = (admin, name)
+            atexit.register(self._drop_postgres)
+            folder = Path(tempfile.mkdtemp(prefix="gatekeeper-migrated-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _upgrade(urlunsplit(parts._replace(path=f"/{name}")), folder)
+        return self.postgres[1]
+
+    def _drop_postgres(self) -> None:
+        if self.postgres is not None:
+            admin, name = self.postgres
+            with suppress(psycopg.Error), psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_migrated = _Migrated()
+
+
 @contextmanager
-def _database(instance: Path, server: str | None = None) -> Iterator[str]:
-    """A database of the suite's backend (or on ``server``) that only this server uses."""
-    base = server or os.environ.get("GK_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{instance / 'gatekeeper.db'}"
+def _database(instance: Path, server: str | None = None) -> Iterator[tuple[str, bool]]:
+    """A database of the suite's backend (or on ``server``) that only this server uses,
+    and whether it is migrated already (the suite's backend: a copy of a migrated one)."""
+    if server is not None:
+        with private_postgres_database(server, "gk_live") as url:
+            yield url, False
         return
-    with private_postgres_database(base, "gk_live") as url:
-        yield url
+    base = os.environ.get("GK_TEST_DATABASE_URL")
+    if not base:
+        shutil.copyfile(_migrated.sqlite_file(), instance / "gatekeeper.db")
+        yield f"sqlite:///{instance / 'gatekeeper.db'}", True
+        return
+    with private_postgres_database(
+        base, "gk_live", template=_migrated.postgres_database(base)
+    ) as url:
+        yield url, True
 
 
 @contextmanager
@@ -92,7 +158,7 @@ def run_server(
 ) -> Iterator[Server]:
     """``database_server``: a PostgreSQL server of the test's own (default: the suite's
     backend); ``env_extra``: more settings (``GATEKEEPER_REDIS_URL``, ...)."""
-    with _database(instance, database_server) as database_url:
+    with _database(instance, database_server) as (database_url, migrated):
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
             "GATEKEEPER_DATABASE_URL": database_url,
@@ -101,9 +167,8 @@ def run_server(
             **(env_extra or {}),
         }
         flask = [str(BIN / "flask")]
-        subprocess.run(
-            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
+        if not migrated:
+            _upgrade(database_url, instance)
         seeded = subprocess.run(
             [*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         )

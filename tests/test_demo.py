@@ -28,7 +28,6 @@ from gatekeeper.models import (
     Zone,
     ZoneKind,
 )
-from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.demo import DEMO_PASSWORD, seed_demo_park
 from gatekeeper.services.storage import files_root
@@ -74,7 +73,7 @@ def test_demo_park_has_what_the_brief_promises(session: Any) -> None:
     assert session.scalar(select(func.count(func.distinct(Dock.company_id)))) == 3
     assert session.scalar(select(Zone).where(Zone.kind == ZoneKind.HOLDING)) is not None
     assert session.scalar(select(Lane).where(Lane.kind == LaneKind.HAZMAT)) is not None
-    today = utcnow().date()
+    today = park_today()  # the demo's dates are the park's (Asia/Shanghai), not UTC's
     expiries = session.scalars(select(Qualification.expires_on)).all()
     # One expired driver certificate, and one contractor's expired insurance.
     assert sum(day < today for day in expiries) == 2

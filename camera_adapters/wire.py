@@ -32,6 +32,8 @@ MIN_IMAGE_SIDE = 16  # pixels
 MAX_IMAGE_PIXELS = 40_000_000  # a 12 MP camera frame is 12 M; anything beyond 40 M is refused
 # The service's record ids (a capture's, in a scan) are 32-bit integers: larger is no id.
 MAX_RECORD_ID = 2**31 - 1
+# A record id in a body: larger would fail in the database instead of finding nothing.
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class AnprEventError(ValueError):
@@ -273,7 +275,7 @@ class ScanBody(_Body):
 
     # Kept as scanned (a signed payload is checked byte for byte); blank is refused.
     text: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"\S")]
-    capture: Annotated[int, Field(ge=1, le=MAX_RECORD_ID, strict=True)] | None = None
+    capture: Annotated[RecordId, Field(strict=True)] | None = None
 
 
 B = TypeVar("B", bound=BaseModel)

@@ -18,16 +18,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 from sqlalchemy import Connection, create_engine
 
 from camera_adapters.client import encode_multipart, urllib_transport
@@ -76,16 +74,28 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 6
     raise RuntimeError("server did not become healthy")
 
 
-def _upgrade(database_url: str, instance: Path) -> None:
-    """``flask db upgrade``: the schema as a deployment makes it."""
-    env = {
+def _server_env(
+    database_url: str, instance: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of the product's commands over ``database_url``."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
         "GATEKEEPER_DATABASE_URL": database_url,
         "GATEKEEPER_INSTANCE_PATH": str(instance),
         "FLASK_APP": "wsgi.py",
+        **(extra or {}),
     }
-    flask = str(BIN / "flask")
-    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def _upgrade(database_url: str, instance: Path) -> None:
+    """``flask db upgrade``: the schema as a deployment makes it."""
+    subprocess.run(
+        [str(BIN / "flask"), "db", "upgrade"],
+        cwd=ROOT,
+        env=_server_env(database_url, instance),
+        check=True,
+        capture_output=True,
+    )
 
 
 class _Migrated:
@@ -94,35 +104,27 @@ class _Migrated:
     DATABASE ... TEMPLATE, or the SQLite file copied). Removed when the process ends."""
 
     def __init__(self) -> None:
-        self.folder: Path | None = None
-        self.postgres: tuple[str, str] | None = None  # server's admin URL, database name
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None  # the database's name
+        self._cleanup = ExitStack()
+        atexit.register(self._cleanup.close)
+
+    def _folder(self) -> Path:
+        return Path(self._cleanup.enter_context(tempfile.TemporaryDirectory()))
 
     def sqlite_file(self) -> Path:
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="gatekeeper-migrated-"))
-            atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
-            _upgrade(f"sqlite:///{self.folder / 'migrated.db'}", self.folder)
-        return self.folder / "migrated.db"
+        if self._sqlite is None:
+            folder = self._folder()
+            _upgrade(f"sqlite:///{folder / 'migrated.db'}", folder)
+            self._sqlite = folder / "migrated.db"
+        return self._sqlite
 
     def postgres_database(self, base: str) -> str:
-        if self.postgres is None:
-            parts = urlsplit(base)
-            name = f"gk_migrated_{uuid.uuid4().hex[:10]}"
-            admin = urlunsplit(parts._replace(path="/postgres"))
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            self.postgres = (admin, name)
-            atexit.register(self._drop_postgres)
-            folder = Path(tempfile.mkdtemp(prefix="gatekeeper-migrated-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            _upgrade(urlunsplit(parts._replace(path=f"/{name}")), folder)
-        return self.postgres[1]
-
-    def _drop_postgres(self) -> None:
-        if self.postgres is not None:
-            admin, name = self.postgres
-            with suppress(psycopg.Error), psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if self._postgres is None:
+            url = self._cleanup.enter_context(private_postgres_database(base, "gk_migrated"))
+            _upgrade(url, self._folder())
+            self._postgres = urlsplit(url).path.lstrip("/")
+        return self._postgres
 
 
 _migrated = _Migrated()
@@ -159,13 +161,7 @@ def run_server(
     """``database_server``: a PostgreSQL server of the test's own (default: the suite's
     backend); ``env_extra``: more settings (``GATEKEEPER_REDIS_URL``, ...)."""
     with _database(instance, database_server) as (database_url, migrated):
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("GATEKEEPER_")},
-            "GATEKEEPER_DATABASE_URL": database_url,
-            "GATEKEEPER_INSTANCE_PATH": str(instance),
-            "FLASK_APP": "wsgi.py",
-            **(env_extra or {}),
-        }
+        env = _server_env(database_url, instance, env_extra)
         flask = [str(BIN / "flask")]
         if not migrated:
             _upgrade(database_url, instance)

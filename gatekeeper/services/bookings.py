@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 
-from camera_adapters.wire import MAX_RECORD_ID
+from camera_adapters.wire import RecordId
 from gatekeeper.domain.bookings import BookingCheck, check_booking
 from gatekeeper.domain.messages import N_, Phrase, phrase
 from gatekeeper.domain.routing import Route
@@ -65,11 +65,6 @@ class CargoInput(BaseModel):
     packing_group: Literal["I", "II", "III"] | None = None
     # ADR 1.1.3.6 transport category (0-4); unknown: counted as over the small-load limit.
     transport_category: int | None = Field(None, ge=0, le=4)
-
-
-# A record's id: what an INTEGER column holds (a larger number would fail in the database
-# instead of finding nothing).
-RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
 
 
 class BookingInput(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 from typing import Any
 
 import pytest
@@ -56,6 +58,28 @@ def test_panel_answers_304_until_something_happens(client: Any, guard: Any, demo
     assert 'data-code="crew"' in html and "check-fail" in html
     # The gate overview shows the lane's latest vehicle too.
     assert "QAKX769" in guard.get("/kiosk/gates/G1/panel").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("page_url", "panel_url"),
+    [
+        ("/kiosk/lanes/G1-HAZ", "/kiosk/lanes/G1-HAZ/panel"),
+        ("/kiosk/lanes/G1-HAZ?passage={id}", "/kiosk/lanes/G1-HAZ/panel?passage={id}"),
+        ("/kiosk/gates/G1", "/kiosk/gates/G1/panel"),
+    ],
+)
+def test_the_page_carries_the_version_it_shows(
+    client: Any, guard: Any, demo: Demo, page_url: str, panel_url: str
+) -> None:
+    """The screen's first poll is answered 304: the panel is not replaced half a second
+    after the page loads (which took the focus from a field the guard had just entered)."""
+    passage = _event(client, demo, "k-v", hazard=LOX_PLATE)
+    html = guard.get(page_url.format(id=passage.id)).get_data(as_text=True)
+    found = re.search(r'data-etag="([^"]+)"', html)
+    assert found is not None
+    etag = unescape(found.group(1))
+    panel = guard.get(panel_url.format(id=passage.id), headers={"If-None-Match": etag})
+    assert panel.status_code == 304, etag
 
 
 def test_override_through_the_form(client: Any, guard: Any, demo: Demo) -> None:

@@ -207,8 +207,17 @@ def test_the_decision_and_every_action_fit_without_scrolling(
     context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
     page = context.new_page()
     _sign_in(page, server, "guard")
-    page.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")
+    # The screen's first poll finds the lane as the page showed it: the panel is not
+    # replaced under the guard (it took the focus from a field just entered).
+    with page.expect_response(lambda r: "/panel" in r.url) as first_poll:
+        page.goto(f"{server.url}/kiosk/lanes/G1-HAZ?passage={passage['id']}")
+    assert first_poll.value.status == 304
     expect(page.locator("#decision")).to_have_attribute("data-decision", "review")
+    with page.expect_response(lambda r: "/panel" in r.url) as next_poll:
+        page.keyboard.press("p")
+    assert next_poll.value.status == 304
+    expect(page.locator("#plate-plate")).to_be_focused()
+    page.keyboard.press("Escape")
     for selector in (
         "#decision",
         "button.act-open",

@@ -6,7 +6,9 @@
   var root = document.getElementById("kiosk");
   if (!root) { return; }
   var url = root.getAttribute("data-panel-url");
-  var etag = null;
+  // The version the page was rendered with: the first poll is answered 304 and the panel
+  // is replaced only when something changed (not under a guard who has just focused a field).
+  var etag = root.getAttribute("data-etag");
   var online = document.getElementById("kiosk-online");
   var INTERVAL = 500;
 

@@ -195,12 +195,18 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
     }
 
 
+def _etag(version: str) -> str:
+    """The ETag of a fragment at this version; the full page carries it too, so the
+    screen's first poll is answered 304."""
+    return f'"{version}"'
+
+
 def _fragment(
     template: str, version: str, context: Callable[[], dict[str, Any]]
 ) -> ResponseReturnValue:
     """The fragment, or 304 when the screen already shows this version (the context is
     then never built)."""
-    etag = f'"{version}"'
+    etag = _etag(version)
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     response = Response(render_template(template, **context()))
@@ -216,6 +222,7 @@ def lane(code: str) -> ResponseReturnValue:
     return render_template(
         "kiosk/lane.html",
         panel_url=url_for(".lane_panel", code=code, passage=request.args.get("passage")),
+        etag=_etag(_version(found.gate.lanes, request.args.get("passage", ""))),
         **_lane_context(found),
     )
 
@@ -233,7 +240,10 @@ def lane_panel(code: str) -> ResponseReturnValue:
 def gate_overview(code: str) -> ResponseReturnValue:
     found = _gate(code)
     return render_template(
-        "kiosk/gate.html", panel_url=url_for(".gate_panel", code=code), **_gate_context(found)
+        "kiosk/gate.html",
+        panel_url=url_for(".gate_panel", code=code),
+        etag=_etag(_version(found.lanes)),
+        **_gate_context(found),
     )
 
 

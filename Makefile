@@ -8,6 +8,9 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist, a file per process at a time: a file's live server starts once).
+TEST_WORKERS ?= 2
+XDIST = -n $(TEST_WORKERS) --dist loadfile
 
 SHARED_DATA ?= ../shared/data
 
@@ -41,10 +44,10 @@ run-prod: install ## Production mode here: PostgreSQL, Redis, gunicorn, 2 worker
 test: test-postgres test-sqlite ## Whole suite on PostgreSQL, then the embedded-mode tests on SQLite (each run its own database and Redis db)
 
 test-postgres: install
-	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	GK_TEST_DATABASE_URL=$(PG_TEST_URL) GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-sqlite: install
-	GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m embedded $(PYTEST_ARGS)
+	GK_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m embedded $(XDIST) $(PYTEST_ARGS)
 
 bench: bench-cn bench-plates bench-hazard ## OCR benchmarks (JSON and Markdown in bench-results/): plates cn (with peers), us/br, orange plates, one summary table
 	$(FLASK) ocr bench-summary bench-results --tanker $(SHARED_DATA)/hazmat/tanker_rear_225_1073.jpg

@@ -5,7 +5,7 @@ daily summary, and the exit kiosk's alerts."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -280,3 +280,45 @@ def test_finished_days_are_counted_once_in_a_while_and_today_at_every_poll(
     assert figures() == {"yesterday": before["yesterday"], "today": before["today"] + 1}
     with time_machine.travel(utcnow() + dashboard.FINISHED_DAY_TTL, tick=False):
         assert figures()["yesterday"] == before["yesterday"] + 1
+
+
+@pytest.mark.embedded  # SQLite has no time zones: the hours and days are bounded in Python
+def test_hours_and_days_follow_the_park_clock_across_a_daylight_saving_change(
+    demo: Demo,
+) -> None:
+    """Berlin moved from UTC+1 to UTC+2 at 02:00 on 2026-03-29. The day before's 23:30 and
+    the day's 00:30 were read with the day's later offset (one hour off): a day early and
+    an hour late."""
+    from flask import g
+
+    from gatekeeper.models import Decision, Lane, Park, Passage, PassageDirection, ReadStatus
+    from gatekeeper.services import dashboard
+
+    park = db.session.scalar(select(Park))
+    park.timezone = "Europe/Berlin"
+    db.session.flush()
+    g.pop("park_zone", None)
+    lane = db.session.scalar(select(Lane).where(Lane.code == "G1-IN"))
+    local = {
+        "28th 23:30": datetime(2026, 3, 28, 22, 30, tzinfo=UTC),  # UTC+1
+        "29th 00:30": datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # UTC+1
+        "29th 03:30": datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # UTC+2
+    }
+    for key, at in local.items():
+        db.session.add(
+            Passage(
+                lane=lane,
+                direction=PassageDirection.IN,
+                occurred_at=at,
+                idempotency_key=f"dst {key}",
+                read_status=ReadStatus.NOT_NEEDED,
+                decision=Decision.ALLOW,
+            )
+        )
+    db.session.commit()
+    dashboard.forget_finished_days()
+    with time_machine.travel(datetime(2026, 3, 29, 10, 0, tzinfo=UTC), tick=False):
+        hours = dashboard.flows_today("Europe/Berlin")["vehicles_in"]
+        days = {row["day"]: row["allowed"] for row in dashboard.flows_by_day("Europe/Berlin")}
+    assert [hour for hour, count in enumerate(hours) for _ in range(count)] == [0, 3]
+    assert days["2026-03-28"] == 1 and days["2026-03-29"] == 2

@@ -8,11 +8,11 @@ range (today's and the last days' passages), so the cost does not grow with hist
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -80,20 +80,26 @@ def occupancy(waiting_in_lot: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _local_hour(column: Any, timezone: str) -> Any:
-    """The park-local hour of a UTC timestamp, in SQL (PostgreSQL or SQLite)."""
+def _local_hour(column: Any, timezone: str, start: datetime, end: datetime) -> Any:
+    """The park-local hour of a UTC timestamp between ``start`` and ``end`` (a park day),
+    in SQL. SQLite knows no time zones: each UTC hour of the day from its local midnight is
+    labelled with its local hour in Python (a day of a daylight-saving change has 23 or 25)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.extract("hour", func.timezone(timezone, column))
-    offset = utcnow().astimezone(ZoneInfo(timezone)).utcoffset() or timedelta()
-    modifier = f"{int(offset.total_seconds() // 60):+d} minutes"
-    return func.cast(func.strftime("%H", column, modifier), db.Integer)
+    zone, hours, at = ZoneInfo(timezone), [], start
+    while at < end:
+        hours.append(
+            ((column >= at) & (column < at + timedelta(hours=1)), at.astimezone(zone).hour)
+        )
+        at += timedelta(hours=1)
+    return case(*hours, else_=-1)
 
 
 def flows_today(timezone: str) -> dict[str, list[int]]:
     """Vehicles in and out and people in per park-local hour of today."""
     start, end = day_bounds(park_today())
     vehicles = {d: [0] * 24 for d in ("vehicles_in", "vehicles_out")}
-    hour = _local_hour(Passage.occurred_at, timezone)
+    hour = _local_hour(Passage.occurred_at, timezone, start, end)
     for direction, at_hour, count in db.session.execute(
         select(Passage.direction, hour, func.count())
         .where(
@@ -106,7 +112,7 @@ def flows_today(timezone: str) -> dict[str, list[int]]:
         key = "vehicles_in" if direction is PassageDirection.IN else "vehicles_out"
         vehicles[key][int(at_hour) % 24] += int(count)
     people = [0] * 24
-    person_hour = _local_hour(PersonPassage.occurred_at, timezone)
+    person_hour = _local_hour(PersonPassage.occurred_at, timezone, start, end)
     for at_hour, count in db.session.execute(
         select(person_hour, func.count())
         .where(
@@ -121,12 +127,17 @@ def flows_today(timezone: str) -> dict[str, list[int]]:
     return {**vehicles, "people_in": people}
 
 
-def _local_day(column: Any, timezone: str) -> Any:
-    """The park-local date of a UTC timestamp as ``YYYY-MM-DD``, in SQL."""
+def _local_day(column: Any, timezone: str, days: list[date]) -> Any:
+    """The park-local date (``YYYY-MM-DD``) of a UTC timestamp on one of ``days``, in SQL;
+    on SQLite from each day's UTC bounds (which a daylight-saving change moves)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone(timezone, column), "YYYY-MM-DD")
-    offset = utcnow().astimezone(ZoneInfo(timezone)).utcoffset() or timedelta()
-    return func.strftime("%Y-%m-%d", column, f"{int(offset.total_seconds() // 60):+d} minutes")
+    zone, whens = ZoneInfo(timezone), []
+    for day in days:
+        start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+        whens.append(((column >= start) & (column < end), day.isoformat()))
+    return case(*whens, else_=None)
 
 
 # Figures of finished days, by (park day, time zone): (when counted, let in, refused).
@@ -155,7 +166,7 @@ def flows_by_day(timezone: str) -> list[dict[str, Any]]:
     missing = [d for d in days[:-1] if d not in known]
     since, _ = day_bounds(missing[0] if missing else today)
     _, until = day_bounds(today)
-    local_day = _local_day(Passage.occurred_at, timezone)
+    local_day = _local_day(Passage.occurred_at, timezone, days)
     counts = {
         date.fromisoformat(str(on)): (int(allowed), int(refused))
         for on, allowed, refused in db.session.execute(

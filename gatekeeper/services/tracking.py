@@ -89,10 +89,7 @@ _FINDINGS: dict[tracking.Finding, tuple[AlertKind, Severity, str]] = {
 def record_sighting(station: Station, checkpoint: Checkpoint, seen: SightingIn) -> SightingOutcome:
     """Store one camera sighting and act on it, in one transaction. The same event id
     again (a station retrying) returns the first sighting and changes nothing."""
-    if checkpoint.station_id is not None and checkpoint.station_id != station.id:
-        raise SightingError(
-            f"station {station.code} does not serve checkpoint {checkpoint.code}", 403
-        )
+    check_station(station, checkpoint)
     existing = existing_sighting(checkpoint, seen.event_id)
     if existing is not None:
         return SightingOutcome(existing, created=False, alerts=[])
@@ -106,6 +103,14 @@ def record_sighting(station: Station, checkpoint: Checkpoint, seen: SightingIn) 
             raise
         return SightingOutcome(again, created=False, alerts=[])
     return outcome
+
+
+def check_station(station: Station, checkpoint: Checkpoint) -> None:
+    """A checkpoint bound to a station takes sightings from that station only (403)."""
+    if checkpoint.station_id is not None and checkpoint.station_id != station.id:
+        raise SightingError(
+            f"station {station.code} does not serve checkpoint {checkpoint.code}", 403
+        )
 
 
 def existing_sighting(checkpoint: Checkpoint, event_id: str) -> Sighting | None:

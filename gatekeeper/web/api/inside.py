@@ -53,8 +53,10 @@ def post_sighting(code: str) -> ResponseReturnValue:
     checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
     if checkpoint is None:
         return _error(f"no checkpoint {code}", 404)
-    if checkpoint.station_id is not None and checkpoint.station_id != g.station.id:
-        return _error(f"station {g.station.code} does not serve checkpoint {code}", 403)
+    try:
+        tracking.check_station(g.station, checkpoint)
+    except tracking.SightingError as exc:
+        return _error(str(exc), exc.status)
     if not request.is_json:
         return _frames_sighting(checkpoint)
     try:

@@ -37,9 +37,10 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(park_zone())
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The park's local day as a UTC interval (23 or 25 hours on a DST change)."""
-    zone = park_zone()
+def day_bounds(day: date, zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """The park's local day (or ``zone``'s) as a UTC interval (23 or 25 hours on a DST
+    change)."""
+    zone = zone or park_zone()
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)

@@ -8,7 +8,7 @@ range (today's and the last days' passages), so the cost does not grow with hist
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -134,8 +134,7 @@ def _local_day(column: Any, timezone: str, days: list[date]) -> Any:
         return func.to_char(func.timezone(timezone, column), "YYYY-MM-DD")
     zone, whens = ZoneInfo(timezone), []
     for day in days:
-        start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+        start, end = day_bounds(day, zone)
         whens.append(((column >= start) & (column < end), day.isoformat()))
     return case(*whens, else_=None)
 

@@ -195,6 +195,12 @@ def _lane_context(lane: Lane) -> dict[str, Any]:
     }
 
 
+def _lane_version(lane: Lane) -> str:
+    """The version of a lane's screen (its gate's lanes, the passage it shows): the page and
+    its fragment compute it alike, or the first poll would not be answered 304."""
+    return _version(lane.gate.lanes, request.args.get("passage", ""))
+
+
 def _etag(version: str) -> str:
     """The ETag of a fragment at this version; the full page carries it too, so the
     screen's first poll is answered 304."""
@@ -222,7 +228,7 @@ def lane(code: str) -> ResponseReturnValue:
     return render_template(
         "kiosk/lane.html",
         panel_url=url_for(".lane_panel", code=code, passage=request.args.get("passage")),
-        etag=_etag(_version(found.gate.lanes, request.args.get("passage", ""))),
+        etag=_etag(_lane_version(found)),
         **_lane_context(found),
     )
 
@@ -231,8 +237,7 @@ def lane(code: str) -> ResponseReturnValue:
 @roles_required(*GUARDS)
 def lane_panel(code: str) -> ResponseReturnValue:
     found = _lane(code)
-    version = _version(found.gate.lanes, request.args.get("passage", ""))
-    return _fragment("kiosk/_lane_panel.html", version, lambda: _lane_context(found))
+    return _fragment("kiosk/_lane_panel.html", _lane_version(found), lambda: _lane_context(found))
 
 
 @bp.route("/gates/<code>")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
-from gatekeeper.vision import PipelineConfig, cn, pipeline, read_frame, read_vehicle
+from gatekeeper.vision import PipelineConfig, cn, ocr, pipeline, plates, read_frame, read_vehicle
+from gatekeeper.vision.formats import formats_for
 from gatekeeper.vision.images import decode_image
 from gatekeeper.vision.pipeline import fuse
 from gatekeeper.vision.types import PlateCandidate, VisionResult
@@ -28,6 +30,54 @@ def test_reads_a_brazilian_plate_exactly() -> None:
     box = result.plate_box
     assert box is not None and abs(box.x - 434) < 40 and abs(box.y - 721) < 40  # labels.csv
     assert set(result.timings_ms) >= {"plate", "hazard", "total"}
+
+
+def _located_gray(frame: np.ndarray) -> np.ndarray:
+    """The frame as the pipeline locates rows in it (grey, at most LOCATE_MAX_WIDTH wide)."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, pipeline.LOCATE_MAX_WIDTH / gray.shape[1])
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def test_a_sure_best_located_row_is_the_reading_as_the_whole_frame_would_read_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gray = _located_gray(decode_image((BR / "PJU2853.jpg").read_bytes()))
+    recognizer, row_recognizer = ocr.get_recognizer(), ocr.get_line_recognizer()
+    runs: list[int] = []
+    run = ocr.Recognizer.run
+
+    def counted(self: ocr.Recognizer, images: list[np.ndarray]) -> list[ocr.LineProbabilities]:
+        runs.append(len(images))
+        return run(self, images)
+
+    monkeypatch.setattr(ocr.Recognizer, "run", counted)
+    formats = formats_for(("BR",))
+    monkeypatch.setattr(plates, "SURE_ROW", None)
+    whole = plates.read_plates(gray, recognizer, formats, row_recognizer=row_recognizer)
+    whole_lines = sum(runs)
+    runs.clear()
+    monkeypatch.setattr(plates, "SURE_ROW", 0.8)
+    (first,) = plates.read_plates(gray, recognizer, formats, row_recognizer=row_recognizer)
+    assert len(whole) > 1 and first.candidates[0].text == "PJU2853"
+    assert first.candidates[0].confidence >= 0.8
+    # The same reading, to the last candidate and probability, as with every row read.
+    same_row = next(read for read in whole if read.row.box == first.row.box)
+    assert first.candidates == same_row.candidates
+    assert sum(runs) < whole_lines
+
+
+def test_a_sure_row_on_an_orange_plate_is_not_the_licence_plate() -> None:
+    gray = _located_gray(decode_image((BR / "PJU2853.jpg").read_bytes()))
+    recognizer, row_recognizer = ocr.get_recognizer(), ocr.get_line_recognizer()
+    formats = formats_for(("BR",))
+    (first, *_) = plates.read_plates(gray, recognizer, formats, row_recognizer=row_recognizer)
+    orange = first.row.box  # as if the plate were an orange plate's numbers
+    rows = plates.read_plates(
+        gray, recognizer, formats, row_recognizer=row_recognizer, not_plates=[orange]
+    )
+    assert all(r.row.box != orange for r in rows)
+    assert "PJU2853" not in [c.text for r in rows for c in r.candidates]
 
 
 def test_with_chinese_plates_read_first_a_foreign_plate_is_still_read_in_its_format() -> None:

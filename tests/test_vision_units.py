@@ -506,3 +506,29 @@ def test_the_template_viterbi_finds_the_best_ctc_path_that_fits_the_template() -
             expected, abs=1e-6
         )
     assert tried > 60
+
+
+def test_a_line_asked_for_alone_reads_as_in_the_whole_batch_and_only_its_chunk_runs() -> None:
+    from gatekeeper.vision import ocr
+    from gatekeeper.vision.training.plate_lines import make_line
+
+    recognizer = ocr.get_recognizer()
+    rng = np.random.default_rng(11)
+    images = [make_line(rng).image for _ in range(5)]
+    images += [np.hstack([images[0]] * 3), images[1][:, : images[1].shape[1] // 2]]
+    chunks = recognizer.chunks(images)
+    assert len(chunks) >= 3
+    whole = recognizer.probabilities(images)
+    for index in range(len(images)):
+        batch = ocr.LineBatch(recognizer, images)
+        (line,) = batch.lines([index])
+        np.testing.assert_array_equal(line.probs, whole[index].probs)
+        assert batch.runs == 1  # its own chunk only
+        batch.lines([index])
+        assert batch.runs == 1  # read once
+    # Why: a line run alone is not padded as in its chunk, and reads otherwise.
+    padded = next(chunk for chunk in chunks if len(chunk) > 1)[0]
+    (alone,) = recognizer.run([images[padded]])
+    assert alone.probs.shape != whole[padded].probs.shape or not np.array_equal(
+        alone.probs, whole[padded].probs
+    )

@@ -18,7 +18,7 @@ import math
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,25 +152,52 @@ class Recognizer:
     def probabilities(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
         """Character probabilities for grayscale line images (any size). Images of similar
         width are run together, so that narrow ones are not padded to the widest."""
-        if not images:
-            return []
+        return LineBatch(self, images).lines(range(len(images)))
+
+    def chunks(self, images: Sequence[NDArray[Any]]) -> list[list[int]]:
+        """The indices of ``images`` run together: sorted by width, each chunk as wide as
+        its narrowest image allows (every image is padded to its chunk's widest)."""
         widths = [_model_width(image, self.height) for image in images]
         order = sorted(range(len(images)), key=widths.__getitem__)
-        results: dict[int, LineProbabilities] = {}
+        chunks: list[list[int]] = []
         start = 0
         while start < len(order):
             end = start + 1
             while end < len(order) and widths[order[end]] <= 1.3 * widths[order[start]] + 16:
                 end += 1
-            chunk = order[start:end]
-            for index, line in zip(chunk, self._run([images[i] for i in chunk]), strict=True):
-                results[index] = line
+            chunks.append(order[start:end])
             start = end
-        return [results[index] for index in range(len(images))]
+        return chunks
 
-    def _run(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
+    def run(self, images: Sequence[NDArray[Any]]) -> list[LineProbabilities]:
+        """One network run over ``images`` together (padded to the widest)."""
         (probs,) = self._session.run(None, {"images": line_array(images, self.height)})
         return [LineProbabilities(p, self.alphabet) for p in probs]
+
+
+class LineBatch:
+    """Line images to be read together, whose chunks (:meth:`Recognizer.chunks`) are run
+    only when a line of theirs is asked for. A line's probabilities depend on what it is
+    padded with, so they are those of :meth:`Recognizer.probabilities` over all the images
+    however few are asked for: a reader may ask for its likeliest lines first and stop."""
+
+    def __init__(self, recognizer: Recognizer, images: Sequence[NDArray[Any]]) -> None:
+        self._recognizer = recognizer
+        self._images = images
+        self._chunks = recognizer.chunks(images)
+        self._chunk_of = {index: n for n, chunk in enumerate(self._chunks) for index in chunk}
+        self._read: dict[int, LineProbabilities] = {}
+        self.runs = 0
+
+    def lines(self, indices: Iterable[int]) -> list[LineProbabilities]:
+        wanted = list(indices)
+        for n in sorted({self._chunk_of[index] for index in wanted}):
+            chunk = self._chunks[n]
+            if chunk[0] not in self._read:
+                lines = self._recognizer.run([self._images[index] for index in chunk])
+                self._read.update(zip(chunk, lines, strict=True))
+                self.runs += 1
+        return [self._read[index] for index in wanted]
 
 
 def _model_width(image: NDArray[Any], height: int = MODEL_HEIGHT) -> int:

@@ -35,11 +35,6 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-def _inside(inner: Box, outer: Box) -> bool:
-    cx, cy = inner.x + inner.w / 2, inner.y + inner.h / 2
-    return outer.x <= cx <= outer.x + outer.w and outer.y <= cy <= outer.y + outer.h
-
-
 def read_frame(
     frame: Frame, config: PipelineConfig, recognizer: Recognizer | None = None
 ) -> VisionResult:
@@ -71,12 +66,13 @@ def read_frame(
             timings["plate"] = _ms(step)
             return _finish(result, plates, off_x, off_y, timings, started)
     latin = [f for f in formats if f.code != "CN"] if chinese else formats
-    rows = read_plates(gray, recognizer, latin, config.max_rows, row_recognizer) if latin else []
-    for plate in plates:
-        if plate.box is not None:
-            # An orange plate's numbers are text too: they are not the licence plate.
-            orange = plate.box.scaled(scale)
-            rows = [r for r in rows if not _inside(r.row.box, orange)]
+    # An orange plate's numbers are text too: they are not the licence plate.
+    orange = [plate.box.scaled(scale) for plate in plates if plate.box is not None]
+    rows = (
+        read_plates(gray, recognizer, latin, config.max_rows, row_recognizer, not_plates=orange)
+        if latin
+        else []
+    )
     latin_confidence = rows[0].candidates[0].confidence if rows else None
     if chinese and (latin_confidence is None or latin_confidence < CONFIDENT):
         if chinese_reads is None:

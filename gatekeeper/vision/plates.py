@@ -18,6 +18,7 @@ from gatekeeper.vision.images import equalize_contrast
 from gatekeeper.vision.locate import MIN_LINE_CHARS, Gray, TextRow, find_text_rows, stacked
 from gatekeeper.vision.ocr import (
     Decoded,
+    LineBatch,
     LineProbabilities,
     Recognizer,
     character_peaks,
@@ -337,40 +338,86 @@ def read_plates(
     formats: Sequence[PlateFormat],
     max_rows: int = 4,
     row_recognizer: Recognizer | None = None,
+    not_plates: Sequence[Box] = (),
 ) -> list[RowRead]:
     """Every candidate row with its ranked readings, best row first. ``row_recognizer``
     (the network fine-tuned on plate rows) reads photo crops of each row besides EasyOCR's
-    own network; its readings are proposals and evidence like the others."""
+    own network; its readings are proposals and evidence like the others. A row centred in
+    one of ``not_plates`` (an orange plate's numbers) is not a licence plate.
+
+    The best-located row is read first; where it reads at :data:`SURE_ROW` or more (and no
+    two-line format could join it with another row) the other rows are not read: the
+    reading is the one the whole frame's reading would give that row, since every line is
+    run in the chunk it would be run in with all the rows (:class:`LineBatch`)."""
     two_line = [f for f in formats if f.two_line]
     rows = find_text_rows(gray, max_rows=max_rows, two_line=bool(two_line))
     if not rows:
         return []
-    lines_by_row = _probabilities(recognizer, [_variants(gray, row) for row in rows])
-    weights = [1.0] * len(lines_by_row[0])
-    if row_recognizer is not None:
-        extra = _probabilities(row_recognizer, [_row_crops(gray, row) for row in rows])
-        lines_by_row = [a + b for a, b in zip(lines_by_row, extra, strict=True)]
-        weights += [ROW_NETWORK_WEIGHT] * len(extra[0])
+    lines = _RowLines(recognizer, [_variants(gray, row) for row in rows])
+    extra = (
+        _RowLines(row_recognizer, [_row_crops(gray, row) for row in rows])
+        if row_recognizer
+        else None
+    )
+    weights = [1.0] * lines.width + [ROW_NETWORK_WEIGHT] * (extra.width if extra else 0)
+
+    def lines_of(index: int) -> list[LineProbabilities]:
+        return lines.of(index) + (extra.of(index) if extra else [])
+
+    def may_be_plate(row: TextRow) -> bool:
+        return not any(box.holds_centre_of(row.box) for box in not_plates)
+
     blob_logps = _blob_logps(rows)
+    # A short line is read as a top line only.
+    readable = [i for i, row in enumerate(rows) if len(row.blobs) >= MIN_LINE_CHARS]
+    first: RowRead | None = None
+    if readable and readable[0] == 0 and SURE_ROW is not None:
+        first = _read_row(rows[0], lines_of(0), blob_logps[0], formats, weights)
+        sure = bool(first.candidates) and first.candidates[0].confidence >= SURE_ROW
+        if sure and not two_line and may_be_plate(rows[0]):
+            return [first]
     results = [
-        _read_row(row, row_lines, blob_logp, formats, weights)
-        for row, row_lines, blob_logp in zip(rows, lines_by_row, blob_logps, strict=True)
-        if len(row.blobs) >= MIN_LINE_CHARS  # a short line is read as a top line only
+        first
+        if i == 0 and first is not None
+        else _read_row(rows[i], lines_of(i), blob_logps[i], formats, weights)
+        for i in readable
     ]
     for top, bottom in _stacked_rows(rows) if two_line else []:
-        if len(lines_by_row[top]) != len(lines_by_row[bottom]):
+        upper_lines, lower_lines = lines_of(top), lines_of(bottom)
+        if len(upper_lines) != len(lower_lines):
             continue
         # A two-line plate is read as one line: the top line's frames, then the bottom's.
-        lines = [
+        joined = [
             LineProbabilities(np.concatenate([a.probs, b.probs]), a.alphabet)
-            for a, b in zip(lines_by_row[top], lines_by_row[bottom], strict=True)
+            for a, b in zip(upper_lines, lower_lines, strict=True)
         ]
         upper, lower = blob_logps[top], blob_logps[bottom]
         blobs = None if upper is None or lower is None else np.concatenate([upper, lower])
-        results.append(_read_row(_joined(rows[top], rows[bottom]), lines, blobs, two_line, weights))
-    results = [r for r in results if r.candidates]
+        results.append(
+            _read_row(_joined(rows[top], rows[bottom]), joined, blobs, two_line, weights)
+        )
+    results = [r for r in results if r.candidates and may_be_plate(r.row)]
     results.sort(key=lambda r: -r.candidates[0].confidence)
     return results
+
+
+# The best-located row read at least this sure is the frame's reading (see read_plates).
+# Measured on the US and BR sets (336 photos): at 0.5, 0.65, 0.8 and 0.9 the same photos
+# are read right and wrong as with every row read, in 12-31 % less time a frame.
+SURE_ROW: float | None = 0.8
+
+
+class _RowLines:
+    """Every row's renderings for one network, read lazily as one batch, by row."""
+
+    def __init__(self, recognizer: Recognizer, images: list[list[Gray]]) -> None:
+        self.width = len(images[0])
+        flat = [image for row_images in images for image in row_images]
+        self._batch = LineBatch(recognizer, flat)
+        self._starts = list(itertools.accumulate((len(r) for r in images), initial=0))
+
+    def of(self, row: int) -> list[LineProbabilities]:
+        return self._batch.lines(range(self._starts[row], self._starts[row + 1]))
 
 
 def _read_row(
@@ -402,19 +449,6 @@ def _joined(top: TextRow, bottom: TextRow) -> TextRow:
     right = max(top.box.x + top.box.w, bottom.box.x + bottom.box.w)
     box = Box(x, y, right - x, bottom.box.y + bottom.box.h - y)
     return TextRow(box, top.blobs + bottom.blobs, top.inverted, min(top.score, bottom.score))
-
-
-def _probabilities(
-    recognizer: Recognizer, images: list[list[Gray]]
-) -> list[list[LineProbabilities]]:
-    """One recogniser run over every row's images; the results grouped back by row."""
-    flat = [image for row_images in images for image in row_images]
-    lines = recognizer.probabilities(flat)
-    grouped, start = [], 0
-    for row_images in images:
-        grouped.append(lines[start : start + len(row_images)])
-        start += len(row_images)
-    return grouped
 
 
 def plate_box(row: TextRow) -> Box:

@@ -35,6 +35,10 @@ class Box:
         union = self.w * self.h + other.w * other.h - inter
         return inter / union if union else 0.0
 
+    def holds_centre_of(self, inner: Box) -> bool:
+        cx, cy = inner.x + inner.w / 2, inner.y + inner.h / 2
+        return self.x <= cx <= self.x + self.w and self.y <= cy <= self.y + self.h
+
 
 @dataclass(frozen=True)
 class PlateCandidate:

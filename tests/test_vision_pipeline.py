@@ -140,6 +140,14 @@ def test_a_two_line_european_plate_is_read_top_line_then_bottom_line(
     assert box is not None and box.h > 100  # both lines (each about 45 px high)
 
 
+def test_a_sure_first_row_with_a_line_above_it_is_still_read_with_that_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(plates, "SURE_ROW", 0.0)  # any reading of the first row is sure
+    result = read_frame(two_line_plate_scene("AB", "123CD"), PipelineConfig(formats=("EU",)))
+    assert result.plate == "AB123CD"
+
+
 def test_one_line_formats_do_not_join_stacked_lines() -> None:
     result = read_frame(two_line_plate_scene("MAB", "1234"), PipelineConfig(formats=("US",)))
     assert result.plate != "MAB1234" and "MAB1234" not in [c.text for c in result.candidates]

@@ -346,7 +346,7 @@ def read_plates(
     one of ``not_plates`` (an orange plate's numbers) is not a licence plate.
 
     The best-located row is read first; where it reads at :data:`SURE_ROW` or more (and no
-    two-line format could join it with another row) the other rows are not read: the
+    two-line format could join it with a row above or below) the other rows are not read: the
     reading is the one the whole frame's reading would give that row, since every line is
     run in the chunk it would be run in with all the rows (:class:`LineBatch`)."""
     two_line = [f for f in formats if f.two_line]
@@ -370,11 +370,13 @@ def read_plates(
     blob_logps = _blob_logps(rows)
     # A short line is read as a top line only.
     readable = [i for i, row in enumerate(rows) if len(row.blobs) >= MIN_LINE_CHARS]
+    stacks = _stacked_rows(rows) if two_line else []
     first: RowRead | None = None
     if readable and readable[0] == 0 and SURE_ROW is not None:
         first = _read_row(rows[0], lines_of(0), blob_logps[0], formats, weights)
         sure = bool(first.candidates) and first.candidates[0].confidence >= SURE_ROW
-        if sure and not two_line and may_be_plate(rows[0]):
+        one_line = all(0 not in stack for stack in stacks)  # no line above or below it
+        if sure and one_line and may_be_plate(rows[0]):
             return [first]
     results = [
         first
@@ -382,7 +384,7 @@ def read_plates(
         else _read_row(rows[i], lines_of(i), blob_logps[i], formats, weights)
         for i in readable
     ]
-    for top, bottom in _stacked_rows(rows) if two_line else []:
+    for top, bottom in stacks:
         upper_lines, lower_lines = lines_of(top), lines_of(bottom)
         if len(upper_lines) != len(lower_lines):
             continue

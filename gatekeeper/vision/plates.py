@@ -405,7 +405,8 @@ def read_plates(
 
 # The best-located row read at least this sure is the frame's reading (see read_plates).
 # Measured on the US and BR sets (336 photos): at 0.5, 0.65, 0.8 and 0.9 the same photos
-# are read right and wrong as with every row read, in 12-31 % less time a frame.
+# are read right and wrong as with every row read; at 0.8 every photo gets the same reading,
+# BR in 12 % and US in 4 % less time a frame (median).
 SURE_ROW: float | None = 0.8
 
 

@@ -33,6 +33,8 @@ import psycopg
 import redis
 
 from camera_adapters.client import encode_multipart, urllib_transport
+from gatekeeper.vision.bench import is_tight_crop
+from gatekeeper.vision.images import decode_image
 
 DB_NAME = "gk_bench_captures"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -42,10 +44,14 @@ LANES = [("G1-IN", "ST-G1"), ("G1-HAZ", "ST-G1"), ("G1-OUT", "ST-G1"), ("G2-IN",
 def _photos(shared: Path, traffic: str) -> list[bytes]:
     if traffic == "cn":
         folder = shared / "plates" / "cn"
-        with (folder / "sources.csv").open(encoding="utf-8") as sources:
-            # The street scenes; the tight plate crops are not camera frames.
-            files = [folder / row["image"] for row in csv.DictReader(sources)
-                     if "tight plate crop" not in row["note"]]  # fmt: skip
+        with (folder / "labels.csv").open(encoding="utf-8") as labels:
+            rows = list(csv.DictReader(labels))
+        # The street scenes, as the Chinese benchmark tells them from the tight crops.
+        files = [
+            folder / row["image"]
+            for row in rows
+            if not is_tight_crop(row, decode_image((folder / row["image"]).read_bytes()).shape)
+        ]
     else:
         files = sorted((shared / "plates" / "br").glob("*.jpg"))[:20]
         files += sorted((shared / "plates" / "us").glob("*.jpg"))[:20]

@@ -158,7 +158,10 @@ def test_a_carrier_signs_up_registers_uploads_and_is_approved(
     carrier.locator("#persons tr", has_text="王建国").get_by_role("link", name="Uploads").click()
     carrier.select_option("#kind", "driver_qualification")
     carrier.set_input_files("#file", str(photo))
-    carrier.get_by_role("button", name="Upload").click()
+    # Embedded mode reads the upload before answering, and the first reading in a server
+    # process loads EasyOCR's detector and recogniser: over 30 s was seen on CI's two cores
+    # with the other test process reading images at the same time.
+    carrier.get_by_role("button", name="Upload").click(timeout=120_000)
     reading = carrier.locator("table.reading")
     expect(reading).to_contain_text(CERTIFICATE)
     expect(reading.locator("tr.reading-matches").first).to_contain_text("matches")

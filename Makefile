@@ -36,7 +36,7 @@ run: install ## Embedded mode: migrate, seed the demo park, serve on http://127.
 	$(FLASK) demo
 	@echo "Gatekeeper on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	@$(FLASK) scheduler & sched=$$!; trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	  GATEKEEPER_WARM_MODELS=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 run-prod: install ## Production mode here: PostgreSQL, Redis, gunicorn, 2 workers, the scheduler (honcho), demo park
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/run-prod.sh

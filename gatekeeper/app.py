@@ -146,6 +146,10 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     road_network.init_app()
     register_blueprints(app)
     cli.init_app(app)
+    if settings.warm_models:
+        from gatekeeper.vision.warm import warm_up_in_background
+
+        warm_up_in_background()
     return app
 
 

@@ -164,7 +164,14 @@ def simulate_day(speed: float, until_now: bool, quiet: bool) -> None:
     type=click.IntRange(min=1),
     help="Threads one reading uses: run one worker per core, each with one thread.",
 )
-def worker(queues: str, burst: bool, ocr_threads: int) -> None:
+@click.option(
+    "--warm/--no-warm",
+    default=True,
+    show_default=True,
+    help="Load the OCR models in the background at start (with the ocr queue), not in "
+    "the first job.",
+)
+def worker(queues: str, burst: bool, ocr_threads: int, warm: bool) -> None:
     """Run an RQ worker in this app's context (needs GATEKEEPER_REDIS_URL).
 
     It is a SimpleWorker: jobs run in this process, so what a job loads once (the OCR
@@ -185,6 +192,10 @@ def worker(queues: str, burst: bool, ocr_threads: int) -> None:
     unknown = sorted(set(names) - set(jobs.QUEUES))
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
+    if warm and "ocr" in names:
+        from gatekeeper.vision.warm import warm_up_in_background
+
+        warm_up_in_background()
     worker_ = HeartbeatWorker([layer.queue(name) for name in names], connection=layer.connection)
     worker_.work(burst=burst, with_scheduler=True)
 

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # this long, then purged by the daily job (at least a year: the legal minimum).
     retention_days: int = Field(default=400, ge=366)
     job_timeout_seconds: int = Field(default=600, gt=0)
+    # Web processes that read in the request (embedded mode: no Redis, no workers) load the
+    # OCR models in the background at start, not on the first vehicle or document
+    # (``make run`` sets it; ``flask worker`` warms up by itself, see its --warm).
+    warm_models: bool = False
     job_retries: int = Field(default=2, ge=0, le=10)
 
     @field_validator(

@@ -77,3 +77,27 @@ def test_worker_needs_redis(runner: Any) -> None:
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "embedded mode" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "warms"),
+    [
+        (["--queues", "ocr"], True),
+        (["--queues", "default,ocr,maintenance"], True),
+        (["--queues", "ocr", "--no-warm"], False),
+        (["--queues", "default,maintenance"], False),  # reads nothing: loads nothing
+    ],
+)
+def test_an_ocr_worker_warms_its_models_as_it_starts_unless_told_not_to(
+    app: Any, runner: Any, monkeypatch: Any, args: list[str], warms: bool
+) -> None:
+    from gatekeeper.vision import warm
+    from tests.test_jobs import redis_queues
+
+    calls: list[bool] = []
+    monkeypatch.setattr(warm, "warm_up_in_background", lambda: calls.append(True))
+    with redis_queues() as layer:
+        monkeypatch.setitem(app.extensions, "gatekeeper.jobs", layer)
+        result = runner.invoke(args=["worker", "--burst", *args])
+    assert result.exit_code == 0, result.output
+    assert calls == ([True] if warms else [])

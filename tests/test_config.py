@@ -65,6 +65,20 @@ def test_production_with_its_keys_starts(tmp_path: Path) -> None:
     assert not app.config["TESTING"]
 
 
+def test_web_processes_warm_the_models_at_start_only_when_asked(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    from gatekeeper.vision import warm
+
+    calls: list[bool] = []
+    monkeypatch.setattr(warm, "warm_up_in_background", lambda: calls.append(True))
+    create_app({"instance_path": tmp_path})
+    assert calls == []
+    monkeypatch.setenv("GATEKEEPER_WARM_MODELS", "1")  # as `make run` starts gunicorn
+    create_app({"instance_path": tmp_path})
+    assert calls == [True]
+
+
 def test_development_keeps_one_generated_key_across_restarts(tmp_path: Path) -> None:
     first = create_app({"instance_path": tmp_path}).config["SECRET_KEY"]
     second = create_app({"instance_path": tmp_path}).config["SECRET_KEY"]

@@ -203,3 +203,31 @@ def test_result_serialises_to_json() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert data["hazard"]["hin"] == "225"
     assert isinstance(data["hazard"]["box"], list) and len(data["hazard"]["box"]) == 4
+
+
+def test_warming_up_loads_every_reading_model_and_reads_its_own_scene() -> None:
+    """What a worker or an embedded web process runs at start: the scene it reads holds a
+    licence plate and an orange plate, so every network of a reading has run once."""
+    from gatekeeper.vision import charnet, documents, warm
+
+    result = warm.warm_plates()
+    assert result.plate == "AB123CD"
+    assert result.hazard is not None and (result.hazard.hin, result.hazard.un) == ("33", "1203")
+    assert ocr._recognizer is not None and ocr._line_loaded
+    assert cn._recognizer is not None and cn._detector is not None
+    assert charnet._model is not None
+    assert "PERMIT 12345" in " ".join(warm.warm_documents())
+    assert documents._reader is not None
+
+
+def test_a_failed_warm_up_is_logged_and_leaves_loading_to_the_first_reading(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    from gatekeeper.vision import warm
+
+    def broken() -> None:
+        raise OSError("model file unreadable")
+
+    monkeypatch.setattr(warm, "warm_plates", broken)
+    warm.warm_up_in_background().join()
+    assert "warming the OCR models failed" in caplog.text

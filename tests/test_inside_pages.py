@@ -198,6 +198,9 @@ def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: De
     assert bad.status_code == 200 and "the last day is before the first" in bad.get_data(
         as_text=True
     )
+    opened = manager.get("/manage/reports").get_data(as_text=True)  # from the menu
+    assert "This field is required" not in opened and "field-error" not in opened
+    assert "2 row(s)" in opened and f"{today} – {today}" in opened
 
 
 def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
@@ -269,10 +270,11 @@ def rollcall_pdf() -> ResponseReturnValue:
 
 
 def _report_args() -> tuple[ReportForm, reports.Report | None, tuple[date, date] | None]:
-    form = ReportForm(request.args, meta={"csrf": False})
-    today = park_today()
-    if not request.args:
-        form.start.data = form.end.data = today
+    args = request.args
+    if not args:  # the page as first opened: today's passages, no errors on the fields
+        today = park_today().isoformat()
+        args = MultiDict({"kind": "passages", "start": today, "end": today})
+    form = ReportForm(args, meta={"csrf": False})
     chosen = reports.REPORTS.get(form.kind.data or "passages")
     if not form.validate() or chosen is None:
         return form, chosen, None

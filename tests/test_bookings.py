@@ -387,6 +387,9 @@ def test_a_carrier_requests_a_booking_on_its_portal(app: Any, park: dict[str, An
         booking.carrier_id == carrier_user.carrier_id and booking.status is BookingStatus.REQUESTED
     )
     assert f'id="booking-{booking.reference}"' in listing and "requested" in listing
+    row = listing.split(f'id="booking-{booking.reference}"')[1].split("</tr>")[0]
+    day = booking.window_start.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert f'<td class="nowrap">{day}</td>' in row  # the Day column shows the day
 
 
 def test_the_un_number_is_found_by_number_or_name(app: Any, park: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@
   var INTERVAL = 500;
 
   function typing() {
+    // A document being read (sent, waiting for the answer): keep its busy button shown.
+    if (root.querySelector("form[data-sent='1']")) { return true; }
     var el = document.activeElement;
     if (!el || !root.contains(el)) { return false; }
     var tag = el.tagName;

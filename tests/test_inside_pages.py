@@ -198,6 +198,20 @@ def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: De
     assert bad.status_code == 200 and "the last day is before the first" in bad.get_data(
         as_text=True
     )
+    rows = [line.split(",") for line in csv.strip().splitlines()[1:]]
+    assert {row[2] for row in rows} == {"entry"}  # codes as words, as on the page
+    unknown = next(row for row in rows if row[3] == "ZZ123")
+    assert "ZZ123 is not a registered vehicle" in unknown[-1]
+    user = db.session.scalar(select(User).where(User.role == Role.MANAGER))
+    user.locale = "zh_CN"
+    db.session.commit()
+    chinese = manager.get(
+        f"/manage/reports/export?format=csv&kind=passages&start={today}&end={today}"
+    ).get_data(as_text=True)
+    assert {line.split(",")[2] for line in chinese.strip().splitlines()[1:]} == {"入口"}
+    assert "ZZ123" in chinese and "not a registered vehicle" not in chinese  # reasons too
+    user.locale = "en"
+    db.session.commit()
     opened = manager.get("/manage/reports").get_data(as_text=True)  # from the menu
     assert "This field is required" not in opened and "field-error" not in opened
     assert "2 row(s)" in opened and f"{today} – {today}" in opened

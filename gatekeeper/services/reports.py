@@ -25,6 +25,7 @@ from gatekeeper.models import (
     Passage,
     PassageDirection,
     PersonPassage,
+    PlateColour,
 )
 from gatekeeper.services.clock import day_bounds, local
 from gatekeeper.services.dayplan import cell
@@ -35,6 +36,16 @@ PAGE_ROWS = 50
 
 class ReportError(ValueError):
     """Shown next to the field."""
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Stored messages in a report cell (a passage's reasons, an alert's text): each a gate
+    check (``template``/``params``, with its English ``message``), a stored phrase
+    (``{"t", "p"}``) or plain text. The page and the exports put them in the reader's
+    language; codes, enums and yes/no are left as values for the same reason."""
+
+    items: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,15 @@ def _when(moment: Any) -> str:
     return local(moment).isoformat(timespec="seconds") if moment else ""
 
 
-def _reasons(passage: Passage) -> str:
-    return "; ".join(r.get("message", r.get("code", "")) for r in passage.reasons or [])
+def _reasons(reasons: list[dict[str, Any]] | None) -> Phrases:
+    return Phrases(tuple(reasons or ()))
+
+
+def _colour(code: str | None) -> PlateColour | str:
+    try:
+        return PlateColour(code) if code else ""
+    except ValueError:  # a code from a camera that the park does not know: as sent
+        return code or ""
 
 
 def _range(column: Any, start: date, end: date) -> Any:
@@ -73,12 +91,12 @@ def _passage_row(p: Passage) -> list[Any]:
     return [
         _when(p.occurred_at),
         p.lane.code,
-        p.direction.value,
+        p.direction,
         p.vehicle.plate if p.vehicle else (p.plate_read or ""),
-        p.plate_colour or "",
+        _colour(p.plate_colour),
         p.un_read or "",
-        p.decision.value if p.decision else "",
-        _reasons(p),
+        p.decision,
+        _reasons(p.reasons),
     ]
 
 
@@ -99,8 +117,8 @@ def _override_row(p: Passage) -> list[Any]:
         _when(p.decided_at or p.occurred_at),
         p.lane.code,
         p.vehicle.plate if p.vehicle else (p.plate_read or ""),
-        p.system_decision.value if p.system_decision else "",
-        p.decision.value if p.decision else "",
+        p.system_decision,
+        p.decision,
         p.operator.display_name if p.operator else "",
         p.override_reason or "",
     ]
@@ -128,10 +146,10 @@ def _deviations(start: date, end: date) -> Select[Any]:
 def _deviation_row(a: Alert) -> list[Any]:
     return [
         _when(a.created_at),
-        a.kind.value,
-        a.severity.value,
-        a.message,
-        a.status.value,
+        a.kind,
+        a.severity,
+        Phrases(({"t": a.template, "p": a.params or {}} if a.template else a.message,)),
+        a.status,
         a.resolved_by.display_name if a.resolved_by else "",
         a.resolution or "",
     ]
@@ -150,11 +168,11 @@ def _people_row(p: PersonPassage) -> list[Any]:
     return [
         _when(p.occurred_at),
         p.lane.code,
-        p.direction.value,
+        p.direction,
         p.person.full_name,
-        p.person.kind.value,
-        "yes" if p.allowed else "no",
-        "; ".join(r.get("message", "") for r in p.reasons or []),
+        p.person.kind,
+        p.allowed,
+        _reasons(p.reasons),
         p.card_number or "",
     ]
 
@@ -251,7 +269,13 @@ def page(report: Report, start: date, end: date, number: int) -> list[list[Any]]
     return [report.row(item) for item in db.session.scalars(query)]
 
 
-def to_csv(report: Report, start: date, end: date, headers: list[str]) -> Iterator[str]:
+def to_csv(
+    report: Report,
+    start: date,
+    end: date,
+    headers: list[str],
+    show: Callable[[Any], str] = str,
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
@@ -259,18 +283,25 @@ def to_csv(report: Report, start: date, end: date, headers: list[str]) -> Iterat
     for row in rows(report, start, end):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(cell(str(value)) for value in row)
+        writer.writerow(cell(show(value)) for value in row)
         yield buffer.getvalue()
 
 
-def to_xlsx(report: Report, start: date, end: date, headers: list[str], title: str) -> bytes:
+def to_xlsx(
+    report: Report,
+    start: date,
+    end: date,
+    headers: list[str],
+    title: str,
+    show: Callable[[Any], str] = str,
+) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append(headers)
     for row in rows(report, start, end):
-        sheet.append([cell(str(value)) for value in row])
+        sheet.append([cell(show(value)) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

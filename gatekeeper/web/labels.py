@@ -258,6 +258,37 @@ def translated(value: Any) -> str:
     return str(value)
 
 
+def report_value(value: Any) -> str:
+    """A report cell (services.reports: codes, yes/no and stored messages kept as values)
+    in the reader's language, for the page and the CSV/XLSX exports alike."""
+    from gatekeeper.services.reports import Phrases
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(gettext("yes") if value else gettext("no"))
+    if isinstance(value, enum.Enum):
+        return str(label_of(value))
+    if isinstance(value, Phrases):
+        return "; ".join(_stored_phrase(item) for item in value.items)
+    return str(value)
+
+
+def _stored_phrase(item: Any) -> str:
+    """A gate check's or person check's reason (``template``/``params`` beside its English
+    ``message``), a stored phrase, or text; an unreadable one is shown as stored."""
+    if not isinstance(item, dict):
+        return str(item)
+    try:
+        if isinstance(item.get("template"), str):
+            return translated({"t": item["template"], "p": item.get("params") or {}})
+        if "t" in item:
+            return translated(item)
+    except (KeyError, ValueError, TypeError):
+        pass
+    return str(item.get("message") or item.get("code") or "")
+
+
 def alert_message(alert: Any) -> str:
     """An alert's message in the reader's language (older alerts: their English text)."""
     if not alert.template:

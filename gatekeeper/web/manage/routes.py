@@ -37,7 +37,7 @@ from gatekeeper.services.dayplan import cell
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.services.storage import files_root
-from gatekeeper.web.labels import alert_message, label_of
+from gatekeeper.web.labels import alert_message, label_of, report_value
 from gatekeeper.web.manage.forms import DailyReportForm, MarkForm, ReportForm, StartRollCallForm
 
 bp = Blueprint("manage", __name__, template_folder="templates", url_prefix="/manage")
@@ -295,7 +295,7 @@ def reports_page() -> ResponseReturnValue:
     total = 0
     if chosen is not None and span is not None:
         total = reports.count(chosen, *span)
-        rows = reports.page(chosen, *span, number)
+        rows = [[report_value(v) for v in row] for row in reports.page(chosen, *span, number)]
     return render_template(
         "manage/reports.html",
         form=form,
@@ -323,13 +323,13 @@ def reports_export() -> ResponseReturnValue:
     headers = [gettext(column) for column in chosen.columns]
     name = f"{chosen.key}-{span[0]}-{span[1]}"
     if request.args.get("format") == "xlsx":
-        body = reports.to_xlsx(chosen, *span, headers, gettext(chosen.title))
+        body = reports.to_xlsx(chosen, *span, headers, gettext(chosen.title), report_value)
         return _download(
             body,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{name}.xlsx",
         )
-    stream = stream_with_context(reports.to_csv(chosen, *span, headers))
+    stream = stream_with_context(reports.to_csv(chosen, *span, headers, report_value))
     return _download(stream, "text/csv; charset=utf-8", f"{name}.csv")
 
 

@@ -229,6 +229,15 @@ def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(
     assert reports.day_figures(park_today())["vehicles_in"] == 0
 
 
+def test_the_daily_summary_names_alert_kinds_in_both_languages(app: Any) -> None:
+    from gatekeeper.services.site_pdf import both_languages
+
+    with app.app_context():  # as the nightly job makes it: no request, no reader
+        assert both_languages("speeding") == "超速 / speeding"
+        assert both_languages("route_deviation") == "路线偏离 / route deviation"
+        assert both_languages("something_new") == "something_new"
+
+
 def test_a_deviation_reaches_the_exit_lane_kiosk(app: Any, client: Any, demo: Demo) -> None:
     demo.enter_lox(client)
     kiosk = login_as(app.test_client(), demo.guard)

@@ -104,6 +104,25 @@ _SUMMARY_LABELS = (
 )
 
 
+def both_languages(code: str) -> str:
+    """An alert kind's code as the bilingual summary names it: "超速 / speeding" (a code the
+    catalogue does not know is printed as it is)."""
+    from flask_babel import force_locale
+
+    from gatekeeper.models import AlertKind
+    from gatekeeper.web.labels import label_of
+
+    try:
+        kind = AlertKind(code)
+    except ValueError:
+        return code
+    with force_locale("zh_CN"):
+        chinese = str(label_of(kind))
+    with force_locale("en"):
+        english = str(label_of(kind))
+    return f"{chinese} / {english}"
+
+
 def daily_summary(figures: dict[str, Any]) -> bytes:
     pdf, font = _pdf(f"Daily summary {figures['day']}")
     pdf.set_font(font, size=16)
@@ -119,5 +138,10 @@ def daily_summary(figures: dict[str, Any]) -> bytes:
     pdf.set_font(font, size=12)
     pdf.cell(0, 8, "报警 / Alerts", new_x="LMARGIN", new_y="NEXT")
     alerts = sorted(figures["alerts"].items()) or [("—", 0)]
-    _table(pdf, font, ["类型 / Kind", "数量 / Count"], [[k, str(n)] for k, n in alerts])
+    _table(
+        pdf,
+        font,
+        ["类型 / Kind", "数量 / Count"],
+        [[both_languages(k), str(n)] for k, n in alerts],
+    )
     return bytes(pdf.output())

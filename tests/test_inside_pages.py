@@ -200,6 +200,8 @@ def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: De
     )
     rows = [line.split(",") for line in csv.strip().splitlines()[1:]]
     assert {row[2] for row in rows} == {"entry"}  # codes as words, as on the page
+    assert all(row[0].startswith(today) and row[0].endswith("+08:00") for row in rows)
+    assert f"<td>{rows[0][0][:10]} {rows[0][0][11:19]}</td>" in html  # the page: date time
     unknown = next(row for row in rows if row[3] == "ZZ123")
     assert "ZZ123 is not a registered vehicle" in unknown[-1]
     user = db.session.scalar(select(User).where(User.role == Role.MANAGER))

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -40,10 +40,11 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Phrases:
-    """Stored messages in a report cell (a passage's reasons, an alert's text): each a gate
-    check (``template``/``params``, with its English ``message``), a stored phrase
-    (``{"t", "p"}``) or plain text. The page and the exports put them in the reader's
-    language; codes, enums and yes/no are left as values for the same reason."""
+    """Prose in a report cell (a passage's reasons, an alert's text, a guard's or manager's
+    words): each a gate check (``template``/``params``, with its English ``message``), a
+    stored phrase (``{"t", "p"}``) or plain text. The page and the exports put them in the
+    reader's language (codes, enums, yes/no and moments are left as values for the same
+    reason); the page lets prose wrap and keeps the rest on one line."""
 
     items: tuple[Any, ...]
 
@@ -57,8 +58,10 @@ class Report:
     row: Callable[[Any], list[Any]]
 
 
-def _when(moment: Any) -> str:
-    return local(moment).isoformat(timespec="seconds") if moment else ""
+def _when(moment: Any) -> datetime | str:
+    """In the park's zone: the page shows it as a date and a time, the exports as ISO 8601
+    with the zone's offset (a file travels)."""
+    return local(moment).replace(microsecond=0) if moment else ""
 
 
 def _reasons(reasons: list[dict[str, Any]] | None) -> Phrases:
@@ -120,7 +123,7 @@ def _override_row(p: Passage) -> list[Any]:
         p.system_decision,
         p.decision,
         p.operator.display_name if p.operator else "",
-        p.override_reason or "",
+        Phrases((p.override_reason,)) if p.override_reason else "",
     ]
 
 
@@ -151,7 +154,7 @@ def _deviation_row(a: Alert) -> list[Any]:
         Phrases(({"t": a.template, "p": a.params or {}} if a.template else a.message,)),
         a.status,
         a.resolved_by.display_name if a.resolved_by else "",
-        a.resolution or "",
+        Phrases((a.resolution,)) if a.resolution else "",
     ]
 
 
@@ -269,6 +272,11 @@ def page(report: Report, start: date, end: date, number: int) -> list[list[Any]]
     return [report.row(item) for item in db.session.scalars(query)]
 
 
+def exported(value: Any) -> Any:
+    """A cell as the exports write it before ``show``: moments as ISO 8601."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def to_csv(
     report: Report,
     start: date,
@@ -283,7 +291,7 @@ def to_csv(
     for row in rows(report, start, end):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(cell(show(value)) for value in row)
+        writer.writerow(cell(show(exported(value))) for value in row)
         yield buffer.getvalue()
 
 
@@ -301,7 +309,7 @@ def to_xlsx(
     sheet = book.create_sheet(title=title[:31])
     sheet.append(headers)
     for row in rows(report, start, end):
-        sheet.append([cell(show(value)) for value in row])
+        sheet.append([cell(show(exported(value))) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -265,6 +266,8 @@ def report_value(value: Any) -> str:
 
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, enum.Enum):

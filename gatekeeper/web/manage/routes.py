@@ -295,7 +295,11 @@ def reports_page() -> ResponseReturnValue:
     total = 0
     if chosen is not None and span is not None:
         total = reports.count(chosen, *span)
-        rows = [[report_value(v) for v in row] for row in reports.page(chosen, *span, number)]
+        # (text, whether it is prose that wraps): codes, plates and times stay on one line
+        rows = [
+            [(report_value(v), isinstance(v, reports.Phrases)) for v in row]
+            for row in reports.page(chosen, *span, number)
+        ]
     return render_template(
         "manage/reports.html",
         form=form,

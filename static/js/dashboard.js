@@ -98,7 +98,7 @@
     fill("zones-table", d.zones.map(function (z) {
       return [z.code + " " + z.name, of(z.vehicles, z.capacity_vehicles),
         of(z.hazmat_vehicles, z.capacity_hazmat_vehicles), of(z.people, z.capacity_people),
-        z.loaded_tankers + " " + L.loaded + ", " + z.empty_tankers + " " + L.empty];
+        z.loaded_tankers + " " + L.loaded + L.sep + z.empty_tankers + " " + L.empty];
     }));
     fill("goods-table", d.goods.map(function (g) {
       var q = Object.keys(g.quantity).map(function (u) { return g.quantity[u] + " " + u; }).join(", ");

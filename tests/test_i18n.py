@@ -141,3 +141,26 @@ def test_every_code_a_page_shows_has_its_own_word(app: Flask) -> None:
         assert label(ReadStatus.PENDING) == "reading"
         assert label(PersonKind.ESCORT) == "escort"
         assert label(QualificationKind.ESCORT) == "escort qualification"
+
+
+def test_report_cells_and_reasons_read_in_the_readers_language(app: Flask) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from gatekeeper.models import Decision, PassageDirection
+    from gatekeeper.services.reports import Phrases
+    from gatekeeper.web.labels import phrase_separator, report_value
+
+    reasons = Phrases(({"message": "Plate read"}, "the guard's words"))
+    moment = datetime(2026, 11, 27, 8, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            assert phrase_separator() == "；"
+            assert report_value(reasons) == "Plate read；the guard's words"
+            assert report_value(PassageDirection.IN) == "入口"
+            assert report_value(True) == "是" and report_value(False) == "否"
+        with force_locale("en"):
+            assert report_value(reasons) == "Plate read; the guard's words"
+            assert report_value(Decision.REVIEW) == "guard decides"
+            assert report_value(moment) == "2026-11-27 08:05:09"
+            assert report_value(None) == ""

@@ -38,7 +38,7 @@ from gatekeeper.services import audit
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label, label_of, translated
+from gatekeeper.web.labels import label, label_of, phrase_separator, translated
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -261,8 +261,10 @@ class PassageView(ReadOnlyView):
     )
     column_searchable_list = ("plate_read", "idempotency_key", "override_reason")
     column_formatters = {
-        "reasons": lambda _v, _c, model, _n: "; ".join(check_message(r) for r in model.reasons),
-        "checks": lambda _v, _c, model, _n: "; ".join(
+        "reasons": lambda _v, _c, model, _n: phrase_separator().join(
+            check_message(r) for r in model.reasons
+        ),
+        "checks": lambda _v, _c, model, _n: phrase_separator().join(
             f"{label(c.get('outcome'), 'outcome')}: {check_message(c)}" for c in model.checks
         ),
         "match_quality": lambda _v, _c, model, _n: label(model.match_quality, "match"),

@@ -63,7 +63,7 @@ from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.imports import upload
 from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label_of, translated
+from gatekeeper.web.labels import label_of, phrase_separator, translated
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
@@ -462,7 +462,7 @@ def _after_call(passages: list[Passage]) -> None:
             else gettext(
                 "%(plate)s called, but the rules still hold it: %(why)s",
                 plate=passage.plate_read or "?",
-                why="; ".join(
+                why=phrase_separator().join(
                     check_message(r) for r in passage.reasons if r.get("outcome") == "fail"
                 ),
             ),

@@ -17,7 +17,7 @@ from gatekeeper.models.types import record_id, utcnow
 from gatekeeper.services import people
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
-from gatekeeper.web.labels import translated
+from gatekeeper.web.labels import phrase_separator, translated
 from gatekeeper.web.people.forms import CancelVisitForm, PassForm, VisitForm
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -141,7 +141,7 @@ def pass_person() -> ResponseReturnValue:
         )
         flash(message, "ok")
     else:
-        reasons = "; ".join(translated_reason(r) for r in record.reasons)
+        reasons = phrase_separator().join(translated_reason(r) for r in record.reasons)
         flash(
             gettext("%(name)s refused: %(reasons)s", name=person.full_name, reasons=reasons),
             "error",
@@ -151,7 +151,7 @@ def pass_person() -> ResponseReturnValue:
 
 @bp.app_template_filter("person_reasons")
 def person_reasons(reasons: list[dict[str, object]]) -> str:
-    return "; ".join(translated_reason(r) for r in reasons)
+    return phrase_separator().join(translated_reason(r) for r in reasons)
 
 
 def translated_reason(reason: dict[str, object]) -> str:

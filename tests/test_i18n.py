@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from gatekeeper.domain.gate import decide_entry
 from gatekeeper.models import AuditEntry, Role, User
-from gatekeeper.web.kiosk.routes import check_message
+from gatekeeper.web.labels import check_message
 from tests.conftest import csrf_token_from
 from tests.test_gate_rules import STOPPING_REQUESTS
 
@@ -69,7 +69,7 @@ def test_simplified_chinese_is_complete_and_compiled() -> None:
 
 
 def test_rule_messages_translate_with_their_evidence(app: Flask) -> None:
-    from gatekeeper.web.kiosk.routes import check_message
+    from gatekeeper.web.labels import check_message
 
     check = {
         "template": "No booking today for %(plate)s",

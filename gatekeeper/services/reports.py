@@ -41,8 +41,8 @@ class ReportError(ValueError):
 @dataclass(frozen=True)
 class Phrases:
     """Prose in a report cell (a passage's reasons, an alert's text, a guard's or manager's
-    words): each a gate check (``template``/``params``, with its English ``message``), a
-    stored phrase (``{"t", "p"}``) or plain text. The page and the exports put them in the
+    words): each a stored check (``template``/``params`` with its English ``message``: a
+    gate or person check, an alert's text) or plain text. The page and the exports put them in the
     reader's language (codes, enums, yes/no and moments are left as values for the same
     reason); the page lets prose wrap and keeps the rest on one line."""
 
@@ -151,7 +151,11 @@ def _deviation_row(a: Alert) -> list[Any]:
         _when(a.created_at),
         a.kind,
         a.severity,
-        Phrases(({"t": a.template, "p": a.params or {}} if a.template else a.message,)),
+        Phrases(
+            ({"template": a.template, "params": a.params, "message": a.message},)
+            if a.template
+            else (a.message,)
+        ),
         a.status,
         a.resolved_by.display_name if a.resolved_by else "",
         Phrases((a.resolution,)) if a.resolution else "",

@@ -264,6 +264,25 @@ def translated(value: Any) -> str:
     return str(value)
 
 
+def check_message(check: dict[str, Any]) -> str:
+    """A stored check's message (a gate check, a person check) in the reader's language:
+    the rules store the English template and its parameters, which may themselves be
+    phrases, codes or lists; an unreadable one is shown as its English message."""
+    template = check.get("template") or check.get("message") or ""
+    try:
+        return translated({"t": template, "p": check.get("params") or {}})
+    except (KeyError, ValueError, TypeError):
+        return str(check.get("message", ""))
+
+
+def reason_text(reason: dict[str, Any]) -> str:
+    """A stored reason (a gate or person check, an alert's text) in the reader's language
+    where it carries its template; as its English message where it does not."""
+    if isinstance(reason.get("template"), str):
+        return check_message(reason)
+    return str(reason.get("message", ""))
+
+
 def report_value(value: Any) -> str:
     """A report cell (services.reports: codes, yes/no and stored messages kept as values)
     in the reader's language, for the page and the CSV/XLSX exports alike."""
@@ -278,23 +297,10 @@ def report_value(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return str(label_of(value))
     if isinstance(value, Phrases):
-        return phrase_separator().join(_stored_phrase(item) for item in value.items)
+        return phrase_separator().join(
+            reason_text(item) if isinstance(item, dict) else str(item) for item in value.items
+        )
     return str(value)
-
-
-def _stored_phrase(item: Any) -> str:
-    """A gate check's or person check's reason (``template``/``params`` beside its English
-    ``message``), a stored phrase, or text; an unreadable one is shown as stored."""
-    if not isinstance(item, dict):
-        return str(item)
-    try:
-        if isinstance(item.get("template"), str):
-            return translated({"t": item["template"], "p": item.get("params") or {}})
-        if "t" in item:
-            return translated(item)
-    except (KeyError, ValueError, TypeError):
-        pass
-    return str(item.get("message") or item.get("code") or "")
 
 
 def alert_message(alert: Any) -> str:
@@ -350,6 +356,7 @@ def evidence_text(evidence: dict[str, Any] | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(phrase_separator, "phrase_separator")
+    app.add_template_filter(check_message, "check_message")
     app.add_template_filter(evidence_text, "evidence")
     app.add_template_filter(label, "label")
     app.add_template_filter(alert_message, "alert_message")

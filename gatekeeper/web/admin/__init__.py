@@ -37,8 +37,7 @@ from gatekeeper.models.park import check_barrier, check_plate_formats
 from gatekeeper.services import audit
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
-from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label, label_of, phrase_separator, translated
+from gatekeeper.web.labels import check_message, label, label_of, phrase_separator, translated
 
 
 class AdminForm(BaseForm, FlaskForm):

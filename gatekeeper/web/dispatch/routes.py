@@ -62,8 +62,7 @@ from gatekeeper.web.dispatch.forms import BookingForm, BookingImportForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.imports import upload
-from gatekeeper.web.kiosk.routes import check_message
-from gatekeeper.web.labels import label_of, phrase_separator, translated
+from gatekeeper.web.labels import check_message, label_of, phrase_separator, translated
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)

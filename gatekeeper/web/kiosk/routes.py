@@ -58,7 +58,7 @@ from gatekeeper.web.kiosk.forms import (
     PlateForm,
     ScanForm,
 )
-from gatekeeper.web.labels import label_of, translated
+from gatekeeper.web.labels import label_of
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 GUARDS = (Role.GUARD, *STAFF_ROLES)
@@ -518,17 +518,6 @@ def passed(passage_id: int) -> ResponseReturnValue:
 
 
 # --- template helpers ----------------------------------------------------------------------
-
-
-@bp.app_template_filter("check_message")
-def check_message(check: dict[str, Any]) -> str:
-    """A stored check's message in the guard's language (the rules store the English
-    template and its parameters, which may themselves be phrases, codes or lists)."""
-    template = check.get("template") or check.get("message") or ""
-    try:
-        return translated({"t": template, "p": check.get("params") or {}})
-    except (KeyError, ValueError, TypeError):
-        return str(check.get("message", ""))
 
 
 @bp.app_template_filter("localtime")

@@ -17,7 +17,7 @@ from gatekeeper.models.types import record_id, utcnow
 from gatekeeper.services import people
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
-from gatekeeper.web.labels import phrase_separator, translated
+from gatekeeper.web.labels import phrase_separator, reason_text, translated
 from gatekeeper.web.people.forms import CancelVisitForm, PassForm, VisitForm
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -141,7 +141,7 @@ def pass_person() -> ResponseReturnValue:
         )
         flash(message, "ok")
     else:
-        reasons = phrase_separator().join(translated_reason(r) for r in record.reasons)
+        reasons = phrase_separator().join(reason_text(r) for r in record.reasons)
         flash(
             gettext("%(name)s refused: %(reasons)s", name=person.full_name, reasons=reasons),
             "error",
@@ -151,15 +151,7 @@ def pass_person() -> ResponseReturnValue:
 
 @bp.app_template_filter("person_reasons")
 def person_reasons(reasons: list[dict[str, object]]) -> str:
-    return phrase_separator().join(translated_reason(r) for r in reasons)
-
-
-def translated_reason(reason: dict[str, object]) -> str:
-    template = reason.get("template")
-    if isinstance(template, str):
-        params = reason.get("params")
-        return translated({"t": template, "p": params if isinstance(params, dict) else {}})
-    return str(reason.get("message", ""))
+    return phrase_separator().join(reason_text(r) for r in reasons)
 
 
 @bp.route("/visitors", methods=["GET", "POST"])

@@ -54,24 +54,23 @@ def warm_documents() -> list[str]:
     return read_lines(page)
 
 
-def warm_up(documents: bool = True) -> float:
+def warm_up() -> float:
     """Every model this process reads with, loaded and run once; seconds it took."""
     started = time.perf_counter()
     warm_plates()
-    if documents:
-        warm_documents()
+    warm_documents()
     seconds = time.perf_counter() - started
     log.info("OCR models loaded and warmed in %.1f s", seconds)
     return seconds
 
 
-def warm_up_in_background(documents: bool = True) -> threading.Thread:
+def warm_up_in_background() -> threading.Thread:
     """:func:`warm_up` on a daemon thread (a failure is logged: the first reading then
     loads what it needs, as without warming)."""
 
     def run() -> None:
         try:
-            warm_up(documents)
+            warm_up()
         except Exception:
             log.exception("warming the OCR models failed; they load on first use")
 

@@ -1,5 +1,5 @@
 """The day plan: filters, search, timelines per dock and per gate with conflicts marked,
-and the CSV export."""
+and the CSV and XLSX exports."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from gatekeeper.domain.dayplan import Slot, conflicts, stack
@@ -20,6 +22,7 @@ from tests.conftest import login_as
 from tests.factories import make_user
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+PARK_ZONE = ZoneInfo("Asia/Shanghai")  # the demo park's
 
 
 def _slot(n: int, start_h: float, end_h: float, **values: Any) -> Slot:
@@ -89,9 +92,45 @@ def test_filters_search_timeline_and_csv(app: Flask, session: Any) -> None:
     assert export.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 8
-    clash = next(r for r in rows if r["reference"] == acid.reference)
-    assert "dock D2" in clash["conflicts"] and clash["dock"] == "D2"
-    assert clash["window_start"].endswith("+08:00")
+    clash = next(r for r in rows if r["Booking"] == acid.reference)
+    assert "dock D2" in clash["Conflicts"] and clash["Dock"] == "D2"
+    assert clash["Window start"].endswith("+08:00") and clash["Day"] == day
+    assert clash["Status"] == "approved" and clash["Direction"] == "delivery"
+    assert "UN1789" in clash["Cargo"] and clash["Cargo"].endswith(" L")
+
+
+def test_the_export_is_in_the_readers_language_as_csv_and_xlsx(app: Flask, session: Any) -> None:
+    seed_demo_park()
+    reader = make_user(Role.DISPATCHER)
+    reader.locale = "zh_CN"
+    db.session.commit()
+    client = login_as(app.test_client(), reader)
+    day = park_today().isoformat()
+    page = client.get("/dispatch/bookings", query_string={"day": day}).get_data(as_text=True)
+    assert 'id="export-csv"' in page and 'id="export-xlsx"' in page
+    acid = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-004")))
+    cans = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-008")))
+    acid.window_end = acid.window_start + timedelta(hours=1)
+    cans.window_start, cans.window_end = acid.window_start, acid.window_end
+    db.session.commit()
+    body = client.get("/dispatch/bookings.csv", query_string={"day": day})
+    rows = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["预约", "状态", "日期"] and rows[0][-1] == "冲突"
+    clash = next(r for r in rows if r[0] == acid.reference)
+    assert clash[1:5] == [
+        "已批准",
+        day,
+        acid.window_start.astimezone(PARK_ZONE).isoformat(),
+        acid.window_end.astimezone(PARK_ZONE).isoformat(),
+    ]
+    assert clash[13] == "送货" and clash[14] == "UN1789 Hydrochloric acid 33 % 18000 升"
+    assert clash[16] == "装卸点 D2：该时段有 2 个预约，仅有 1 个时段名额"
+    xlsx = client.get("/dispatch/bookings.xlsx", query_string={"day": day})
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    table = [[c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert table == rows
+    assert client.get("/dispatch/bookings.pdf", query_string={"day": day}).status_code == 404
 
 
 def test_csv_cells_are_not_formulas(app: Flask, session: Any) -> None:

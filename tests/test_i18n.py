@@ -148,7 +148,7 @@ def test_report_cells_and_reasons_read_in_the_readers_language(app: Flask) -> No
     from zoneinfo import ZoneInfo
 
     from gatekeeper.models import Decision, PassageDirection
-    from gatekeeper.services.reports import Phrases
+    from gatekeeper.services.exports import Phrases
     from gatekeeper.web.labels import phrase_separator, report_value
 
     reasons = Phrases(({"message": "Plate read"}, "the guard's words"))

@@ -99,6 +99,10 @@ def test_goods_leave_the_inventory_when_the_dock_marks_them_unloaded(
     assert "1073" in page and "1-XTB-482" in page
     csv = manager.get("/manage/inventory.csv").get_data(as_text=True)
     assert csv.startswith("\ufeffUN number") and "1073" in csv
+    sheet = load_workbook(io.BytesIO(manager.get("/manage/inventory.xlsx").data)).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][0] == "UN number" and table[1][0] == "1073" and table[1][4] == "kg"
+    assert table[1][7].endswith("+08:00")  # since, in the park's zone, ISO 8601
     dispatcher = login_as(
         app.test_client(), db.session.scalar(select(User).where(User.role == Role.DISPATCHER))
     )

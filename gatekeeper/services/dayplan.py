@@ -1,22 +1,22 @@
 """The dispatcher's day plan: the bookings of a day (or a search), filtered by carrier and
-status, with their conflicts, laid out per dock and per gate, and as CSV."""
+status, with their conflicts, laid out per dock and per gate, and as rows to export."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.dayplan import Row, Slot, conflicts, stack
-from gatekeeper.domain.messages import Phrase
+from gatekeeper.domain.messages import N_, Code, Phrase, phrase
 from gatekeeper.domain.plates import plate_skeleton
 from gatekeeper.extensions import db
-from gatekeeper.models import Booking, BookingStatus, RouteStop, Vehicle
+from gatekeeper.models import Booking, BookingStatus, CargoLine, RouteStop, Vehicle
 from gatekeeper.services.clock import day_bounds, local
+from gatekeeper.services.exports import Phrases
 
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # a search looks this far back and ahead
@@ -125,63 +125,60 @@ def timeline(day: date, bookings: list[Booking], by: str) -> Timeline:
     return Timeline(start, int((end - start).total_seconds() // 3600), rows)
 
 
-CSV_COLUMNS = (
-    "reference",
-    "status",
-    "day",
-    "window_start",
-    "window_end",
-    "carrier",
-    "vehicle",
-    "trailer",
-    "driver",
-    "escort",
-    "receiving_company",
-    "dock",
-    "entry_gate",
-    "direction",
-    "cargo",
-    "waybill_number",
-    "conflicts",
+# The export's columns (N_ marked: the web layer writes them in the reader's language).
+EXPORT_COLUMNS = (
+    N_("Booking"),
+    N_("Status"),
+    N_("Day"),
+    N_("Window start"),
+    N_("Window end"),
+    N_("Carrier"),
+    N_("Vehicle"),
+    N_("Trailer"),
+    N_("Driver"),
+    N_("Escort"),
+    N_("Receiving company"),
+    N_("Dock"),
+    N_("Entry gate"),
+    N_("Direction"),
+    N_("Cargo"),
+    N_("Waybill number"),
+    N_("Conflicts"),
 )
 
 
-def cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def export_rows(bookings: list[Booking], found: dict[int, list[Phrase]]) -> list[list[Any]]:
+    """One row per booking, values kept (statuses, directions, units, conflicts) for the
+    reader's words; times in the park's zone."""
+    return [
+        [
+            b.reference,
+            b.status,
+            local(b.window_start).date().isoformat(),
+            local(b.window_start).replace(second=0, microsecond=0),
+            local(b.window_end).replace(second=0, microsecond=0),
+            b.carrier.name,
+            b.vehicle.plate,
+            b.trailer.plate if b.trailer else "",
+            b.driver.full_name,
+            b.escort.full_name if b.escort else "",
+            b.company.name,
+            b.dock.code,
+            entry_gate(b) or "",
+            b.direction,
+            Phrases(tuple(_cargo_line(line) for line in b.cargo)),
+            b.waybill_number or "",
+            Phrases(tuple(found.get(b.id, []))),
+        ]
+        for b in bookings
+    ]
 
 
-def to_csv(bookings: list[Booking], found: dict[int, list[Phrase]]) -> str:
-    """One row per booking, times in the park's zone (ISO 8601 with offset)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for b in bookings:
-        start = local(b.window_start)
-        writer.writerow(
-            cell(str(value))
-            for value in [
-                b.reference,
-                b.status.value,
-                start.date().isoformat(),
-                start.isoformat(timespec="minutes"),
-                local(b.window_end).isoformat(timespec="minutes"),
-                b.carrier.name,
-                b.vehicle.plate,
-                b.trailer.plate if b.trailer else "",
-                b.driver.full_name,
-                b.escort.full_name if b.escort else "",
-                b.company.name,
-                b.dock.code,
-                entry_gate(b) or "",
-                b.direction.value,
-                "; ".join(
-                    f"{'UN' + line.un_number + ' ' if line.un_number else ''}"
-                    f"{line.description} {line.quantity.normalize():f} {line.unit.value}"
-                    for line in b.cargo
-                ),
-                b.waybill_number or "",
-                "; ".join(p.english() for p in found.get(b.id, [])),
-            ]
-        )
-    return buffer.getvalue()
+def _cargo_line(line: CargoLine) -> Phrase:
+    goods = f"UN{line.un_number} {line.description}" if line.un_number else line.description
+    return phrase(
+        N_("%(goods)s %(quantity)s %(unit)s"),
+        goods=goods,
+        quantity=f"{line.quantity.normalize():f}",
+        unit=Code(line.unit.value, "quantity_unit"),
+    )

@@ -5,8 +5,6 @@ scheduled job (see :func:`make_daily_report`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +26,7 @@ from gatekeeper.models import (
     PlateColour,
 )
 from gatekeeper.services.clock import day_bounds, local
-from gatekeeper.services.dayplan import cell
+from gatekeeper.services.exports import Phrases
 
 MAX_RANGE_DAYS = 366
 PAGE_ROWS = 50
@@ -36,17 +34,6 @@ PAGE_ROWS = 50
 
 class ReportError(ValueError):
     """Shown next to the field."""
-
-
-@dataclass(frozen=True)
-class Phrases:
-    """Prose in a report cell (a passage's reasons, an alert's text, a guard's or manager's
-    words): each a stored check (``template``/``params`` with its English ``message``: a
-    gate or person check, an alert's text) or plain text. The page and the exports put them in the
-    reader's language (codes, enums, yes/no and moments are left as values for the same
-    reason); the page lets prose wrap and keeps the rest on one line."""
-
-    items: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -274,49 +261,6 @@ def rows(report: Report, start: date, end: date) -> Iterator[list[Any]]:
 def page(report: Report, start: date, end: date, number: int) -> list[list[Any]]:
     query = report.query(start, end).limit(PAGE_ROWS).offset(max(0, number - 1) * PAGE_ROWS)
     return [report.row(item) for item in db.session.scalars(query)]
-
-
-def exported(value: Any) -> Any:
-    """A cell as the exports write it before ``show``: moments as ISO 8601."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def to_csv(
-    report: Report,
-    start: date,
-    end: date,
-    headers: list[str],
-    show: Callable[[Any], str] = str,
-) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    yield "\ufeff" + buffer.getvalue()
-    for row in rows(report, start, end):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(cell(show(exported(value))) for value in row)
-        yield buffer.getvalue()
-
-
-def to_xlsx(
-    report: Report,
-    start: date,
-    end: date,
-    headers: list[str],
-    title: str,
-    show: Callable[[Any], str] = str,
-) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append(headers)
-    for row in rows(report, start, end):
-        sheet.append([cell(show(exported(value))) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def day_figures(day: date) -> dict[str, Any]:

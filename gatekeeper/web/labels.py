@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from gatekeeper.domain.expiry import ExpiryState
 from gatekeeper.domain.gate import Outcome
+from gatekeeper.domain.messages import Phrase
 from gatekeeper.domain.plates import MatchQuality
 from gatekeeper.models import (
     AlertKind,
@@ -46,6 +47,7 @@ from gatekeeper.models import (
     VehicleKind,
     ZoneKind,
 )
+from gatekeeper.services.exports import Phrases
 
 # Pairs, not a dict of members: members of different enums with the same value are equal
 # as strings (ReadStatus.PENDING == ReviewStatus.PENDING) and would overwrite each other.
@@ -226,6 +228,7 @@ _STORED_AS_TEXT: dict[str, type[enum.Enum]] = {
     "document": DocumentKind,
     "node": NodeKind,
     "plate_colour": PlateColour,
+    "quantity_unit": QuantityUnit,
 }
 
 
@@ -286,8 +289,6 @@ def reason_text(reason: dict[str, Any]) -> str:
 def report_value(value: Any) -> str:
     """A report cell (services.reports: codes, yes/no and stored messages kept as values)
     in the reader's language, for the page and the CSV/XLSX exports alike."""
-    from gatekeeper.services.reports import Phrases
-
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -297,10 +298,16 @@ def report_value(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return str(label_of(value))
     if isinstance(value, Phrases):
-        return phrase_separator().join(
-            reason_text(item) if isinstance(item, dict) else str(item) for item in value.items
-        )
+        return phrase_separator().join(_prose(item) for item in value.items)
     return str(value)
+
+
+def _prose(item: Any) -> str:
+    if isinstance(item, dict):
+        return reason_text(item)
+    if isinstance(item, Phrase):
+        return translated(item.to_dict())
+    return str(item)
 
 
 def alert_message(alert: Any) -> str:

@@ -7,7 +7,17 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
@@ -32,7 +42,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import alerts as alert_service
 from gatekeeper.services import carriers as carrier_service
-from gatekeeper.services import crew, dayplan
+from gatekeeper.services import crew, dayplan, exports
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services import notices as notice_service
@@ -42,7 +52,7 @@ from gatekeeper.services.park import park_settings
 from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
-from gatekeeper.web.labels import label_of
+from gatekeeper.web.labels import label_of, report_value
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -103,19 +113,27 @@ def bookings() -> ResponseReturnValue:
     )
 
 
-@bp.route("/dispatch/bookings.csv")
+@bp.route("/dispatch/bookings.<kind>")
 @roles_required(Role.DISPATCHER, *STAFF_ROLES)
-def bookings_csv() -> ResponseReturnValue:
+def bookings_export(kind: str) -> ResponseReturnValue:
+    """The bookings the page shows (same day, filters and search) as CSV or XLSX, in the
+    reader's language like the page, times in the park's zone as ISO 8601."""
+    if kind not in ("csv", "xlsx"):
+        abort(404)
     filters = _plan_filters()
-    found = dayplan.find(filters)
-    body = dayplan.to_csv(found, dayplan.day_conflicts(filters.day))
-    return (
-        "\ufeff" + body,  # a BOM: spreadsheets then read the Chinese names as UTF-8
-        200,
-        {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="bookings-{filters.day}.csv"',
-        },
+    rows = dayplan.export_rows(dayplan.find(filters), dayplan.day_conflicts(filters.day))
+    headers = [gettext(column) for column in dayplan.EXPORT_COLUMNS]
+    name = f"bookings-{filters.day}"
+    if kind == "xlsx":
+        body = exports.to_xlsx(headers, rows, gettext("Bookings"), report_value)
+        mimetype = exports.XLSX_TYPE
+    else:
+        body = "".join(exports.to_csv(headers, rows, report_value)).encode()
+        mimetype = exports.CSV_TYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
     )
 
 

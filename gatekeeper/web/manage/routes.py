@@ -3,8 +3,6 @@ site, the evacuation roll call, reports and the feed to the authorities' platfor
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from datetime import date
 from typing import Any
@@ -30,10 +28,16 @@ from werkzeug.datastructures import MultiDict
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import DailyReport, PersonKind, Role, RollCall, RollCallReason
-from gatekeeper.services import dashboard, feed, inventory, reports, rollcall, site_pdf
-from gatekeeper.services.clock import park_today
-from gatekeeper.services.dayplan import cell
+from gatekeeper.models import (
+    DailyReport,
+    PersonKind,
+    QuantityUnit,
+    Role,
+    RollCall,
+    RollCallReason,
+)
+from gatekeeper.services import dashboard, exports, feed, inventory, reports, rollcall, site_pdf
+from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.services.storage import files_root
@@ -86,38 +90,58 @@ def inventory_page() -> ResponseReturnValue:
     )
 
 
-@bp.route("/inventory.csv")
-@roles_required(*STAFF_ROLES)
-def inventory_csv() -> ResponseReturnValue:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+def _inventory_rows() -> list[list[Any]]:
+    return [
         [
-            gettext("UN number"),
-            gettext("Name"),
-            gettext("Class"),
-            gettext("Quantity"),
-            gettext("Unit"),
-            gettext("Vehicle"),
-            gettext("Zone"),
-            gettext("Since"),
+            line.un_number or "",
+            line.description,
+            line.hazard_class or "",
+            f"{line.quantity:g}",
+            _unit(line.unit),
+            line.plate,
+            line.zone.code if line.zone else "",
+            local(line.since).replace(second=0, microsecond=0),
         ]
+        for line in inventory.goods_inside()
+    ]
+
+
+def _unit(code: str) -> QuantityUnit | str:
+    try:
+        return QuantityUnit(code)
+    except ValueError:
+        return code
+
+
+@bp.route("/inventory.<kind>")
+@roles_required(*STAFF_ROLES)
+def inventory_export(kind: str) -> ResponseReturnValue:
+    """The goods on site as CSV or XLSX, in the reader's language, like the page."""
+    headers = [
+        gettext("UN number"),
+        gettext("Name"),
+        gettext("Class"),
+        gettext("Quantity"),
+        gettext("Unit"),
+        gettext("Vehicle"),
+        gettext("Zone"),
+        gettext("Since"),
+    ]
+    return _table_download(
+        kind, headers, _inventory_rows(), gettext("Goods on site"), "goods-on-site"
     )
-    for line in inventory.goods_inside():
-        writer.writerow(
-            cell(str(v))
-            for v in (
-                line.un_number or "",
-                line.description,
-                line.hazard_class or "",
-                f"{line.quantity:g}",
-                line.unit,
-                line.plate,
-                line.zone.code if line.zone else "",
-                line.since.isoformat(timespec="minutes"),
-            )
-        )
-    return _download("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", "goods-on-site.csv")
+
+
+def _table_download(
+    kind: str, headers: list[str], rows: Any, title: str, name: str
+) -> ResponseReturnValue:
+    if kind == "xlsx":
+        body = exports.to_xlsx(headers, rows, title, report_value)
+        return _download(body, exports.XLSX_TYPE, f"{name}.xlsx")
+    if kind != "csv":
+        abort(404)
+    stream = stream_with_context(exports.to_csv(headers, rows, report_value))
+    return _download(stream, exports.CSV_TYPE, f"{name}.csv")
 
 
 def _download(body: Any, mimetype: str, name: str) -> Response:
@@ -297,7 +321,7 @@ def reports_page() -> ResponseReturnValue:
         total = reports.count(chosen, *span)
         # (text, whether it is prose that wraps): codes, plates and times stay on one line
         rows = [
-            [(report_value(v), isinstance(v, reports.Phrases)) for v in row]
+            [(report_value(v), isinstance(v, exports.Phrases)) for v in row]
             for row in reports.page(chosen, *span, number)
         ]
     return render_template(
@@ -325,16 +349,14 @@ def reports_export() -> ResponseReturnValue:
     if chosen is None or span is None:
         abort(400)
     headers = [gettext(column) for column in chosen.columns]
-    name = f"{chosen.key}-{span[0]}-{span[1]}"
-    if request.args.get("format") == "xlsx":
-        body = reports.to_xlsx(chosen, *span, headers, gettext(chosen.title), report_value)
-        return _download(
-            body,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"{name}.xlsx",
-        )
-    stream = stream_with_context(reports.to_csv(chosen, *span, headers, report_value))
-    return _download(stream, "text/csv; charset=utf-8", f"{name}.csv")
+    kind = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    return _table_download(
+        kind,
+        headers,
+        reports.rows(chosen, *span),
+        gettext(chosen.title),
+        f"{chosen.key}-{span[0]}-{span[1]}",
+    )
 
 
 @bp.route("/reports/daily/<day>.pdf")

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from hypothesis import settings
 from sqlalchemy.orm import scoped_session
 
 from gatekeeper.app import create_app
@@ -33,6 +34,13 @@ from tests.backends import private_postgres_database, private_redis_url, redis_s
 
 # Shared fixtures kept in their own modules.
 pytest_plugins = ["tests.gate_samples", "tests.booking_samples"]
+
+# Property and fuzz tests (hypothesis, schemathesis) draw the same examples on every run, so
+# a red run is the code's doing and reruns the same; `HYPOTHESIS_PROFILE=explore make test`
+# draws new ones (a failure then prints the seed that repeats it).
+settings.register_profile("suite", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 REDIS_URL = private_redis_url(redis_server_url())
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

@@ -358,3 +358,58 @@ def test_a_dispatcher_books_petrol_the_park_approves_and_the_pass_is_scanned_at_
     expect(check).to_contain_text("genuine and valid")
     guard.screenshot(path=str(ARTIFACTS / "kiosk-pass-scanned-1366x768.png"), full_page=True)
     guard.context.close()
+
+
+# Every role's own pages, as a person reaches them from the menu (the demo park's data).
+ROLE_PAGES = {
+    "carrier": [
+        "/carrier/fleet",
+        "/carrier/bookings",
+        "/carrier/bookings/new",
+        "/carrier/imports",
+        "/carrier/users",
+        "/carrier/company",
+    ],
+    "dispatcher": [
+        "/dispatch/bookings",
+        "/dispatch/bookings?view=docks",
+        "/dispatch/bookings/new",
+        "/dispatch/holding",
+        "/dispatch/imports",
+        "/visitors",
+    ],
+    "manager": [
+        "/manage/dashboard",
+        "/manage/occupancy",
+        "/manage/inventory",
+        "/manage/rollcall",
+        "/manage/reports",
+        "/manage/feed",
+        "/manage/alerts",
+        "/manage/review",
+        "/notices",
+    ],
+    "guard": ["/guard/lanes", "/guard/people"],
+    "admin": ["/manage/carriers", "/manage/map"],
+}
+
+
+@pytest.mark.parametrize("language", ["en-GB", "zh-CN"])
+def test_every_roles_pages_open_and_fit_a_1366_wide_screen_without_scrolling_sideways(
+    server: Server, browser: Browser, language: str
+) -> None:
+    """A long document badge once pushed the carrier's fleet table 236 px past the screen's
+    edge; a page that needs sideways scrolling hides its actions at the kiosk and on laptops."""
+    too_wide = []
+    for role, paths in ROLE_PAGES.items():
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=language)
+        page = context.new_page()
+        _sign_in(page, server, role)
+        for path in paths:
+            answer = page.goto(f"{server.url}{path}")
+            assert answer is not None and answer.status == 200, (role, path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 1366:
+                too_wide.append((role, path, width))
+        context.close()
+    assert too_wide == []

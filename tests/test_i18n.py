@@ -164,3 +164,22 @@ def test_report_cells_and_reasons_read_in_the_readers_language(app: Flask) -> No
             assert report_value(Decision.REVIEW) == "guard decides"
             assert report_value(moment) == "2026-11-27 08:05:09"
             assert report_value(None) == ""
+
+
+def test_the_dashboard_draws_quantities_and_counts_with_the_readers_words(
+    app: Flask, session: Any
+) -> None:
+    import html
+    import json
+
+    from tests.conftest import login_as
+    from tests.factories import make_user
+
+    manager = make_user(Role.MANAGER)
+    manager.locale = "zh_CN"
+    session.commit()
+    page = login_as(app.test_client(), manager).get("/manage/dashboard").get_data(as_text=True)
+    found = re.search(r"data-labels='([^']*)'", page)
+    assert found is not None
+    labels = json.loads(html.unescape(found.group(1)))
+    assert labels["units"] == {"kg": "千克", "l": "升"} and labels["sep"] == "，"

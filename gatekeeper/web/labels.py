@@ -252,6 +252,17 @@ def phrase_separator() -> str:
     return "；" if str(get_locale()).startswith("zh") else "; "
 
 
+def clause_separator() -> str:
+    """Between two counts or clauses of one line ("2 loaded tankers, 1 empty"): a
+    full-width comma in Chinese."""
+    return "，" if str(get_locale()).startswith("zh") else ", "
+
+
+def unit_words() -> dict[str, str]:
+    """Each quantity unit's code and its word, for pages that draw quantities themselves."""
+    return {unit.value: str(label_of(unit)) for unit in QuantityUnit}
+
+
 def translated(value: Any) -> str:
     """A stored message (see domain.messages: ``{"t": template, "p": params}``, whose
     params may be phrases, codes or lists) in the reader's language."""
@@ -363,6 +374,8 @@ def evidence_text(evidence: dict[str, Any] | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(phrase_separator, "phrase_separator")
+    app.add_template_global(clause_separator, "clause_separator")
+    app.add_template_global(unit_words, "unit_words")
     app.add_template_filter(check_message, "check_message")
     app.add_template_filter(evidence_text, "evidence")
     app.add_template_filter(label, "label")

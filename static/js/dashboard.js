@@ -101,7 +101,9 @@
         z.loaded_tankers + " " + L.loaded + L.sep + z.empty_tankers + " " + L.empty];
     }));
     fill("goods-table", d.goods.map(function (g) {
-      var q = Object.keys(g.quantity).map(function (u) { return g.quantity[u] + " " + u; }).join(", ");
+      var q = Object.keys(g.quantity).map(function (u) {
+        return g.quantity[u] + " " + (L.units[u] || u);
+      }).join(L.sep);
       return [g.un_number, g.description, g.hazard_class || "—", q, g.zones.join(", ")];
     }));
     var list = document.getElementById("alerts-list");

@@ -158,6 +158,7 @@ class Simulation:
             hin=hin_un[0] if hin_un else None,
             un=hin_un[1] if hin_un else None,
             hazard_confidence=0.93 if hin_un else None,
+            plate_colour=_colour(booking),
         )
         passage = accept_event(self._station_for(lane), lane, event).passage
         if passage.decision is not None and passage.decision.value == "review":
@@ -194,7 +195,10 @@ class Simulation:
 
     def _leave(self, booking: Booking, lane: Lane) -> None:
         event = AnprEvent(
-            event_id=f"sim-{booking.reference}-out", plate=booking.vehicle.plate, confidence=0.95
+            event_id=f"sim-{booking.reference}-out",
+            plate=booking.vehicle.plate,
+            confidence=0.95,
+            plate_colour=_colour(booking),
         )
         passage = accept_event(self._station_for(lane), lane, event).passage
         if gate.should_open(passage):
@@ -259,6 +263,13 @@ def _hazard(booking: Booking) -> tuple[str, str] | None:
         if good is not None and good.hazard_id_numbers:
             return good.hazard_id_numbers[0], good.un_number
     return None
+
+
+def _colour(booking: Booking) -> str | None:
+    """The plate's colour as the lane's smart camera classifies it: a Chinese plate's
+    (the colour its registration records); other countries' plates have none to send."""
+    colour = booking.vehicle.plate_colour
+    return colour.value if colour is not None else None
 
 
 def plan_day() -> Simulation:

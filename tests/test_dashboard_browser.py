@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import text
 
 from gatekeeper.services.demo import DEMO_PASSWORD
-from tests.live import BIN, ROOT, Server, chromium, run_server
+from tests.live import BIN, ROOT, Server, chromium, run_server, server_database
 from tests.test_kiosk_browser import ARTIFACTS
 
 
@@ -60,6 +61,15 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     )
     assert replay.returncode == 0, replay.stderr
     assert "entry 7" in replay.stdout and "sighting" in replay.stdout
+    with server_database(server) as conn:  # the Chinese tanker's camera sent its colour
+        colours = conn.execute(
+            text("SELECT DISTINCT plate_colour FROM passage WHERE plate_read LIKE 'HH%'")
+        ).scalars()
+        assert set(colours) == {None}
+        chinese = conn.execute(
+            text("SELECT DISTINCT plate_colour FROM passage WHERE plate_read LIKE '沪A%'")
+        ).scalars()
+        assert set(chinese) == {"yellow"}
 
     # The polls bring the day in: the stray truck's critical alert, the speeding one.
     expect(page.locator("#t-critical")).to_have_text("1", timeout=15_000)

@@ -471,3 +471,52 @@ def test_a_dispatcher_changes_a_booking_on_its_page(app: Any, park: dict[str, An
     assert float(booking.cargo[0].quantity) == 18000
     # Changed by the park's office: back to the receiving company's acceptance.
     assert booking.status is BookingStatus.REQUESTED
+
+
+def test_a_carrier_finds_its_bookings_past_and_to_come_and_downloads_them(
+    app: Any, park: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from gatekeeper.web.carrier import routes as carrier_routes
+    from tests.conftest import login_as
+
+    carrier = park["tanker"].carrier
+    own = list(db.session.scalars(select(Booking).where(Booking.carrier_id == carrier.id)))
+    others = db.session.scalars(select(Booking).where(Booking.carrier_id != carrier.id)).all()
+    assert len(own) == 4 and others  # the demo's: Brabant's four of today, other carriers'
+    last_week = own[0]
+    last_week.window_start -= timedelta(days=7)
+    last_week.window_end -= timedelta(days=7)
+    db.session.commit()
+    browser = login_as(app.test_client(), make_user(Role.CARRIER, carrier=carrier))
+
+    def listed(**args: str) -> set[str]:
+        page = browser.get("/carrier/bookings", query_string=args).get_data(as_text=True)
+        return {b.reference for b in [*own, *others] if f'id="booking-{b.reference}"' in page}
+
+    today = {b.reference for b in own[1:]}
+    assert listed() == today  # from today on, by default
+    assert listed(period="past") == {last_week.reference}
+    assert listed(period="all") == today | {last_week.reference}
+    plate = own[1].vehicle.plate
+    assert listed(period="all", q=plate.lower().replace("-", " ")) == {
+        b.reference for b in own if plate in (b.vehicle.plate, b.trailer and b.trailer.plate)
+    }
+    assert listed(period="all", status="cancelled") == set()
+    assert listed(period="nonsense", status="nonsense") == today  # the defaults, no error
+    monkeypatch.setattr(carrier_routes, "BOOKINGS_PER_PAGE", 2)
+    first, second = listed(period="all"), listed(period="all", page="2")
+    assert len(first) == 2 and len(second) == 2 and first | second == today | {last_week.reference}
+
+    export = browser.get("/carrier/bookings.csv", query_string={"period": "all"})
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "Booking" and "Conflicts" not in rows[0]  # a carrier's own list
+    assert {r[0] for r in rows[1:]} == today | {last_week.reference}
+    xlsx = browser.get("/carrier/bookings.xlsx", query_string={"period": "all"})
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)] == rows
+    assert browser.get("/carrier/bookings.pdf").status_code == 404

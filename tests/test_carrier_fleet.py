@@ -270,7 +270,7 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
         rule
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(("/carrier/", "/api/v1/carrier/"))
-        and rule.arguments - {"what"}  # a template to download is nobody's data
+        and rule.arguments - {"what", "kind"}  # a template's or a file's kind is nobody's data
     ]
     assert len(scoped) >= 6, [r.rule for r in scoped]
     urls = []
@@ -295,6 +295,10 @@ def test_every_carrier_url_with_another_carriers_id_is_not_found(app: Flask, ses
             assert answer.status_code == 404, (method, url, answer.status_code)
             body = answer.get_data(as_text=True)
             assert "9-THR-001" not in body and "Their Driver 9THR" not in body
+    mine_booking = make_booking(carrier=mine.carrier)
+    export = browser.get("/carrier/bookings.csv", query_string={"period": "all"})
+    assert mine_booking.reference in export.get_data(as_text=True)
+    assert their_booking.reference not in export.get_data(as_text=True)
 
 
 def test_the_park_reviews_what_a_carrier_registered(

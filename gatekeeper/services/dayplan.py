@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.dayplan import Row, Slot, conflicts, stack
@@ -41,21 +41,7 @@ def find(filters: Filters) -> list[Booking]:
     if text:
         start, _ = day_bounds(filters.day - timedelta(days=SEARCH_DAYS))
         _, end = day_bounds(filters.day + timedelta(days=SEARCH_DAYS))
-        skeleton = plate_skeleton(text)
-        matching_vehicles = select(Vehicle.id).where(
-            or_(
-                Vehicle.plate.ilike(f"%{text}%"),
-                *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
-            )
-        )
-        query = query.where(
-            or_(
-                Booking.reference.ilike(f"%{text}%"),
-                Booking.waybill_number.ilike(f"%{text}%"),
-                Booking.vehicle_id.in_(matching_vehicles),
-                Booking.trailer_id.in_(matching_vehicles),
-            )
-        )
+        query = query.where(matching(text))
     else:
         start, end = day_bounds(filters.day)
     query = query.where(Booking.window_start < end, Booking.window_end > start)
@@ -64,6 +50,24 @@ def find(filters: Filters) -> list[Booking]:
     if filters.status is not None:
         query = query.where(Booking.status == filters.status)
     return list(db.session.scalars(query.order_by(Booking.window_start).limit(SEARCH_LIMIT)))
+
+
+def matching(text: str) -> ColumnElement[bool]:
+    """Bookings whose reference or waybill number contains ``text``, or whose vehicle's or
+    trailer's plate does (spaces, dots and dashes ignored: "hh eb 1204" finds HH-EB 1204)."""
+    skeleton = plate_skeleton(text)
+    vehicles = select(Vehicle.id).where(
+        or_(
+            Vehicle.plate.ilike(f"%{text}%"),
+            *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
+        )
+    )
+    return or_(
+        Booking.reference.ilike(f"%{text}%"),
+        Booking.waybill_number.ilike(f"%{text}%"),
+        Booking.vehicle_id.in_(vehicles),
+        Booking.trailer_id.in_(vehicles),
+    )
 
 
 # Bookings that take their place on the plan (cancelled and rejected ones do not).
@@ -147,11 +151,13 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(bookings: list[Booking], found: dict[int, list[Phrase]]) -> list[list[Any]]:
+def export_rows(bookings: list[Booking], found: dict[int, list[Phrase]] | None) -> list[list[Any]]:
     """One row per booking, values kept (statuses, directions, units, conflicts) for the
-    reader's words; times in the park's zone."""
-    return [
-        [
+    reader's words; times in the park's zone. ``found``: the day's conflicts, or None for
+    a list without that column (a carrier's own bookings)."""
+    rows = []
+    for b in bookings:
+        row = [
             b.reference,
             b.status,
             local(b.window_start).date().isoformat(),
@@ -168,10 +174,15 @@ def export_rows(bookings: list[Booking], found: dict[int, list[Phrase]]) -> list
             b.direction,
             Phrases(tuple(_cargo_line(line) for line in b.cargo)),
             b.waybill_number or "",
-            Phrases(tuple(found.get(b.id, []))),
         ]
-        for b in bookings
-    ]
+        if found is not None:
+            row.append(Phrases(tuple(found.get(b.id, []))))
+        rows.append(row)
+    return rows
+
+
+def export_columns(with_conflicts: bool = True) -> tuple[str, ...]:
+    return EXPORT_COLUMNS if with_conflicts else EXPORT_COLUMNS[:-1]
 
 
 def _cargo_line(line: CargoLine) -> Phrase:

@@ -19,27 +19,33 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from gatekeeper.access import roles_required
+from gatekeeper.domain.messages import N_
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     PERSON_DOCUMENTS,
     VEHICLE_DOCUMENTS,
     Booking,
+    BookingStatus,
     Document,
     DocumentKind,
     FleetImport,
     Person,
     Role,
+    RouteStop,
     Vehicle,
 )
-from gatekeeper.services import carriers, crew, fleet, imports
+from gatekeeper.services import carriers, crew, dayplan, exports, fleet, imports
 from gatekeeper.services import documents as document_service
+from gatekeeper.services.clock import day_bounds, park_today
 from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.imports import upload
+from gatekeeper.web.labels import report_value
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -401,17 +407,82 @@ def company() -> ResponseReturnValue:
 @bp.route("/bookings")
 @roles_required(Role.CARRIER)
 def bookings_page() -> ResponseReturnValue:
-    """The carrier's bookings from today on, with each approval step and its reason."""
-    from gatekeeper.services.clock import day_bounds, park_today
+    """The carrier's bookings: those to come (the default), past ones or all, by status,
+    searched by reference, waybill or plate; paged, and downloadable as CSV or XLSX."""
+    query, filters = _bookings_filtered()
+    page = db.paginate(query, per_page=BOOKINGS_PER_PAGE, error_out=False)
+    return render_template(
+        "carrier/bookings.html",
+        page=page,
+        bookings=page.items,
+        filters=filters,
+        periods=PERIODS,
+        statuses=list(BookingStatus),
+    )
 
+
+@bp.route("/bookings.<kind>")
+@roles_required(Role.CARRIER)
+def bookings_export(kind: str) -> ResponseReturnValue:
+    """The bookings the page finds (every page of them) as CSV or XLSX, in the reader's
+    language."""
+    if kind not in ("csv", "xlsx"):
+        abort(404)
+    query, filters = _bookings_filtered()
+    rows = dayplan.export_rows(list(db.session.scalars(query.limit(EXPORT_LIMIT))), None)
+    headers = [gettext(column) for column in dayplan.export_columns(with_conflicts=False)]
+    name = f"bookings-{filters['period']}"
+    if kind == "xlsx":
+        body: Any = exports.to_xlsx(headers, rows, gettext("Your bookings"), report_value)
+        mimetype = exports.XLSX_TYPE
+    else:
+        body = "".join(exports.to_csv(headers, rows, report_value)).encode()
+        mimetype = exports.CSV_TYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    )
+
+
+BOOKINGS_PER_PAGE = 50
+EXPORT_LIMIT = 10_000
+PERIODS = {  # N_ marked: the page shows them in the reader's language
+    "upcoming": N_("Today and later"),
+    "past": N_("Past"),
+    "all": N_("All"),
+}
+
+
+def _bookings_filtered() -> tuple[Select[Any], dict[str, Any]]:
+    period = request.args.get("period", "upcoming")
+    if period not in PERIODS:
+        period = "upcoming"
+    try:
+        status = BookingStatus(request.args["status"]) if request.args.get("status") else None
+    except ValueError:
+        status = None
+    text = request.args.get("q", "").strip()[:40]
     start, _end = day_bounds(park_today())
-    found = db.session.scalars(
+    query = (
         select(Booking)
-        .where(Booking.carrier_id == _carrier_id(), Booking.window_end >= start)
-        .order_by(Booking.window_start)
-        .limit(200)
-    ).all()
-    return render_template("carrier/bookings.html", bookings=found)
+        .where(Booking.carrier_id == _carrier_id())
+        .options(
+            selectinload(Booking.cargo),
+            selectinload(Booking.route).selectinload(RouteStop.node),
+        )
+    )
+    if period == "upcoming":
+        query = query.where(Booking.window_end >= start).order_by(Booking.window_start)
+    elif period == "past":
+        query = query.where(Booking.window_end < start)
+    if period != "upcoming":
+        query = query.order_by(Booking.window_start.desc())
+    if status is not None:
+        query = query.where(Booking.status == status)
+    if text:
+        query = query.where(dayplan.matching(text))
+    return query.order_by(Booking.id), {"period": period, "status": status, "q": text}
 
 
 @bp.route("/bookings/new", methods=["GET", "POST"])

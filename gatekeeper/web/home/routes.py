@@ -122,7 +122,7 @@ def bookings_export(kind: str) -> ResponseReturnValue:
         abort(404)
     filters = _plan_filters()
     rows = dayplan.export_rows(dayplan.find(filters), dayplan.day_conflicts(filters.day))
-    headers = [gettext(column) for column in dayplan.EXPORT_COLUMNS]
+    headers = [gettext(column) for column in dayplan.export_columns()]
     name = f"bookings-{filters.day}"
     if kind == "xlsx":
         body = exports.to_xlsx(headers, rows, gettext("Bookings"), report_value)

@@ -223,6 +223,38 @@ def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: De
     assert "2 row(s)" in opened and f"{today} – {today}" in opened
 
 
+@pytest.mark.embedded  # the plate search's SQL (replace, upper, like) on SQLite too
+def test_a_report_finds_a_plate_a_booking_or_a_name_and_exports_what_it_found(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    demo.enter_lox(client)
+    demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ-123")
+    manager = _manager(app)
+    today = park_today().isoformat()
+
+    def found(kind: str, q: str) -> list[list[str]]:
+        args = {"kind": kind, "start": today, "end": today, "q": q}
+        page = manager.get("/manage/reports", query_string=args).get_data(as_text=True)
+        export = manager.get("/manage/reports/export", query_string={**args, "format": "csv"})
+        rows = [line.split(",") for line in export.get_data(as_text=True).splitlines()[1:]]
+        assert f"{len(rows)} row(s)" in page and f"q={q.replace(' ', '+')}" in page
+        return rows
+
+    assert [row[3] for row in found("passages", "zz 123")] == ["ZZ-123"]  # as read, unknown
+    by_booking = found("passages", demo.lox.reference.lower())
+    assert len(by_booking) == 1 and by_booking[0][1] == "G1-HAZ"
+    assert found("passages", demo.lox.vehicle.plate.replace("-", "")) == by_booking
+    assert found("denials", "no such plate") == []
+    assert [row[3] for row in found("people", "jan peeters")] == ["Jan Peeters"]  # the driver
+    assert found("people", "Bram De Smet") == []  # an escort of the carrier, not on this trip
+    assert found("overrides", "ZZ-123") == [] and found("deviations", "ZZ-123") == []
+    long = manager.get(
+        "/manage/reports",
+        query_string={"kind": "passages", "start": today, "end": today, "q": "x" * 41},
+    )
+    assert long.status_code == 200 and "field-error" in long.get_data(as_text=True)
+
+
 def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(
     app: Any, client: Any, demo: Demo
 ) -> None:

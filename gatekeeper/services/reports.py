@@ -5,25 +5,30 @@ scheduled job (see :func:`make_daily_report`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_
+from gatekeeper.domain.plates import plate_skeleton
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
     AlertKind,
+    Booking,
     DailyReport,
     Decision,
     Passage,
     PassageDirection,
+    Person,
     PersonPassage,
     PlateColour,
+    Vehicle,
 )
 from gatekeeper.services.clock import day_bounds, local
 from gatekeeper.services.exports import Phrases
@@ -43,6 +48,8 @@ class Report:
     columns: tuple[str, ...]  # N_ marked
     query: Callable[[date, date], Select[Any]]
     row: Callable[[Any], list[Any]]
+    # Rows about a plate or booking reference (vehicle reports), or a name or card (people).
+    search: Callable[[str], ColumnElement[bool]]
 
 
 def _when(moment: Any) -> datetime | str:
@@ -88,6 +95,55 @@ def _passage_row(p: Passage) -> list[Any]:
         p.decision,
         _reasons(p.reasons),
     ]
+
+
+_SEPARATORS = re.compile(r"[\s\-.·]")
+
+
+def _compacted(column: Any) -> Any:
+    """A plate as read without its separators, upper case (HH-EB 1204 -> HHEB1204)."""
+    for separator in (" ", "-", ".", "·"):
+        column = func.replace(column, separator, "")
+    return func.upper(column)
+
+
+def _vehicles_matching(text: str) -> Select[Any]:
+    skeleton = plate_skeleton(text)
+    return select(Vehicle.id).where(
+        or_(
+            Vehicle.plate.ilike(f"%{text}%"),
+            *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
+        )
+    )
+
+
+def _passage_search(text: str) -> ColumnElement[bool]:
+    """A passage whose plate as read, or its matched vehicle's or trailer's plate, holds
+    ``text`` (spaces, dots and dashes ignored), or whose booking's reference does."""
+    vehicles = _vehicles_matching(text)
+    compact = _SEPARATORS.sub("", text.upper())
+    return or_(
+        Passage.plate_read.ilike(f"%{text}%"),
+        *([_compacted(Passage.plate_read).like(f"%{compact}%")] if compact else []),
+        Passage.vehicle_id.in_(vehicles),
+        Passage.trailer_id.in_(vehicles),
+        Passage.booking_id.in_(select(Booking.id).where(Booking.reference.ilike(f"%{text}%"))),
+    )
+
+
+def _alert_search(text: str) -> ColumnElement[bool]:
+    return or_(
+        Alert.vehicle_id.in_(_vehicles_matching(text)),
+        Alert.booking_id.in_(select(Booking.id).where(Booking.reference.ilike(f"%{text}%"))),
+        Alert.person_id.in_(select(Person.id).where(Person.full_name.ilike(f"%{text}%"))),
+    )
+
+
+def _people_search(text: str) -> ColumnElement[bool]:
+    return or_(
+        PersonPassage.person_id.in_(select(Person.id).where(Person.full_name.ilike(f"%{text}%"))),
+        PersonPassage.card_number.ilike(f"%{text}%"),
+    )
 
 
 def _denials(start: date, end: date) -> Select[Any]:
@@ -184,8 +240,22 @@ _PASSAGE_COLUMNS = (
 REPORTS: dict[str, Report] = {
     r.key: r
     for r in (
-        Report("passages", N_("Vehicle passages"), _PASSAGE_COLUMNS, _passages, _passage_row),
-        Report("denials", N_("Denials with reasons"), _PASSAGE_COLUMNS, _denials, _passage_row),
+        Report(
+            "passages",
+            N_("Vehicle passages"),
+            _PASSAGE_COLUMNS,
+            _passages,
+            _passage_row,
+            _passage_search,
+        ),
+        Report(
+            "denials",
+            N_("Denials with reasons"),
+            _PASSAGE_COLUMNS,
+            _denials,
+            _passage_row,
+            _passage_search,
+        ),
         Report(
             "overrides",
             N_("Overrides by guard"),
@@ -200,6 +270,7 @@ REPORTS: dict[str, Report] = {
             ),
             _overrides,
             _override_row,
+            _passage_search,
         ),
         Report(
             "deviations",
@@ -215,6 +286,7 @@ REPORTS: dict[str, Report] = {
             ),
             _deviations,
             _deviation_row,
+            _alert_search,
         ),
         Report(
             "people",
@@ -231,6 +303,7 @@ REPORTS: dict[str, Report] = {
             ),
             _people,
             _people_row,
+            _people_search,
         ),
     )
 }
@@ -246,20 +319,27 @@ def check_range(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-def count(report: Report, start: date, end: date) -> int:
-    query = report.query(start, end).order_by(None)
+def _query(report: Report, start: date, end: date, text: str) -> Select[Any]:
+    query = report.query(start, end)
+    text = text.strip()
+    return query.where(report.search(text)) if text else query
+
+
+def count(report: Report, start: date, end: date, text: str = "") -> int:
+    query = _query(report, start, end, text).order_by(None)
     return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def rows(report: Report, start: date, end: date) -> Iterator[list[Any]]:
+def rows(report: Report, start: date, end: date, text: str = "") -> Iterator[list[Any]]:
     """Every row, read in batches (a year of passages does not sit in memory at once)."""
-    query = report.query(start, end).execution_options(yield_per=1000)
+    query = _query(report, start, end, text).execution_options(yield_per=1000)
     for item in db.session.scalars(query):
         yield report.row(item)
 
 
-def page(report: Report, start: date, end: date, number: int) -> list[list[Any]]:
-    query = report.query(start, end).limit(PAGE_ROWS).offset(max(0, number - 1) * PAGE_ROWS)
+def page(report: Report, start: date, end: date, number: int, text: str = "") -> list[list[Any]]:
+    query = _query(report, start, end, text)
+    query = query.limit(PAGE_ROWS).offset(max(0, number - 1) * PAGE_ROWS)
     return [report.row(item) for item in db.session.scalars(query)]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField
-from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from gatekeeper.services.reports import REPORTS
 
@@ -33,6 +33,11 @@ class ReportForm(FlaskForm):
     )
     start = DateField(_l("First day"), validators=[InputRequired()])
     end = DateField(_l("Last day"), validators=[InputRequired()])
+    q = StringField(
+        _l("Plate, booking or name"),
+        validators=[Optional(), Length(max=40)],
+        filters=[lambda text: (text or "").strip()],
+    )
 
 
 class DailyReportForm(FlaskForm):

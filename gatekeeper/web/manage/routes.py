@@ -318,11 +318,12 @@ def reports_page() -> ResponseReturnValue:
     rows: list[list[Any]] = []
     total = 0
     if chosen is not None and span is not None:
-        total = reports.count(chosen, *span)
+        text = form.q.data or ""
+        total = reports.count(chosen, *span, text)
         # (text, whether it is prose that wraps): codes, plates and times stay on one line
         rows = [
             [(report_value(v), isinstance(v, exports.Phrases)) for v in row]
-            for row in reports.page(chosen, *span, number)
+            for row in reports.page(chosen, *span, number, text)
         ]
     return render_template(
         "manage/reports.html",
@@ -345,7 +346,7 @@ def _daily_reports() -> list[DailyReport]:
 @bp.route("/reports/export")
 @roles_required(*STAFF_ROLES)
 def reports_export() -> ResponseReturnValue:
-    _form, chosen, span = _report_args()
+    form, chosen, span = _report_args()
     if chosen is None or span is None:
         abort(400)
     headers = [gettext(column) for column in chosen.columns]
@@ -353,7 +354,7 @@ def reports_export() -> ResponseReturnValue:
     return _table_download(
         kind,
         headers,
-        reports.rows(chosen, *span),
+        reports.rows(chosen, *span, form.q.data or ""),
         gettext(chosen.title),
         f"{chosen.key}-{span[0]}-{span[1]}",
     )

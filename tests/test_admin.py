@@ -247,3 +247,17 @@ def test_unknown_plate_formats_are_refused_beside_the_field_in_the_readers_langu
     _form_post(admin, url, form)
     session.expire_all()
     assert session.get(Park, park.id).plate_formats == ["DE", "NL", "CN"]
+
+
+def test_the_admin_home_says_what_each_section_is_for_and_links_its_lists(
+    as_role: Any, users: dict[Role, User], session: Any
+) -> None:
+    admin = as_role(Role.ADMIN)
+    page = admin.get("/admin/").get_data(as_text=True)
+    assert "Zones with their capacities" in page and 'href="/admin/admin_zone/"' in page
+    assert 'href="/admin/admin_audit_verify/"' in page and 'href="/manage/carriers"' in page
+    users[Role.ADMIN].locale = "zh_CN"
+    session.commit()
+    chinese = admin.get("/admin/").get_data(as_text=True)
+    assert "Zones with their capacities" not in chinese and 'href="/admin/admin_zone/"' in chinese
+    assert as_role(Role.MANAGER).get("/admin/").status_code in (302, 403)

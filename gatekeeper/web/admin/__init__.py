@@ -53,7 +53,20 @@ class _AdminOnly:
 
 
 class HomeView(_AdminOnly, AdminIndexView):
-    pass
+    """The admin area's first page: what each section is for, with its lists, and the
+    tasks done on the product's own pages (carrier applications, placing the road nodes)."""
+
+    @expose("/")
+    def index(self) -> ResponseReturnValue:
+        helps = {str(name): str(text) for name, text in SECTION_HELP}  # the reader's words
+        sections: dict[str, list[BaseView]] = {}
+        for view in self.admin._views:
+            if view is not self and view.category:
+                sections.setdefault(str(view.category), []).append(view)
+        return self.render(
+            "admin/home.html",
+            sections=[(name, helps.get(name, ""), views) for name, views in sections.items()],
+        )
 
 
 # Never shown, exported or written to the audit log as values.
@@ -391,6 +404,17 @@ class AuditVerifyView(_AdminOnly, BaseView):
 
 PARK, ORGANISATIONS, ACCESS = _l("Park"), _l("Organisations"), _l("Access")
 FLEET, BOOKINGS, RECORDS = _l("Fleet and people"), _l("Bookings"), _l("Records")
+# What each section of the admin area is for.
+SECTION_HELP = (
+    (PARK, _l("Zones with their capacities, gates and lanes, checkpoints, docks and the roads.")),
+    (ORGANISATIONS, _l("Receiving companies and carrier companies.")),
+    (ACCESS, _l("Users and their roles; gate stations and their tokens.")),
+    (FLEET, _l("Vehicles and people registered by the carriers.")),
+    (BOOKINGS, _l("Bookings, as made on the dispatchers' and carriers' pages.")),
+    (RECORDS, _l("Passages, alerts and the audit log, and a check of its chain.")),
+    (_l("Reference"), _l("The dangerous-goods list with HIN codes.")),
+)
+
 _MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], Any, Any], ...] = (
     (AuditedModelView, m.Park, _l("Park settings"), PARK),
     (AuditedModelView, m.Zone, _l("Zones"), PARK),

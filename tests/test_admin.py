@@ -261,3 +261,26 @@ def test_the_admin_home_says_what_each_section_is_for_and_links_its_lists(
     chinese = admin.get("/admin/").get_data(as_text=True)
     assert "Zones with their capacities" not in chinese and 'href="/admin/admin_zone/"' in chinese
     assert as_role(Role.MANAGER).get("/admin/").status_code in (302, 403)
+
+
+def test_the_admin_alert_list_reads_in_the_readers_language_without_raw_json(
+    as_role: Any, users: dict[Role, User], session: Any
+) -> None:
+    from gatekeeper.domain.messages import N_, phrase
+    from gatekeeper.models import Alert, AlertKind, Severity
+
+    alert = Alert.draft(
+        phrase(N_("Emergency lane %(lane)s used (passage %(passage)s)"), lane="G2-EMG", passage=7),
+        kind=AlertKind.EMERGENCY_LANE,
+        severity=Severity.CRITICAL,
+        dedup_key="admin-list",
+    )
+    alert.evidence = {"metres": 300, "seconds": 15}
+    session.add(alert)
+    users[Role.ADMIN].locale = "zh_CN"
+    session.commit()
+    admin = as_role(Role.ADMIN)
+    listing = admin.get("/admin/admin_alert/").get_data(as_text=True)
+    assert "G2-EMG" in listing and "Emergency lane" not in listing
+    details = admin.get(f"/admin/admin_alert/details/?id={alert.id}").get_data(as_text=True)
+    assert "300" in details and '"metres"' not in html.unescape(details)

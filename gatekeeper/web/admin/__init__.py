@@ -37,7 +37,15 @@ from gatekeeper.models.park import check_barrier, check_plate_formats
 from gatekeeper.services import audit
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
-from gatekeeper.web.labels import check_message, label, label_of, phrase_separator, translated
+from gatekeeper.web.labels import (
+    alert_message,
+    check_message,
+    evidence_text,
+    label,
+    label_of,
+    phrase_separator,
+    translated,
+)
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -286,6 +294,34 @@ class PassageView(ReadOnlyView):
     }
 
 
+class AlertView(ReadOnlyView):
+    """Alerts as the manager reads them: the message and its evidence in the reader's
+    language (not the stored English text and raw JSON); handled on the Alerts page."""
+
+    column_default_sort = ("created_at", True)
+    column_list = ("created_at", "kind", "severity", "message", "status", "resolved_by")
+    column_details_list = (
+        *column_list,
+        "evidence",
+        "acknowledged_by",
+        "acknowledged_at",
+        "acknowledge_comment",
+        "resolved_at",
+        "resolution",
+    )
+    column_filters = (
+        DateTimeBetweenFilter(m.Alert.created_at, _l("Created at")),
+        "kind",
+        "severity",
+        "status",
+    )
+    can_view_details = True
+    column_formatters = {
+        "message": lambda _v, _c, model, _n: alert_message(model),
+        "evidence": lambda _v, _c, model, _n: evidence_text(model.evidence),
+    }
+
+
 class UserView(AuditedModelView):
     column_list = (
         "username",
@@ -432,7 +468,7 @@ _MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], Any, Any], ...] = (
     (PersonView, m.Person, _l("People"), FLEET),
     (BookingView, m.Booking, _l("Bookings"), BOOKINGS),
     (PassageView, m.Passage, _l("Passages"), RECORDS),
-    (ReadOnlyView, m.Alert, _l("Alerts"), RECORDS),
+    (AlertView, m.Alert, _l("Alerts"), RECORDS),
     (AuditLogView, m.AuditEntry, _l("Audit log"), RECORDS),
     (ReadOnlyView, m.DangerousGood, _l("Dangerous goods"), _l("Reference")),
 )

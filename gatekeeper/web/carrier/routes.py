@@ -38,14 +38,14 @@ from gatekeeper.models import (
     RouteStop,
     Vehicle,
 )
-from gatekeeper.services import carriers, crew, dayplan, exports, fleet, imports
+from gatekeeper.services import carriers, crew, dayplan, fleet, imports
 from gatekeeper.services import documents as document_service
 from gatekeeper.services.clock import day_bounds, park_today
+from gatekeeper.web import downloads
 from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.imports import upload
-from gatekeeper.web.labels import report_value
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -426,22 +426,13 @@ def bookings_page() -> ResponseReturnValue:
 def bookings_export(kind: str) -> ResponseReturnValue:
     """The bookings the page finds (every page of them) as CSV or XLSX, in the reader's
     language."""
-    if kind not in ("csv", "xlsx"):
+    if kind not in downloads.KINDS:
         abort(404)
     query, filters = _bookings_filtered()
     rows = dayplan.export_rows(list(db.session.scalars(query.limit(EXPORT_LIMIT))), None)
     headers = [gettext(column) for column in dayplan.export_columns(with_conflicts=False)]
-    name = f"bookings-{filters['period']}"
-    if kind == "xlsx":
-        body: Any = exports.to_xlsx(headers, rows, gettext("Your bookings"), report_value)
-        mimetype = exports.XLSX_TYPE
-    else:
-        body = "".join(exports.to_csv(headers, rows, report_value)).encode()
-        mimetype = exports.CSV_TYPE
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    return downloads.table(
+        kind, headers, rows, gettext("Your bookings"), f"bookings-{filters['period']}"
     )
 
 

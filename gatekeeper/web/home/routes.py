@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -42,17 +41,18 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import alerts as alert_service
 from gatekeeper.services import carriers as carrier_service
-from gatekeeper.services import crew, dayplan, exports
+from gatekeeper.services import crew, dayplan
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services import notices as notice_service
 from gatekeeper.services import park_map as park_map_service
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
+from gatekeeper.web import downloads
 from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
-from gatekeeper.web.labels import label_of, report_value
+from gatekeeper.web.labels import label_of
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -118,23 +118,12 @@ def bookings() -> ResponseReturnValue:
 def bookings_export(kind: str) -> ResponseReturnValue:
     """The bookings the page shows (same day, filters and search) as CSV or XLSX, in the
     reader's language like the page, times in the park's zone as ISO 8601."""
-    if kind not in ("csv", "xlsx"):
+    if kind not in downloads.KINDS:
         abort(404)
     filters = _plan_filters()
     rows = dayplan.export_rows(dayplan.find(filters), dayplan.day_conflicts(filters.day))
     headers = [gettext(column) for column in dayplan.export_columns()]
-    name = f"bookings-{filters.day}"
-    if kind == "xlsx":
-        body = exports.to_xlsx(headers, rows, gettext("Bookings"), report_value)
-        mimetype = exports.XLSX_TYPE
-    else:
-        body = "".join(exports.to_csv(headers, rows, report_value)).encode()
-        mimetype = exports.CSV_TYPE
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
-    )
+    return downloads.table(kind, headers, rows, gettext("Bookings"), f"bookings-{filters.day}")
 
 
 @bp.route("/manage/occupancy")

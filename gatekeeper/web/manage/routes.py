@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -41,6 +39,7 @@ from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.services.storage import files_root
+from gatekeeper.web import downloads
 from gatekeeper.web.labels import alert_message, label_of, report_value
 from gatekeeper.web.manage.forms import DailyReportForm, MarkForm, ReportForm, StartRollCallForm
 
@@ -127,26 +126,8 @@ def inventory_export(kind: str) -> ResponseReturnValue:
         gettext("Zone"),
         gettext("Since"),
     ]
-    return _table_download(
+    return downloads.table(
         kind, headers, _inventory_rows(), gettext("Goods on site"), "goods-on-site"
-    )
-
-
-def _table_download(
-    kind: str, headers: list[str], rows: Any, title: str, name: str
-) -> ResponseReturnValue:
-    if kind == "xlsx":
-        body = exports.to_xlsx(headers, rows, title, report_value)
-        return _download(body, exports.XLSX_TYPE, f"{name}.xlsx")
-    if kind != "csv":
-        abort(404)
-    stream = stream_with_context(exports.to_csv(headers, rows, report_value))
-    return _download(stream, exports.CSV_TYPE, f"{name}.csv")
-
-
-def _download(body: Any, mimetype: str, name: str) -> Response:
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
@@ -287,7 +268,7 @@ def rollcall_pdf() -> ResponseReturnValue:
     inside = rollcall.everyone_inside() if running is None else []
     started = running.started_at if running else None
     pdf = site_pdf.roll_call(_groups(running, inside), park_settings().name, started)
-    return _download(pdf, "application/pdf", "roll-call.pdf")
+    return downloads.attachment(pdf, "application/pdf", "roll-call.pdf")
 
 
 # Reports ---------------------------------------------------------------------------------
@@ -351,7 +332,7 @@ def reports_export() -> ResponseReturnValue:
         abort(400)
     headers = [gettext(column) for column in chosen.columns]
     kind = "xlsx" if request.args.get("format") == "xlsx" else "csv"
-    return _table_download(
+    return downloads.table(
         kind,
         headers,
         reports.rows(chosen, *span, form.q.data or ""),
@@ -371,7 +352,7 @@ def daily_report_pdf(day: str) -> ResponseReturnValue:
     if found is None:
         abort(404)
     path = files_root() / found.stored_path
-    return _download(path.read_bytes(), "application/pdf", f"daily-summary-{wanted}.pdf")
+    return downloads.attachment(path.read_bytes(), "application/pdf", f"daily-summary-{wanted}.pdf")
 
 
 @bp.route("/reports/daily", methods=["POST"])

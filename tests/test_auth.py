@@ -97,6 +97,45 @@ def test_password_change_ends_other_sessions(app: Flask, session: Any) -> None:
     assert client.get("/manage/occupancy").status_code == 302
 
 
+def test_a_user_changes_their_password_on_the_account_page(app: Flask, session: Any) -> None:
+    user = make_user(Role.DISPATCHER)
+    here = app.test_client()
+    _login(here, user.username, PASSWORD)
+    elsewhere = app.test_client()
+    _login(elsewhere, user.username, PASSWORD)
+
+    def change(current: str, new: str, again: str | None = None) -> Any:
+        token = csrf_token_from(here.get("/account").text)
+        return here.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "current": current,
+                "password": new,
+                "confirm": again or new,
+            },
+        )
+
+    wrong = change("not it", "a brand new password")
+    assert wrong.status_code == 400 and "not your current password" in wrong.text
+    short = change(PASSWORD, "short")
+    assert short.status_code == 400 and "at least 10 characters" in short.text
+    assert "the two passwords differ" in change(PASSWORD, "a brand new password", "another").text
+    same = change(PASSWORD, PASSWORD)
+    assert same.status_code == 400 and "other than the current one" in same.text
+    session.refresh(user)
+    assert user.check_password(PASSWORD)  # nothing changed by the refused attempts
+
+    done = change(PASSWORD, "a brand new password")
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
+    session.refresh(user)
+    assert user.check_password("a brand new password") and not user.check_password(PASSWORD)
+    assert here.get("/dispatch/bookings").status_code == 200  # this session goes on
+    assert elsewhere.get("/dispatch/bookings").status_code == 302  # the other one ended
+    assert "user.password_changed" in session.scalars(select(AuditEntry.action)).all()
+    assert _login(app.test_client(), user.username, "a brand new password").status_code == 302
+
+
 def test_passwords_are_stored_as_argon2_hashes(session: Any) -> None:
     user = make_user(Role.ADMIN)
     assert user.password_hash.startswith("$argon2")

@@ -84,6 +84,12 @@ class InvitationForm(FlaskForm):
     username = StringField(_l("Username"), validators=[InputRequired(), _USERNAME])
 
 
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    """A signed-in user changes their password (the current one first)."""
+
+    current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=256)])
+
+
 class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
     """The invitee chooses a password."""
 

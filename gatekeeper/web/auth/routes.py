@@ -31,6 +31,7 @@ from gatekeeper.services.fleet import FleetError
 from gatekeeper.web.auth.forms import (
     AcceptInvitationForm,
     CarrierApplicationForm,
+    ChangePasswordForm,
     LocaleForm,
     LoginForm,
     TokenForm,
@@ -139,14 +140,46 @@ def locale() -> ResponseReturnValue:
 @bp.route("/account")
 @roles_required(*ALL_ROLES)
 def account() -> ResponseReturnValue:
-    """The signed-in user's account: API tokens for their systems (ERP, TMS, carrier
-    software), created here (shown once) and revoked here."""
+    """The signed-in user's account: the password, and API tokens for their systems (ERP,
+    TMS, carrier software), created here (shown once) and revoked here."""
+    return _account_page()
+
+
+def _account_page(
+    form: TokenForm | None = None, password_form: ChangePasswordForm | None = None
+) -> str:
     return render_template(
         "auth/account.html",
         tokens=tokens.tokens_of(current_user),
-        form=TokenForm(),
+        form=form or TokenForm(formdata=None),
+        password_form=password_form or ChangePasswordForm(formdata=None),
         button=FlaskForm(),
     )
+
+
+@bp.route("/account/password", methods=["POST"])
+@roles_required(*ALL_ROLES)
+@limiter.limit("10 per hour")
+def change_password() -> ResponseReturnValue:
+    """A new password after the current one: every other session of the user ends (the
+    session id carries the password's hash), this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        new = form.password.data or ""
+        user: User = current_user._get_current_object()  # the user, not the proxy to it
+        if not user.check_password(form.current.data or ""):
+            form.current.errors = [_("not your current password")]
+        elif user.check_password(new):
+            form.password.errors = [_("choose a password other than the current one")]
+        else:
+            user.set_password(new)
+            user.end_sessions()
+            audit.record("user.password_changed", entity_type="user", entity_id=user.id)
+            db.session.commit()
+            login_user(user)  # this session, under the new id
+            flash(_("Your password is changed; you stay signed in here, elsewhere not."), "ok")
+            return redirect(url_for(".account"))
+    return _account_page(password_form=form), 400
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -154,12 +187,7 @@ def account() -> ResponseReturnValue:
 def create_token() -> ResponseReturnValue:
     form = TokenForm()
     if not form.validate_on_submit():
-        return render_template(
-            "auth/account.html",
-            tokens=tokens.tokens_of(current_user),
-            form=form,
-            button=FlaskForm(),
-        ), 400
+        return _account_page(form=form), 400
     token = tokens.issue_token(current_user, form.name.data)
     db.session.commit()
     flash(_("Your new API token (shown once, copy it now): %(token)s", token=token), "ok")

@@ -8,6 +8,7 @@ blueprint) declares who may use it: ``@public``, ``@roles_required(...)``,
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ def rule_for(app: Flask, endpoint: str) -> Rule | None:
 
 def init_app(app: Flask) -> None:
     app.extensions[_BLUEPRINT_RULES] = {}
+    app.before_request(_refuse_nul_characters)
     app.before_request(_enforce)
     app.after_request(_no_store)
     login_manager.login_view = "auth.login"
@@ -96,6 +98,35 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_token)
     login_manager.unauthorized_handler(_unauthorized)
+
+
+def _refuse_nul_characters() -> None:
+    """No text a person or a system sends holds a NUL character; PostgreSQL refuses one in
+    any text value, so a search or a field with one is a bad request here, not an error
+    in whatever query it reaches."""
+    values: list[str] = list(request.args.values())
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += request.form.values()
+        elif request.is_json:
+            with contextlib.suppress(RecursionError):  # nested too deeply: the route says so
+                values += _strings(request.get_json(silent=True))
+    if any("\x00" in value for value in values):
+        abort(400, description="a NUL character in the request")
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON document, keys included (without recursion)."""
+    found, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return found
 
 
 def _enforce() -> ResponseReturnValue | None:

@@ -37,6 +37,20 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(park_zone())
 
 
+# The days a park's records and plans can be about: a day asked for outside them (a typo's
+# year 0001 or 9999) is refused where it is read, not left to overflow a time computation.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def parse_day(text: str) -> date:
+    """A day from ISO 8601 text (YYYY-MM-DD) between FIRST_DAY and LAST_DAY; ValueError
+    otherwise."""
+    day = date.fromisoformat(text)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{text}: a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
 def day_bounds(day: date, zone: ZoneInfo | None = None) -> tuple[datetime, datetime]:
     """The park's local day (or ``zone``'s) as a UTC interval (23 or 25 hours on a DST
     change)."""

@@ -30,7 +30,7 @@ from gatekeeper.models import (
     PlateColour,
     Vehicle,
 )
-from gatekeeper.services.clock import day_bounds, local
+from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, day_bounds, local
 from gatekeeper.services.exports import Phrases
 
 MAX_RANGE_DAYS = 366
@@ -314,6 +314,8 @@ def check_range(start: date | None, end: date | None) -> tuple[date, date]:
         raise ReportError(N_("give a first and a last day"))
     if end < start:
         raise ReportError(N_("the last day is before the first"))
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise ReportError(N_("days from 1970 to 2999"))
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ReportError(N_("at most 366 days at a time"))
     return start, end

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter
+from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter as _DateTimeBetweenFilter
 from flask_admin.form import BaseForm
 from flask_admin.menu import MenuLink
 from flask_admin.model import typefmt
@@ -35,7 +35,7 @@ from gatekeeper.domain.messages import SettingError
 from gatekeeper.extensions import db
 from gatekeeper.models.park import check_barrier, check_plate_formats
 from gatekeeper.services import audit
-from gatekeeper.services.clock import format_moment, local
+from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, format_moment, local
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.labels import (
     alert_message,
@@ -46,6 +46,17 @@ from gatekeeper.web.labels import (
     phrase_separator,
     translated,
 )
+from gatekeeper.web.paging import MAX_PAGE
+
+
+class DateTimeBetweenFilter(_DateTimeBetweenFilter):
+    """Between two moments, both on days a park's records can have (a year 0001 would
+    overflow converting to UTC): other values are ignored like any invalid filter."""
+
+    def validate(self, value: str) -> bool:
+        if not super().validate(value):
+            return False
+        return all(FIRST_DAY <= moment.date() <= LAST_DAY for moment in self.clean(value))
 
 
 class AdminForm(BaseForm, FlaskForm):
@@ -144,6 +155,14 @@ class AuditedModelView(_AdminOnly, ModelView):
     form_base_class = AdminForm
     page_size = 50
     can_view_details = True
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's arguments, the page kept to what a database offset holds (0-based
+        here; an absurd page number shows an empty page, not a server error)."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        return args
+
     column_labels = COLUMN_LABELS
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,

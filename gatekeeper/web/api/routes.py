@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
@@ -26,7 +25,7 @@ from gatekeeper.models import Booking, DocumentKind, Lane, Passage, Person, Role
 from gatekeeper.models.types import record_id
 from gatekeeper.services import bookings, crew, documents, fleet, gate, passes
 from gatekeeper.services.captures import CaptureError, Upload, accept_capture, accept_event
-from gatekeeper.services.clock import day_bounds, park_today
+from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, day_bounds, park_today, parse_day
 from gatekeeper.web.api.openapi import openapi_document
 from gatekeeper.web.labels import translated
 
@@ -406,9 +405,9 @@ def bookings_collection() -> ResponseReturnValue:
         return jsonify(bookings.booking_json(booking)), 201
     day_text = request.args.get("day")
     try:
-        day = date.fromisoformat(day_text) if day_text else park_today()
+        day = parse_day(day_text) if day_text else park_today()
     except ValueError:
-        abort(400, description="day: a date as YYYY-MM-DD")
+        abort(400, description=f"day: a date as YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}")
     start, end = day_bounds(day)
     found = db.session.scalars(
         _visible(

@@ -46,6 +46,7 @@ from gatekeeper.web.auth.forms import CompanyForm, InvitationForm
 from gatekeeper.web.carrier.forms import DocumentForm, ImportForm, PersonForm, VehicleForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.imports import upload
+from gatekeeper.web.paging import paginate
 
 bp = Blueprint("carrier", __name__, url_prefix="/carrier", template_folder="templates")
 
@@ -410,7 +411,7 @@ def bookings_page() -> ResponseReturnValue:
     """The carrier's bookings: those to come (the default), past ones or all, by status,
     searched by reference, waybill or plate; paged, and downloadable as CSV or XLSX."""
     query, filters = _bookings_filtered()
-    page = db.paginate(query, per_page=BOOKINGS_PER_PAGE, error_out=False)
+    page = paginate(query, BOOKINGS_PER_PAGE)
     return render_template(
         "carrier/bookings.html",
         page=page,

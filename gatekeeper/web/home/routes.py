@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 
 from flask import (
@@ -46,13 +45,14 @@ from gatekeeper.services import documents as document_service
 from gatekeeper.services import fleet as fleet_service
 from gatekeeper.services import notices as notice_service
 from gatekeeper.services import park_map as park_map_service
-from gatekeeper.services.clock import park_today
+from gatekeeper.services.clock import park_today, parse_day
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
 from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
 from gatekeeper.web.labels import label_of
+from gatekeeper.web.paging import paginate
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -74,7 +74,7 @@ def lanes() -> ResponseReturnValue:
 
 def _plan_filters() -> dayplan.Filters:
     try:
-        day = date.fromisoformat(request.args["day"]) if request.args.get("day") else None
+        day = parse_day(request.args["day"]) if request.args.get("day") else None
     except ValueError:
         abort(400)
     try:
@@ -135,7 +135,7 @@ def occupancy() -> ResponseReturnValue:
         "home/occupancy.html",
         zones=dashboard.occupancy(holding.lot_state().waiting),
         hazmat=sorted(queries.hazmat_by_class().items()),
-        page=db.paginate(queries.inside_now(), per_page=INSIDE_PER_PAGE, error_out=False),
+        page=paginate(queries.inside_now(), INSIDE_PER_PAGE),
     )
 
 
@@ -183,9 +183,7 @@ def alerts() -> ResponseReturnValue:
     """Alerts to handle, the most severe first; filter by kind and status; paged."""
     kind = _member(AlertKind, request.args.get("kind"))
     status = _member(AlertStatus, request.args.get("status"))
-    page = db.paginate(
-        queries.alerts_query(kind, status), per_page=ALERTS_PER_PAGE, error_out=False
-    )
+    page = paginate(queries.alerts_query(kind, status), ALERTS_PER_PAGE)
     return render_template(
         "home/alerts.html",
         page=page,
@@ -264,7 +262,7 @@ def review() -> ResponseReturnValue:
         )
     else:
         query = query.options(selectinload(Vehicle.carrier))
-    page = db.paginate(query, per_page=ALERTS_PER_PAGE, error_out=False)
+    page = paginate(query, ALERTS_PER_PAGE)
     today = park_today()
     warning_days = park_settings().expiry_warning_days
     waiting = {
@@ -374,10 +372,9 @@ def document_file(document_id: int) -> ResponseReturnValue:
 def carriers() -> ResponseReturnValue:
     """Carrier companies: applications to approve or reject, and every account."""
     status = _member(CarrierStatus, request.args.get("status")) or CarrierStatus.APPLIED
-    page = db.paginate(
+    page = paginate(
         select(Carrier).where(Carrier.status == status).order_by(Carrier.applied_at, Carrier.id),
-        per_page=ALERTS_PER_PAGE,
-        error_out=False,
+        ALERTS_PER_PAGE,
     )
     waiting = db.session.scalar(
         select(func.count()).select_from(Carrier).where(Carrier.status == CarrierStatus.APPLIED)
@@ -440,9 +437,7 @@ def notices() -> ResponseReturnValue:
             notice_service.mark_read(current_user)
             db.session.commit()
         return redirect(url_for(".notices"))
-    page = db.paginate(
-        notice_service.notices_query(current_user), per_page=ALERTS_PER_PAGE, error_out=False
-    )
+    page = paginate(notice_service.notices_query(current_user), ALERTS_PER_PAGE)
     return render_template("home/notices.html", page=page, form=form)
 
 

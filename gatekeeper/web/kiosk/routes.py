@@ -43,7 +43,7 @@ from gatekeeper.models import (
     Presence,
     Role,
 )
-from gatekeeper.models.types import utcnow
+from gatekeeper.models.types import record_id, utcnow
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services import holding, passes
@@ -158,7 +158,7 @@ def _locale() -> str:
 
 
 def _lane_context(lane: Lane) -> dict[str, Any]:
-    selected_id = request.args.get("passage", type=int)
+    selected_id = record_id(request.args.get("passage"))
     recent = _recent([lane])
     selected = None
     if selected_id is not None:

@@ -42,6 +42,7 @@ from gatekeeper.services.storage import files_root
 from gatekeeper.web import downloads
 from gatekeeper.web.labels import alert_message, label_of, report_value
 from gatekeeper.web.manage.forms import DailyReportForm, MarkForm, ReportForm, StartRollCallForm
+from gatekeeper.web.paging import page_number
 
 bp = Blueprint("manage", __name__, template_folder="templates", url_prefix="/manage")
 ROLL_CALL_ROLES = (*STAFF_ROLES, Role.GUARD)
@@ -295,12 +296,13 @@ def _report_args() -> tuple[ReportForm, reports.Report | None, tuple[date, date]
 @roles_required(*STAFF_ROLES)
 def reports_page() -> ResponseReturnValue:
     form, chosen, span = _report_args()
-    number = request.args.get("page", 1, type=int) or 1
+    number = page_number()
     rows: list[list[Any]] = []
     total = 0
     if chosen is not None and span is not None:
         text = form.q.data or ""
         total = reports.count(chosen, *span, text)
+        number = min(number, max(1, math.ceil(total / reports.PAGE_ROWS)))
         # (text, whether it is prose that wraps): codes, plates and times stay on one line
         rows = [
             [(report_value(v), isinstance(v, exports.Phrases)) for v in row]

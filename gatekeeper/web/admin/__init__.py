@@ -25,10 +25,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import inspect, select
+from sqlalchemy import Integer, inspect, select
 from wtforms import PasswordField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
+from camera_adapters.wire import MAX_RECORD_ID
 from gatekeeper import models as m
 from gatekeeper.access import protect_blueprint
 from gatekeeper.domain.messages import SettingError
@@ -190,15 +191,19 @@ class AuditedModelView(_AdminOnly, ModelView):
             for column in inspect(model).columns
             if (kind := getattr(column.type, "enum_class", None)) is not None
         }
-        checks = SETTING_CHECKS.get(model, {})
-        if checks:
+        validators: dict[str, list[Any]] = {
+            key: [_setting_check(check)] for key, check in SETTING_CHECKS.get(model, {}).items()
+        }
+        for column in inspect(model).columns:  # what an INTEGER column holds, beside the field
+            if isinstance(column.type, Integer) and not column.primary_key:
+                validators.setdefault(column.key, []).append(
+                    NumberRange(min=-MAX_RECORD_ID - 1, max=MAX_RECORD_ID)
+                )
+        if validators:
             form_args: dict[str, Any] = dict(getattr(self, "form_args", None) or {})
-            for key, check in checks.items():
+            for key, extra in validators.items():
                 field_args = dict(form_args.get(key, {}))
-                field_args["validators"] = [
-                    *field_args.get("validators", ()),
-                    _setting_check(check),
-                ]
+                field_args["validators"] = [*field_args.get("validators", ()), *extra]
                 form_args[key] = field_args
             self.form_args = form_args
         super().__init__(model, *args, **kwargs)

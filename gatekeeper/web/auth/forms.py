@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
+from gatekeeper.web.fields import PlausibleDay
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
@@ -56,7 +58,7 @@ class CarrierApplicationForm(NewPasswordMixin, FlaskForm):
     )
     licence_expiry = DateField(
         _l("Licence valid until"),
-        validators=[Optional()],
+        validators=[Optional(), PlausibleDay()],
     )
     contact_name = StringField(_l("Contact person"), validators=[InputRequired(), Length(max=120)])
     email = StringField(
@@ -113,4 +115,4 @@ class CompanyForm(FlaskForm):
     licence_number = StringField(
         _l("Road transport business licence number"), validators=[Optional(), Length(max=64)]
     )
-    licence_expiry = DateField(_l("Licence valid until"), validators=[Optional()])
+    licence_expiry = DateField(_l("Licence valid until"), validators=[Optional(), PlausibleDay()])

@@ -22,6 +22,7 @@ from wtforms import Form as PlainForm
 from wtforms.validators import InputRequired, Length, Optional
 
 from gatekeeper.models import Packaging, QuantityUnit
+from gatekeeper.web.fields import PlausibleDay
 from gatekeeper.web.labels import label_of
 
 
@@ -55,12 +56,14 @@ class BookingForm(FlaskForm):
         choices=[("delivery", _l("delivery")), ("collection", _l("collection"))],
         validate_choice=False,
     )
-    day = DateField(_l("Day"), validators=[InputRequired()])
+    day = DateField(_l("Day"), validators=[InputRequired(), PlausibleDay()])
     start = StringField(_l("From (HH:MM)"), validators=[InputRequired(), Length(max=5)])
     end = StringField(_l("To (HH:MM)"), validators=[InputRequired(), Length(max=5)])
     cargo = FieldList(FormField(CargoForm), min_entries=3, max_entries=10)
     waybill_number = StringField(_l("Waybill number"), validators=[Optional(), Length(max=64)])
-    repeat_until = DateField(_l("Repeat every day until (optional)"), validators=[Optional()])
+    repeat_until = DateField(
+        _l("Repeat every day until (optional)"), validators=[Optional(), PlausibleDay()]
+    )
     weekdays_only = BooleanField(_l("Weekdays only (Monday to Friday)"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=500)])
 

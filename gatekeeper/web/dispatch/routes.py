@@ -43,6 +43,7 @@ from gatekeeper.models import (
     Role,
     Vehicle,
 )
+from gatekeeper.models.types import record_id
 from gatekeeper.services import (
     audit,
     booking_imports,
@@ -424,8 +425,7 @@ def _own_company() -> int | None:
     the company chosen in the filter)."""
     if current_user.role is Role.DISPATCHER and current_user.company_id is not None:
         return int(current_user.company_id)
-    chosen = request.values.get("company", type=int)
-    return chosen or None
+    return record_id(request.values.get("company")) or None
 
 
 @bp.route("/holding")

@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from gatekeeper.services.reports import REPORTS
+from gatekeeper.web.fields import PlausibleDay
 
 
 class StartRollCallForm(FlaskForm):
@@ -31,8 +32,8 @@ class ReportForm(FlaskForm):
         choices=[(key, _l(report.title)) for key, report in REPORTS.items()],
         default="passages",
     )
-    start = DateField(_l("First day"), validators=[InputRequired()])
-    end = DateField(_l("Last day"), validators=[InputRequired()])
+    start = DateField(_l("First day"), validators=[InputRequired(), PlausibleDay()])
+    end = DateField(_l("Last day"), validators=[InputRequired(), PlausibleDay()])
     q = StringField(
         _l("Plate, booking or name"),
         validators=[Optional(), Length(max=40)],
@@ -41,4 +42,4 @@ class ReportForm(FlaskForm):
 
 
 class DailyReportForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[InputRequired()])
+    day = DateField(_l("Day"), validators=[InputRequired(), PlausibleDay()])

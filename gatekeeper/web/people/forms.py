@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
+from gatekeeper.web.fields import PlausibleDay
+
 
 class PassForm(FlaskForm):
     """Check a person in or out at a pedestrian lane."""
@@ -23,7 +25,7 @@ class VisitForm(FlaskForm):
     full_name = StringField(_l("Visitor's name"), validators=[InputRequired(), Length(max=160)])
     company = StringField(_l("Company"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    expected_on = DateField(_l("Day of the visit"), validators=[InputRequired()])
+    expected_on = DateField(_l("Day of the visit"), validators=[InputRequired(), PlausibleDay()])
     purpose = StringField(_l("Purpose"), validators=[InputRequired(), Length(max=120)])
 
 

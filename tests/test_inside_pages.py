@@ -255,6 +255,25 @@ def test_a_report_finds_a_plate_a_booking_or_a_name_and_exports_what_it_found(
     assert long.status_code == 200 and "field-error" in long.get_data(as_text=True)
 
 
+def test_an_xlsx_larger_than_a_sheet_is_refused_with_the_way_out(
+    app: Any, client: Any, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gatekeeper.services import exports
+
+    demo.enter_lox(client)
+    demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ-123")
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)  # a sheet of one row, two passages
+    manager = _manager(app)
+    today = park_today().isoformat()
+    args = {"kind": "passages", "start": today, "end": today, "q": ""}
+    refused = manager.get("/manage/reports/export", query_string={**args, "format": "xlsx"})
+    assert refused.status_code == 302 and "/manage/reports?" in refused.headers["Location"]
+    page = manager.get(refused.headers["Location"]).text
+    assert "download CSV, or choose fewer days" in page and "2 row(s)" in page
+    csv = manager.get("/manage/reports/export", query_string={**args, "format": "csv"})
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 3
+
+
 def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(
     app: Any, client: Any, demo: Demo
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 BOM = "\ufeff"  # spreadsheets then read the Chinese names as UTF-8
 
 CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_MAX_ROWS = 1_048_575  # an XLSX sheet's 1,048,576 rows, less the header
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -334,10 +334,22 @@ def reports_export() -> ResponseReturnValue:
         abort(400)
     headers = [gettext(column) for column in chosen.columns]
     kind = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    text = form.q.data or ""
+    if kind == "xlsx" and reports.count(chosen, *span, text) > exports.XLSX_MAX_ROWS:
+        flash(
+            gettext(
+                "More rows than a spreadsheet's sheet holds (%(n)s): download CSV, or choose"
+                " fewer days.",
+                n=exports.XLSX_MAX_ROWS,
+            ),
+            "error",
+        )
+        shown: dict[str, Any] = {k: v for k, v in request.args.items() if k != "format"}
+        return redirect(url_for(".reports_page", **shown))
     return downloads.table(
         kind,
         headers,
-        reports.rows(chosen, *span, form.q.data or ""),
+        reports.rows(chosen, *span, text),
         gettext(chosen.title),
         f"{chosen.key}-{span[0]}-{span[1]}",
     )

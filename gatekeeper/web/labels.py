@@ -292,7 +292,7 @@ def check_message(check: dict[str, Any]) -> str:
 def reason_text(reason: dict[str, Any]) -> str:
     """A stored reason (a gate or person check, an alert's text) in the reader's language
     where it carries its template; as its English message where it does not."""
-    if isinstance(reason.get("template"), str):
+    if isinstance(reason.get("template"), str) and reason["template"]:
         return check_message(reason)
     return str(reason.get("message", ""))
 
@@ -322,13 +322,11 @@ def _prose(item: Any) -> str:
 
 
 def alert_message(alert: Any) -> str:
-    """An alert's message in the reader's language (older alerts: their English text)."""
-    if not alert.template:
-        return str(alert.message)
-    try:
-        return translated({"t": alert.template, "p": alert.params or {}})
-    except (KeyError, ValueError, TypeError):
-        return str(alert.message)
+    """An alert's (or a notice's) message in the reader's language (older ones, stored
+    without their template: their English text)."""
+    return reason_text(
+        {"template": alert.template, "params": alert.params, "message": alert.message}
+    )
 
 
 # What an alert's evidence holds (domain.tracking), as the manager reads it.

@@ -32,7 +32,10 @@ PASSWORD = "a long password"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with run_server(tmp_path_factory.mktemp("carrier-e2e")) as running:
+    # Its tests sign in some twenty times within a minute (every role, in both languages):
+    # more than the login limit lets one address do. The limit is tested in test_auth.
+    extra = {"GATEKEEPER_LOGIN_RATE_LIMIT": "600 per minute"}
+    with run_server(tmp_path_factory.mktemp("carrier-e2e"), env_extra=extra) as running:
         yield running
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.dayplan import Row, Slot, conflicts, stack
@@ -52,16 +52,22 @@ def find(filters: Filters) -> list[Booking]:
     return list(db.session.scalars(query.order_by(Booking.window_start).limit(SEARCH_LIMIT)))
 
 
-def matching(text: str) -> ColumnElement[bool]:
-    """Bookings whose reference or waybill number contains ``text``, or whose vehicle's or
-    trailer's plate does (spaces, dots and dashes ignored: "hh eb 1204" finds HH-EB 1204)."""
+def vehicles_matching(text: str) -> Select[Any]:
+    """The ids of vehicles whose plate contains ``text`` (spaces, dots and dashes ignored:
+    "hh eb 1204" finds HH-EB 1204)."""
     skeleton = plate_skeleton(text)
-    vehicles = select(Vehicle.id).where(
+    return select(Vehicle.id).where(
         or_(
             Vehicle.plate.ilike(f"%{text}%"),
             *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
         )
     )
+
+
+def matching(text: str) -> ColumnElement[bool]:
+    """Bookings whose reference or waybill number contains ``text``, or whose vehicle's or
+    trailer's plate does (see :func:`vehicles_matching`)."""
+    vehicles = vehicles_matching(text)
     return or_(
         Booking.reference.ilike(f"%{text}%"),
         Booking.waybill_number.ilike(f"%{text}%"),
@@ -157,11 +163,12 @@ def export_rows(bookings: list[Booking], found: dict[int, list[Phrase]] | None) 
     a list without that column (a carrier's own bookings)."""
     rows = []
     for b in bookings:
+        start = local(b.window_start).replace(second=0, microsecond=0)
         row = [
             b.reference,
             b.status,
-            local(b.window_start).date().isoformat(),
-            local(b.window_start).replace(second=0, microsecond=0),
+            start.date().isoformat(),
+            start,
             local(b.window_end).replace(second=0, microsecond=0),
             b.carrier.name,
             b.vehicle.plate,

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_
-from gatekeeper.domain.plates import plate_skeleton
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
@@ -28,9 +27,9 @@ from gatekeeper.models import (
     Person,
     PersonPassage,
     PlateColour,
-    Vehicle,
 )
 from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, day_bounds, local
+from gatekeeper.services.dayplan import vehicles_matching
 from gatekeeper.services.exports import Phrases
 
 MAX_RANGE_DAYS = 366
@@ -107,41 +106,39 @@ def _compacted(column: Any) -> Any:
     return func.upper(column)
 
 
-def _vehicles_matching(text: str) -> Select[Any]:
-    skeleton = plate_skeleton(text)
-    return select(Vehicle.id).where(
-        or_(
-            Vehicle.plate.ilike(f"%{text}%"),
-            *([Vehicle.plate_skeleton.contains(skeleton)] if skeleton else []),
-        )
-    )
+def _bookings_named(text: str) -> Select[Any]:
+    return select(Booking.id).where(Booking.reference.ilike(f"%{text}%"))
+
+
+def _persons_named(text: str) -> Select[Any]:
+    return select(Person.id).where(Person.full_name.ilike(f"%{text}%"))
 
 
 def _passage_search(text: str) -> ColumnElement[bool]:
     """A passage whose plate as read, or its matched vehicle's or trailer's plate, holds
     ``text`` (spaces, dots and dashes ignored), or whose booking's reference does."""
-    vehicles = _vehicles_matching(text)
+    vehicles = vehicles_matching(text)
     compact = _SEPARATORS.sub("", text.upper())
     return or_(
         Passage.plate_read.ilike(f"%{text}%"),
         *([_compacted(Passage.plate_read).like(f"%{compact}%")] if compact else []),
         Passage.vehicle_id.in_(vehicles),
         Passage.trailer_id.in_(vehicles),
-        Passage.booking_id.in_(select(Booking.id).where(Booking.reference.ilike(f"%{text}%"))),
+        Passage.booking_id.in_(_bookings_named(text)),
     )
 
 
 def _alert_search(text: str) -> ColumnElement[bool]:
     return or_(
-        Alert.vehicle_id.in_(_vehicles_matching(text)),
-        Alert.booking_id.in_(select(Booking.id).where(Booking.reference.ilike(f"%{text}%"))),
-        Alert.person_id.in_(select(Person.id).where(Person.full_name.ilike(f"%{text}%"))),
+        Alert.vehicle_id.in_(vehicles_matching(text)),
+        Alert.booking_id.in_(_bookings_named(text)),
+        Alert.person_id.in_(_persons_named(text)),
     )
 
 
 def _people_search(text: str) -> ColumnElement[bool]:
     return or_(
-        PersonPassage.person_id.in_(select(Person.id).where(Person.full_name.ilike(f"%{text}%"))),
+        PersonPassage.person_id.in_(_persons_named(text)),
         PersonPassage.card_number.ilike(f"%{text}%"),
     )
 

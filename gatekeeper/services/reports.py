@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from gatekeeper.domain.messages import N_
+from gatekeeper.domain.messages import N_, Code
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
@@ -26,7 +26,6 @@ from gatekeeper.models import (
     PassageDirection,
     Person,
     PersonPassage,
-    PlateColour,
 )
 from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, day_bounds, local
 from gatekeeper.services.dayplan import vehicles_matching
@@ -61,11 +60,9 @@ def _reasons(reasons: list[dict[str, Any]] | None) -> Phrases:
     return Phrases(tuple(reasons or ()))
 
 
-def _colour(code: str | None) -> PlateColour | str:
-    try:
-        return PlateColour(code) if code else ""
-    except ValueError:  # a code from a camera that the park does not know: as sent
-        return code or ""
+def _colour(code: str | None) -> Code | str:
+    """A plate colour as the camera sent it (one the park does not know is shown as sent)."""
+    return Code(code, "plate_colour") if code else ""
 
 
 def _range(column: Any, start: date, end: date) -> Any:
@@ -191,11 +188,7 @@ def _deviation_row(a: Alert) -> list[Any]:
         _when(a.created_at),
         a.kind,
         a.severity,
-        Phrases(
-            ({"template": a.template, "params": a.params, "message": a.message},)
-            if a.template
-            else (a.message,)
-        ),
+        Phrases(({"template": a.template, "params": a.params, "message": a.message},)),
         a.status,
         a.resolved_by.display_name if a.resolved_by else "",
         Phrases((a.resolution,)) if a.resolution else "",

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from gatekeeper.domain.expiry import ExpiryState
 from gatekeeper.domain.gate import Outcome
-from gatekeeper.domain.messages import Phrase
+from gatekeeper.domain.messages import Code, Phrase
 from gatekeeper.domain.plates import MatchQuality
 from gatekeeper.models import (
     AlertKind,
@@ -308,6 +308,8 @@ def report_value(value: Any) -> str:
         return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, enum.Enum):
         return str(label_of(value))
+    if isinstance(value, Code):  # a code stored as text: its word, or as sent if unknown
+        return label(value.value, value.of)
     if isinstance(value, Phrases):
         return phrase_separator().join(_prose(item) for item in value.items)
     return str(value)

@@ -25,11 +25,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from gatekeeper.access import STAFF_ROLES, roles_required
+from gatekeeper.domain.messages import Code
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     DailyReport,
     PersonKind,
-    QuantityUnit,
     Role,
     RollCall,
     RollCallReason,
@@ -97,20 +97,13 @@ def _inventory_rows() -> list[list[Any]]:
             line.description,
             line.hazard_class or "",
             f"{line.quantity:g}",
-            _unit(line.unit),
+            Code(line.unit, "quantity_unit"),
             line.plate,
             line.zone.code if line.zone else "",
             local(line.since).replace(second=0, microsecond=0),
         ]
         for line in inventory.goods_inside()
     ]
-
-
-def _unit(code: str) -> QuantityUnit | str:
-    try:
-        return QuantityUnit(code)
-    except ValueError:
-        return code
 
 
 @bp.route("/inventory.<kind>")

@@ -42,11 +42,15 @@ def local(moment: datetime) -> datetime:
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 
 
+def plausible_day(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def parse_day(text: str) -> date:
     """A day from ISO 8601 text (YYYY-MM-DD) between FIRST_DAY and LAST_DAY; ValueError
     otherwise."""
     day = date.fromisoformat(text)
-    if not FIRST_DAY <= day <= LAST_DAY:
+    if not plausible_day(day):
         raise ValueError(f"{text}: a day from {FIRST_DAY} to {LAST_DAY}")
     return day
 

@@ -27,7 +27,7 @@ from gatekeeper.models import (
     Person,
     PersonPassage,
 )
-from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, day_bounds, local
+from gatekeeper.services.clock import day_bounds, local, plausible_day
 from gatekeeper.services.dayplan import vehicles_matching
 from gatekeeper.services.exports import Phrases
 
@@ -304,7 +304,7 @@ def check_range(start: date | None, end: date | None) -> tuple[date, date]:
         raise ReportError(N_("give a first and a last day"))
     if end < start:
         raise ReportError(N_("the last day is before the first"))
-    if start < FIRST_DAY or end > LAST_DAY:
+    if not (plausible_day(start) and plausible_day(end)):
         raise ReportError(N_("days from 1970 to 2999"))
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ReportError(N_("at most 366 days at a time"))

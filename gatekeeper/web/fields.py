@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext
 from wtforms.validators import ValidationError
 
-from gatekeeper.services.clock import FIRST_DAY, LAST_DAY
+from gatekeeper.services.clock import plausible_day
 
 
 class PlausibleDay:
@@ -15,5 +15,5 @@ class PlausibleDay:
     typo's year 0001 or 9999 would overflow the time computations that use it)."""
 
     def __call__(self, form: Any, field: Any) -> None:
-        if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        if field.data is not None and not plausible_day(field.data):
             raise ValidationError(gettext("days from 1970 to 2999"))

@@ -36,7 +36,7 @@ from gatekeeper.domain.messages import SettingError
 from gatekeeper.extensions import db
 from gatekeeper.models.park import check_barrier, check_plate_formats
 from gatekeeper.services import audit
-from gatekeeper.services.clock import FIRST_DAY, LAST_DAY, format_moment, local
+from gatekeeper.services.clock import format_moment, local, plausible_day
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.labels import (
     alert_message,
@@ -57,7 +57,7 @@ class DateTimeBetweenFilter(_DateTimeBetweenFilter):
     def validate(self, value: str) -> bool:
         if not super().validate(value):
             return False
-        return all(FIRST_DAY <= moment.date() <= LAST_DAY for moment in self.clean(value))
+        return all(plausible_day(moment.date()) for moment in self.clean(value))
 
 
 class AdminForm(BaseForm, FlaskForm):

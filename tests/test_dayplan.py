@@ -62,6 +62,17 @@ def _page(client: Any, **args: Any) -> str:
     return str(response.get_data(as_text=True))
 
 
+def _two_bookings_for_the_one_place_of_dock_d2() -> Booking:
+    """The demo's acid delivery and its cans booked into dock D2's one place at the same
+    hour; the acid booking."""
+    acid = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-004")))
+    cans = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-008")))
+    acid.window_end = acid.window_start + timedelta(hours=1)
+    cans.window_start, cans.window_end = acid.window_start, acid.window_end
+    db.session.commit()
+    return acid
+
+
 def test_filters_search_timeline_and_csv(app: Flask, session: Any) -> None:
     seed_demo_park()
     client = login_as(app.test_client(), make_user(Role.DISPATCHER))
@@ -80,11 +91,7 @@ def test_filters_search_timeline_and_csv(app: Flask, session: Any) -> None:
     gates = _page(client, day=day, view="gates")
     assert ">G1<" in gates and ">G2<" in gates
     # A second booking for the one place of dock D2 at the same time: both marked.
-    acid = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-004")))
-    cans = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-008")))
-    acid.window_end = acid.window_start + timedelta(hours=1)
-    cans.window_start, cans.window_end = acid.window_start, acid.window_end
-    db.session.commit()
+    acid = _two_bookings_for_the_one_place_of_dock_d2()
     page = _page(client, day=day, view="docks")
     assert 'id="conflicts"' in page and "bar conflict" in page
     assert "dock D2: 2 bookings in this window for 1 slots" in page
@@ -108,11 +115,7 @@ def test_the_export_is_in_the_readers_language_as_csv_and_xlsx(app: Flask, sessi
     day = park_today().isoformat()
     page = client.get("/dispatch/bookings", query_string={"day": day}).get_data(as_text=True)
     assert 'id="export-csv"' in page and 'id="export-xlsx"' in page
-    acid = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-004")))
-    cans = db.session.scalar(select(Booking).where(Booking.reference.like("BK-%-008")))
-    acid.window_end = acid.window_start + timedelta(hours=1)
-    cans.window_start, cans.window_end = acid.window_start, acid.window_end
-    db.session.commit()
+    acid = _two_bookings_for_the_one_place_of_dock_d2()
     body = client.get("/dispatch/bookings.csv", query_string={"day": day})
     rows = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["预约", "状态", "日期"] and rows[0][-1] == "冲突"

@@ -220,6 +220,8 @@ class Person(Model):
     badge_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
     standing_reason: Mapped[str | None] = mapped_column(String(255))
+    # The last day of a blacklisting or suspension (None: until lifted).
+    standing_until: Mapped[date | None]
     review_status: Mapped[ReviewStatus] = mapped_column(
         str_enum(ReviewStatus, 10), default=ReviewStatus.APPROVED
     )

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_
+from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Carrier,
@@ -321,7 +322,7 @@ def booking_blockers(
     problems: list[str] = []
     if person.review_status is not ReviewStatus.APPROVED:
         problems.append(N_("not approved by the park"))
-    if person.standing.value != "active":
+    if barred_on(person.standing.value, person.standing_until, first_day):
         problems.append(N_("not in good standing"))
     kinds = ("escort",) if person.kind == PersonKind.ESCORT else ("dg_driver_cn", "adr_driver")
     if dangerous and not any(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from gatekeeper.domain.messages import N_
 from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     AdrApproval,
@@ -280,7 +281,7 @@ def booking_blockers(vehicle: Vehicle, first_day: date, last_day: date) -> list[
     problems: list[str] = []
     if vehicle.review_status is not ReviewStatus.APPROVED:
         problems.append(N_("not approved by the park"))
-    if vehicle.standing.value != "active":
+    if barred_on(vehicle.standing.value, vehicle.standing_until, first_day):
         problems.append(N_("not in good standing"))
     for column, what in VEHICLE_DOCUMENT_LABELS.items():
         expires = getattr(vehicle, column)

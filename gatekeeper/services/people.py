@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain import people as rules
 from gatekeeper.domain.messages import N_, english, phrase
+from gatekeeper.domain.standing import in_force
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Booking,
@@ -84,6 +86,33 @@ def _booked_today(person_id: int, day: date) -> bool:
     )
 
 
+def find(text: str, limit: int) -> list[Person]:
+    """People by name, badge or the last four characters of their ID, by name; at most
+    ``limit`` of them."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                or_(
+                    func.lower(Person.full_name).contains(text.lower(), autoescape=True),
+                    Person.badge_number == text.upper(),
+                    Person.id_number_tail == text[-4:].upper(),
+                )
+            )
+            .options(
+                selectinload(Person.qualifications),
+                selectinload(Person.company),
+                selectinload(Person.carrier),
+            )
+            .order_by(Person.full_name, Person.id)
+            .limit(limit)
+        )
+    )
+
+
 def presence_of(person_id: int, *, lock: bool = False) -> Presence | None:
     query = select(Presence).where(Presence.person_id == person_id)
     if lock:
@@ -96,7 +125,7 @@ def facts(person: Person, day: date, rules_acknowledged: bool = False) -> rules.
     inside = presence_of(person.id)
     return rules.PersonFacts(
         kind=person.kind.value,
-        standing=person.standing.value,
+        standing=in_force(person.standing.value, person.standing_until, day),
         review_status=person.review_status.value,
         certificates=[
             rules.Certificate(q.kind.value, q.expires_on, q.valid_from)

@@ -85,6 +85,7 @@ class PersonRecord:
     name: str
     standing: str = "active"
     qualifications: tuple[QualificationRecord, ...] = ()
+    standing_until: date | None = None  # the last day of a blacklisting or suspension
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def person_record(p: Person) -> rules.PersonRecord:
         id=p.id,
         name=p.full_name,
         standing=p.standing.value,
+        standing_until=p.standing_until,
         qualifications=tuple(
             rules.QualificationRecord(
                 q.kind.value, tuple(q.classes or ()), q.expires_on, q.valid_from

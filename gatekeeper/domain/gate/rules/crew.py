@@ -9,6 +9,7 @@ from gatekeeper.domain.gate.context import Context, hazard_classes, hazmat_only
 from gatekeeper.domain.gate.decision import Check, Decision, check_fail, check_na, check_pass
 from gatekeeper.domain.gate.records import PersonRecord
 from gatekeeper.domain.messages import N_, Code, Phrase, phrase
+from gatekeeper.domain.standing import barred_on
 
 
 def why_not_qualified(
@@ -16,7 +17,7 @@ def why_not_qualified(
 ) -> Phrase | None:
     """Why the person is not qualified, or None."""
     name = person.name
-    if person.standing in ("blacklisted", "suspended"):
+    if barred_on(person.standing, person.standing_until, today):
         return phrase(
             N_("%(name)s is %(standing)s"), name=name, standing=Code(person.standing, "standing")
         )

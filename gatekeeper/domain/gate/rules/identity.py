@@ -24,6 +24,7 @@ from gatekeeper.domain.gate.records import (
 )
 from gatekeeper.domain.messages import N_, Code
 from gatekeeper.domain.plates import MatchQuality, compare_plates
+from gatekeeper.domain.standing import barred_on
 
 
 def match_plate(reads: Reads, vehicles: Sequence[VehicleRecord]) -> PlateMatch:
@@ -152,10 +153,7 @@ def rule_standing(c: Context) -> Check:
     if not units:
         return check_na("standing", N_("No registered vehicle"))
     for vehicle in units:
-        barred = vehicle.standing in ("blacklisted", "suspended") and (
-            vehicle.standing_until is None or vehicle.standing_until >= c.today
-        )
-        if barred:
+        if barred_on(vehicle.standing, vehicle.standing_until, c.today):
             return check_fail(
                 "standing",
                 Decision.DENY,

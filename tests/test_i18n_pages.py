@@ -62,6 +62,8 @@ def _names() -> list[str]:
         Document.review_comment,
         Document.original_name,
         Carrier.review_comment,
+        Vehicle.standing_reason,
+        Person.standing_reason,
         Carrier.contact_name,
         Carrier.contact_email,
         User.email,

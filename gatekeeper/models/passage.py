@@ -297,6 +297,8 @@ class Alert(Model):
 
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    vehicle: Mapped[Vehicle | None] = relationship()
+    person: Mapped[Person | None] = relationship()
 
     @classmethod
     def draft(cls, text: Phrase, **values: Any) -> Alert:

@@ -24,6 +24,7 @@ from gatekeeper.models import (
     Qualification,
     QualificationKind,
     QuantityUnit,
+    Standing,
     TripDirection,
     User,
     Vehicle,
@@ -295,7 +296,22 @@ def seed_fleet(s: _Seeder, companies: dict[str, Any]) -> dict[str, Carrier]:
         _person(
             s, name, role, 2000 + n, quals, company=companies.get(company or ""), host_name=host
         )
+    _blacklisted(s)
     return carriers
+
+
+def _blacklisted(s: _Seeder) -> None:
+    """A local truck the park never registered, on the blacklist for repeated illegal
+    parking (the manager's blacklist page; the gate refuses it)."""
+    s.get_or_create(
+        Vehicle,
+        {"plate": "苏E·L7731", "country": "CN"},
+        kind=VehicleKind.RIGID_TRUCK,
+        plate_colour=PlateColour.YELLOW,
+        standing=Standing.BLACKLISTED,
+        standing_reason="Parked on the ring road's hard shoulder three times in October",
+        standing_until=s.days(300),
+    )
 
 
 def _person(

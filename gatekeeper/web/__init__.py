@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.api import inside as _inside  # noqa: F401  (routes on api_bp)
     from gatekeeper.web.api.routes import bp as api_bp
     from gatekeeper.web.auth.routes import bp as auth_bp
+    from gatekeeper.web.blacklist.routes import bp as blacklist_bp
     from gatekeeper.web.carrier.routes import bp as carrier_bp
     from gatekeeper.web.dispatch.routes import bp as dispatch_bp
     from gatekeeper.web.home.routes import bp as home_bp
@@ -25,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dispatch_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(blacklist_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 
@@ -50,6 +52,7 @@ def _navigation() -> dict[str, object]:
             ("home.alerts", _l("Alerts"), staff),
             ("manage.rollcall_page", _l("Roll call"), ("guard", *staff)),
             ("manage.reports_page", _l("Reports"), staff),
+            ("blacklist.index", _l("Blacklist"), staff),
             ("people.visits_page", _l("Visitors"), ("dispatcher",)),
             ("home.fleet", _l("Fleet"), ("carrier",)),
             ("carrier.bookings_page", _l("Bookings"), ("carrier",)),

@@ -20,6 +20,7 @@ from gatekeeper.domain.expiry import ExpiryState
 from gatekeeper.domain.gate import Outcome
 from gatekeeper.domain.messages import Code, Phrase
 from gatekeeper.domain.plates import MatchQuality
+from gatekeeper.domain.standing import in_force
 from gatekeeper.models import (
     AlertKind,
     AlertStatus,
@@ -372,7 +373,26 @@ def evidence_text(evidence: dict[str, Any] | None) -> str:
     return phrase_separator().join(parts)
 
 
+def standing_now(subject: Any) -> str:
+    """A vehicle's or person's standing as it holds today, in words, with the last day of a
+    bar in force ("blacklisted until 2027-09-23"); an ended bar reads as good standing."""
+    from gatekeeper.services.clock import park_today
+
+    now = in_force(subject.standing.value, subject.standing_until, park_today())
+    words = label(now, "standing")
+    if now != "active" and subject.standing_until is not None:
+        return str(
+            gettext(
+                "%(standing)s until %(day)s",
+                standing=words,
+                day=subject.standing_until.isoformat(),
+            )
+        )
+    return words
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(standing_now, "standing_now")
     app.add_template_global(phrase_separator, "phrase_separator")
     app.add_template_global(clause_separator, "clause_separator")
     app.add_template_global(unit_words, "unit_words")

@@ -87,7 +87,10 @@ def alerts_query(kind: AlertKind | None, status: AlertStatus | None) -> Any:
     """Alerts, the most severe first, then the newest; filtered by kind and status
     (``None``: open and acknowledged, i.e. not yet resolved)."""
     query = select(Alert).options(
-        selectinload(Alert.acknowledged_by), selectinload(Alert.resolved_by)
+        selectinload(Alert.acknowledged_by),
+        selectinload(Alert.resolved_by),
+        selectinload(Alert.vehicle),
+        selectinload(Alert.person),
     )
     if kind is not None:
         query = query.where(Alert.kind == kind)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.access import STAFF_ROLES, roles_required
@@ -26,35 +26,11 @@ HOSTS = (Role.DISPATCHER, *STAFF_ROLES)
 FOUND_LIMIT = 30
 
 
-def _search(query: str) -> list[Person]:
-    """People by name, badge or the last four characters of their ID (visitors of today
-    first: they are who the guard expects)."""
-    text = query.strip()
-    if not text:
-        return []
-    pattern = f"%{text.lower()}%"
-    return list(
-        db.session.scalars(
-            select(Person)
-            .where(
-                or_(
-                    func.lower(Person.full_name).like(pattern),
-                    Person.badge_number == text.upper(),
-                    Person.id_number_tail == text[-4:].upper(),
-                )
-            )
-            .options(selectinload(Person.qualifications), selectinload(Person.company))
-            .order_by(Person.full_name)
-            .limit(FOUND_LIMIT)
-        )
-    )
-
-
 @bp.route("/guard/people")
 @roles_required(*GUARDS)
 def checkin_page() -> ResponseReturnValue:
     query = request.args.get("q", "")
-    found = _search(query)
+    found = people.find(query, FOUND_LIMIT)
     today = park_today()
     lanes = people.pedestrian_lanes()
     form = PassForm()

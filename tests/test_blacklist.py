@@ -371,3 +371,28 @@ def test_the_form_proposes_a_year_and_the_carrier_reads_the_bar_with_its_last_da
     assert f"suspended until {vehicle.standing_until.isoformat()}" in fleet_page.get_data(
         as_text=True
     )
+
+
+def test_barring_from_an_alert_proposes_its_message_as_the_reason(app: Any, demo: Demo) -> None:
+    vehicle = _vehicle("HH-EB 2201")
+    db.session.add(
+        Alert.draft(
+            phrase(
+                N_("%(plate)s parked illegally %(count)s times in %(days)s days: blacklist it?"),
+                plate=vehicle.plate,
+                count=3,
+                days=90,
+            ),
+            kind=AlertKind.REPEATED_PARKING,
+            severity=Severity.WARNING,
+            dedup_key="repeat-parking:test",
+            vehicle_id=vehicle.id,
+        )
+    )
+    db.session.commit()
+    manager = _manager(app)
+    html = unescape(manager.get("/manage/alerts").get_data(as_text=True))
+    link = re.search(r'href="(/manage/blacklist/vehicles/new\?[^"]+)"', html)
+    assert link is not None
+    form = unescape(manager.get(link.group(1)).get_data(as_text=True))
+    assert 'value="HH-EB 2201 parked illegally 3 times in 90 days: blacklist it?"' in form

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gatekeeper.domain import tracking
+from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.domain.routing import Road
 from gatekeeper.extensions import db
 from gatekeeper.jobs import maintenance
@@ -20,11 +21,14 @@ from gatekeeper.models import (
     PresenceKind,
     Severity,
     Sighting,
+    Standing,
     Zone,
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import inventory
 from gatekeeper.services import tracking as tracking_service
+from gatekeeper.services.clock import park_today
+from gatekeeper.services.park import park_settings
 from tests.gate_samples import Demo
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -220,6 +224,79 @@ def test_standing_where_the_cargo_is_not_allowed_is_illegal_parking(
     tracking_service.check_routes()
     (alert,) = _alerts(AlertKind.ILLEGAL_PARKING)
     assert alert.evidence == {**alert.evidence, "zone": "Z-TANK", "classes": ["2"]}
+
+
+def _parked_before(vehicle_id: int, *days_ago: int) -> None:
+    """Earlier illegal parkings of the vehicle, raised on those days."""
+    for n, days in enumerate(days_ago):
+        db.session.add(
+            Alert.draft(
+                phrase(
+                    N_("%(plate)s: %(minutes)s min in %(zone)s, where its cargo is not allowed"),
+                    plate="x",
+                    minutes=20,
+                    zone="Z-TANK",
+                ),
+                kind=AlertKind.ILLEGAL_PARKING,
+                severity=Severity.WARNING,
+                dedup_key=f"earlier-{n}",
+                vehicle_id=vehicle_id,
+                created_at=utcnow() - timedelta(days=days),
+            )
+        )
+    db.session.commit()
+
+
+def _parking_in_the_tank_farm(client: Any, demo: Demo) -> None:
+    _inside_since(demo, client, 60)
+    demo.post_sighting(client, "CP1", event_id="p1", plate="QAKX769", at=_at(55))
+    demo.post_sighting(client, "CP4", event_id="p2", plate="QAKX769", at=_at(50))
+    tank_farm = db.session.scalar(select(Zone).where(Zone.code == "Z-TANK"))
+    tank_farm.allowed_hazard_classes = ["3"]  # no gases (the LOX is class 2)
+    db.session.commit()
+
+
+def _proposals() -> list[Alert]:
+    return _alerts(AlertKind.REPEATED_PARKING)
+
+
+def test_a_third_illegal_parking_within_90_days_proposes_the_blacklist_once(
+    client: Any, demo: Demo
+) -> None:
+    vehicle_id = demo.lox.vehicle_id
+    _parked_before(vehicle_id, 80, 30, 120)  # the one 120 days ago is past the window
+    _parking_in_the_tank_farm(client, demo)
+    tracking_service.check_routes()
+    (proposal,) = _proposals()
+    assert proposal.vehicle_id == vehicle_id and proposal.severity is Severity.WARNING
+    assert "parked illegally 3 times in 90 days: blacklist it?" in proposal.message
+    assert proposal.evidence == {
+        "offences": 3,
+        "since": (park_today() - timedelta(days=80)).isoformat(),
+    }
+    tracking_service.check_routes()  # nothing new: not proposed again
+    assert len(_proposals()) == 1
+
+
+def test_no_proposal_when_the_park_turns_it_off(client: Any, demo: Demo) -> None:
+    vehicle_id = demo.lox.vehicle_id
+    _parked_before(vehicle_id, 10, 20)
+    park_settings().parking_offences_to_blacklist = 0
+    db.session.commit()
+    _parking_in_the_tank_farm(client, demo)
+    tracking_service.check_routes()
+    assert _proposals() == [] and len(_alerts(AlertKind.ILLEGAL_PARKING)) == 3
+
+
+def test_a_vehicle_barred_already_is_not_proposed(client: Any, demo: Demo) -> None:
+    _parked_before(demo.lox.vehicle_id, 10, 20)
+    _parking_in_the_tank_farm(client, demo)  # inside, then barred while it is
+    vehicle = demo.lox.vehicle
+    vehicle.standing = Standing.BLACKLISTED
+    vehicle.standing_until = park_today()
+    db.session.commit()
+    tracking_service.check_routes()
+    assert _proposals() == [] and len(_alerts(AlertKind.ILLEGAL_PARKING)) == 3
 
 
 def test_a_sighting_is_refused_clearly(client: Any, demo: Demo) -> None:

@@ -121,6 +121,10 @@ class Park(Model):
     checkpoint_tolerance_minutes: Mapped[int] = mapped_column(default=10)
     speed_tolerance_percent: Mapped[int] = mapped_column(default=20)
     parking_limit_minutes: Mapped[int] = mapped_column(default=15)
+    # Repeated illegal parking is a year on the blacklist in many parks: this many illegal
+    # parkings of one vehicle within the days given raise an alert proposing it (0: never).
+    parking_offences_to_blacklist: Mapped[int] = mapped_column(default=3)
+    parking_offence_days: Mapped[int] = mapped_column(default=90)
     # Positioning cards issued at the gate and returned at exit.
     uses_positioning_cards: Mapped[bool] = mapped_column(default=False)
     # A new token whenever a road or a road node changes (services/road_network.py): each
@@ -140,6 +144,8 @@ class Park(Model):
             name="hazard_confidence_range",
         ),
         CheckConstraint("hazmat_vehicle_capacity >= 0", name="hazmat_capacity_nonneg"),
+        CheckConstraint("parking_offences_to_blacklist >= 0", name="parking_offences_nonneg"),
+        CheckConstraint("parking_offence_days > 0", name="parking_offence_days_positive"),
     )
 
     @classmethod

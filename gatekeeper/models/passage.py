@@ -247,6 +247,9 @@ class AlertKind(enum.StrEnum):
     WRONG_DIRECTION = "wrong_direction"
     SPEEDING = "speeding"
     ILLEGAL_PARKING = "illegal_parking"  # stopped in a zone its cargo is not allowed in
+    # Parked illegally the park's number of times: the blacklist is proposed (not an alarm
+    # for the authorities' platform: the offences are).
+    REPEATED_PARKING = "repeated_parking"
     EMERGENCY_LANE = "emergency_lane"
     GATE = "gate"
 

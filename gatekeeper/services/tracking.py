@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from gatekeeper.domain import tracking
@@ -19,6 +19,7 @@ from gatekeeper.domain.gate.records import Reads
 from gatekeeper.domain.gate.rules.identity import match_plate
 from gatekeeper.domain.messages import N_, Phrase, phrase
 from gatekeeper.domain.routing import Road
+from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
@@ -32,11 +33,13 @@ from gatekeeper.models import (
     Severity,
     Sighting,
     Station,
+    Vehicle,
     Zone,
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, routes
 from gatekeeper.services.alerts import AlertDraft, raise_new
+from gatekeeper.services.clock import local
 from gatekeeper.services.gate.evaluation import candidate_vehicles, vehicle_record
 from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
@@ -361,5 +364,45 @@ def _time_findings(now: datetime) -> Iterator[AlertDraft]:
 
 
 def check_routes(now: datetime | None = None) -> int:
-    """Raise the time-based route alerts not raised before; return how many are new."""
-    return raise_new(_time_findings(now or utcnow()))
+    """Raise the time-based route alerts not raised before, then the blacklist proposals
+    they complete; return how many are new."""
+    now = now or utcnow()
+    new = raise_new(_time_findings(now))
+    return new + raise_new(_repeat_parkers(now)) if new else 0
+
+
+def _repeat_parkers(now: datetime) -> Iterator[AlertDraft]:
+    """A proposal to blacklist each vehicle not barred now that parked illegally the park's
+    number of times within its days; raised again only after a further offence."""
+    park = park_settings()
+    if park.parking_offences_to_blacklist <= 0:
+        return
+    days = park.parking_offence_days
+    offences = (
+        select(Alert.vehicle_id, func.count(), func.min(Alert.created_at), func.max(Alert.id))
+        .where(
+            Alert.kind == AlertKind.ILLEGAL_PARKING,
+            Alert.vehicle_id.is_not(None),
+            Alert.created_at >= now - timedelta(days=days),
+        )
+        .group_by(Alert.vehicle_id)
+        .having(func.count() >= park.parking_offences_to_blacklist)
+    )
+    today = local(now).date()
+    for vehicle_id, count, first, latest in db.session.execute(offences):
+        vehicle = db.session.get(Vehicle, vehicle_id)
+        if vehicle is None or barred_on(vehicle.standing.value, vehicle.standing_until, today):
+            continue
+        yield AlertDraft(
+            AlertKind.REPEATED_PARKING,
+            Severity.WARNING,
+            phrase(
+                N_("%(plate)s parked illegally %(count)s times in %(days)s days: blacklist it?"),
+                plate=vehicle.plate,
+                count=count,
+                days=days,
+            ),
+            f"repeat-parking:{vehicle_id}:{latest}",
+            vehicle_id=vehicle_id,
+            evidence={"offences": count, "since": local(first).date().isoformat()},
+        )

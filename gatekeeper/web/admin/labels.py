@@ -12,6 +12,8 @@ COLUMN_LABELS = {
     "checkpoint_tolerance_minutes": _l("Checkpoint tolerance minutes"),
     "speed_tolerance_percent": _l("Speed tolerance percent"),
     "parking_limit_minutes": _l("Parking limit minutes"),
+    "parking_offences_to_blacklist": _l("Illegal parkings that propose the blacklist (0: never)"),
+    "parking_offence_days": _l("Days in which those illegal parkings count"),
     "uses_positioning_cards": _l("Positioning cards in use"),
     "muster_point": _l("Muster point"),
     "badge_number": _l("Badge number"),

@@ -122,9 +122,11 @@ F = TypeVar("F", bound=BarForm)
 
 
 def _fresh(form: F) -> F:
-    """A form not yet sent proposes the usual year on the blacklist as the last day."""
+    """A form not yet sent proposes the usual year on the blacklist as the last day, and
+    the reason a link gives (an alert's message)."""
     if request.method == "GET":
         form.until.data = park_today() + timedelta(days=standing.USUAL_DAYS)
+        form.reason.data = request.args.get("reason", "")[:255]
     return form
 
 

@@ -23,6 +23,7 @@ import time_machine
 from sqlalchemy import select
 
 from camera_adapters.wire import AnprEvent
+from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Booking,
@@ -33,8 +34,10 @@ from gatekeeper.models import (
     LaneKind,
     Person,
     Role,
+    Standing,
     Station,
     User,
+    Vehicle,
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import gate, inventory, people, tracking
@@ -204,6 +207,31 @@ class Simulation:
         if gate.should_open(passage):
             gate.open_barrier(passage, self.guard)
 
+    def plan_barred(self, day_start: datetime) -> None:
+        """Each vehicle barred today comes to G1-IN mid-morning and is refused (the guard's
+        kiosk shows why; the manager's blacklist says so)."""
+        today = park_today()
+        barred = db.session.scalars(
+            select(Vehicle).where(Vehicle.standing != Standing.ACTIVE).order_by(Vehicle.id)
+        )
+        for n, vehicle in enumerate(barred):
+            if not barred_on(vehicle.standing.value, vehicle.standing_until, today):
+                continue
+            moment = day_start + timedelta(hours=10, minutes=40 + 10 * n)
+            event = AnprEvent(
+                event_id=f"sim-barred-{vehicle.id}-{today.isoformat()}",
+                plate=vehicle.plate,
+                confidence=0.95,
+                plate_colour=vehicle.plate_colour.value if vehicle.plate_colour else None,
+            )
+            self.at(moment, "refused", self._refused(self._lane("G1-IN"), event))
+
+    def _refused(self, lane: Lane, event: AnprEvent) -> Callable[[], None]:
+        def run() -> None:
+            accept_event(self._station_for(lane), lane, event)
+
+        return run
+
     # --- people ------------------------------------------------------------------------
 
     def plan_people(self, day_start: datetime) -> None:
@@ -287,6 +315,7 @@ def plan_day() -> Simulation:
     for index, booking in enumerate(bookings):
         sim.plan_booking(booking, index, last=index == len(bookings) - 1)
     sim.plan_people(start)
+    sim.plan_barred(start)
     return sim
 
 

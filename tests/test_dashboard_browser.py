@@ -70,6 +70,12 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
             text("SELECT DISTINCT plate_colour FROM passage WHERE plate_read LIKE '沪A%'")
         ).scalars()
         assert set(chinese) == {"yellow"}
+        # The blacklisted local truck came to G1-IN and was refused.
+        barred = conn.execute(
+            text("SELECT decision FROM passage WHERE plate_read LIKE '苏E%7731'")
+        ).scalars()
+        assert list(barred) == ["deny"]
+    assert "refused 1" in replay.stdout
 
     # The polls bring the day in: the stray truck's critical alert, the speeding one.
     expect(page.locator("#t-critical")).to_have_text("1", timeout=15_000)

@@ -115,6 +115,7 @@ def test_a_barred_registered_plate_is_refused_at_the_gate_and_its_carrier_told(
     assert body["decision"] == "deny" and "standing" in _codes(body)
     reason = next(r for r in body["reasons"] if r["code"] == "standing")
     assert "fire lane" in reason["message"]
+    assert f"blacklisted until {last_day.isoformat()}" in reason["message"]
 
     listed = manager.get("/manage/blacklist").get_data(as_text=True)
     assert f'id="vehicle-{vehicle.id}"' in listed and "fire lane" in listed
@@ -139,6 +140,13 @@ def test_a_plate_the_park_never_registered_is_barred_and_refused(
     assert vehicle.standing is Standing.SUSPENDED and vehicle.standing_until is None
     body = demo.post_event(client, "G1-IN", event_id="e-unreg", plate="苏EL7731").json
     assert body["decision"] == "deny" and "standing" in _codes(body)
+    # The guard reads why; the checks that did not apply say each thing once.
+    kiosk = login_as(app.test_client(), demo.guard).get("/kiosk/lanes/G1-IN/panel")
+    html = unescape(kiosk.get_data(as_text=True))
+    assert "Vehicle 苏E·L7731 is suspended: Speeding on the ring road" in html
+    folded = html.split('data-code="not_applicable"', 1)[1].split("</tr>", 1)[0]
+    texts = re.findall(r"<span data-code=\"[^\"]+\">([^<]+)</span>", folded)
+    assert texts and len(texts) == len(set(texts)), texts
 
 
 def test_a_bar_with_bad_input_says_so_beside_each_field_and_writes_nothing(

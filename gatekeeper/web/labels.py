@@ -393,7 +393,17 @@ def standing_now(subject: Any) -> str:
     return words
 
 
+def folded_checks(checks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The checks that did not apply, each message once (several rules say "No booking"),
+    with the codes that gave it."""
+    codes: dict[str, list[str]] = {}
+    for check in checks:
+        codes.setdefault(check_message(check), []).append(str(check.get("code")))
+    return [(text, " ".join(dict.fromkeys(found))) for text, found in codes.items()]
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(folded_checks, "folded_checks")
     app.add_template_filter(standing_now, "standing_now")
     app.add_template_global(phrase_separator, "phrase_separator")
     app.add_template_global(clause_separator, "clause_separator")

@@ -154,13 +154,17 @@ def rule_standing(c: Context) -> Check:
         return check_na("standing", N_("No registered vehicle"))
     for vehicle in units:
         if barred_on(vehicle.standing, vehicle.standing_until, c.today):
+            until = vehicle.standing_until.isoformat() if vehicle.standing_until else None
             return check_fail(
                 "standing",
                 Decision.DENY,
-                N_("Vehicle %(plate)s is %(standing)s: %(why)s"),
-                {"until": vehicle.standing_until.isoformat() if vehicle.standing_until else None},
+                N_("Vehicle %(plate)s is %(standing)s until %(day)s: %(why)s")
+                if until
+                else N_("Vehicle %(plate)s is %(standing)s: %(why)s"),
+                {"until": until},
                 plate=vehicle.plate,
                 standing=Code(vehicle.standing, "standing"),
                 why=vehicle.standing_reason or "-",
+                **({"day": until} if until else {}),
             )
     return check_pass("standing", N_("Not blacklisted or suspended"))

@@ -356,10 +356,20 @@ def test_an_alert_about_a_vehicle_links_to_barring_it(app: Any, demo: Demo) -> N
         )
     )
     db.session.commit()
+    db.session.add(  # a document's expiry is no misconduct: no link
+        Alert.draft(
+            phrase(N_("Vehicle %(plate)s overstayed"), plate="HH-EB 3051"),
+            kind=AlertKind.DOCUMENT_EXPIRED,
+            severity=Severity.WARNING,
+            dedup_key="expired-test",
+            vehicle_id=_vehicle("HH-EB 3051").id,
+        )
+    )
+    db.session.commit()
     manager = _manager(app)
     html = manager.get("/manage/alerts").get_data(as_text=True)
     link = "/manage/blacklist/vehicles/new?plate=HH-EB+4100"
-    assert link in html
+    assert link in html and "plate=HH-EB+3051" not in html
     form = manager.get(link).get_data(as_text=True)
     assert 'value="HH-EB 4100"' in form and "Registered with this plate" in form
 

@@ -253,6 +253,19 @@ class AlertKind(enum.StrEnum):
     EMERGENCY_LANE = "emergency_lane"
     GATE = "gate"
 
+    @property
+    def is_conduct(self) -> bool:
+        """About how a vehicle or person behaved in the park (what a park blacklists for),
+        not about a document or the gate."""
+        return self in (
+            AlertKind.OVERSTAY,
+            AlertKind.ROUTE_DEVIATION,
+            AlertKind.WRONG_DIRECTION,
+            AlertKind.SPEEDING,
+            AlertKind.ILLEGAL_PARKING,
+            AlertKind.REPEATED_PARKING,
+        )
+
 
 class Severity(enum.StrEnum):
     INFO = "info"

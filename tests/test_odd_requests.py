@@ -158,6 +158,7 @@ FORM_PAGES = {
         "/manage/blacklist",
         "/manage/blacklist/vehicles/new",
         "/manage/blacklist/persons/{person}",
+        "/manage/people/new",
         "/account",
     ],
     Role.GUARD: ["/kiosk/lanes/G1-HAZ", "/guard/people?q=wang"],

@@ -38,7 +38,7 @@ from gatekeeper.services.clock import park_today
 from gatekeeper.services.fleet import FleetError, record_review, shape_errors
 
 _CLASS = re.compile(r"^[1-9](\.[1-6])?$")
-_PHONE = r"^\+?[0-9][0-9 ()-]{4,38}$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,38}$"
 TANK = "tank"  # the marker of the ADR tank specialisation among a certificate's classes
 # The certificates a carrier's crew hold (the park's own kinds are registered by the park).
 CREW_QUALIFICATIONS = (
@@ -83,7 +83,7 @@ class PersonInput(BaseModel):
     id_document_type: IdDocumentType
     id_number: str | None = Field(None, min_length=4, max_length=40)
     nationality: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
-    phone: str | None = Field(None, pattern=_PHONE)
+    phone: str | None = Field(None, pattern=PHONE_PATTERN)
     qualifications: list[QualificationInput] = Field(default_factory=list, max_length=6)
 
     @field_validator("nationality")

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.kiosk.routes import bp as kiosk_bp
     from gatekeeper.web.manage.routes import bp as manage_bp
     from gatekeeper.web.people.routes import bp as people_bp
+    from gatekeeper.web.staff.routes import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -27,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(blacklist_bp)
+    app.register_blueprint(staff_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 
@@ -52,6 +54,7 @@ def _navigation() -> dict[str, object]:
             ("home.alerts", _l("Alerts"), staff),
             ("manage.rollcall_page", _l("Roll call"), ("guard", *staff)),
             ("manage.reports_page", _l("Reports"), staff),
+            ("staff.index", _l("People"), staff),
             ("blacklist.index", _l("Blacklist"), staff),
             ("people.visits_page", _l("Visitors"), ("dispatcher",)),
             ("home.fleet", _l("Fleet"), ("carrier",)),

@@ -20,6 +20,7 @@ from gatekeeper.models import (
     FleetImport,
     ReviewStatus,
     Role,
+    Standing,
     Vehicle,
 )
 from gatekeeper.services.clock import park_today
@@ -354,3 +355,20 @@ def test_only_approved_vehicles_with_valid_documents_can_be_booked(session: Any)
     assert "road transport certificate" in booking_blockers(
         vehicle, today, today + timedelta(days=6)
     )
+
+
+def test_the_api_answers_a_bar_as_it_holds_today(client: Any, carrier_api: Any) -> None:
+    _user, auth = carrier_api
+    body = client.post("/api/v1/carrier/vehicles", json=_tanker(), headers=auth).json
+    assert body["standing"] == "active" and body["standing_until"] is None
+    vehicle = db.session.get(Vehicle, body["id"])
+    vehicle.standing = Standing.BLACKLISTED
+    vehicle.standing_until = park_today()
+    db.session.commit()
+    barred = client.get(f"/api/v1/carrier/vehicles/{vehicle.id}", headers=auth).json
+    assert barred["standing"] == "blacklisted"
+    assert barred["standing_until"] == park_today().isoformat()
+    vehicle.standing_until = park_today() - timedelta(days=1)  # ended yesterday
+    db.session.commit()
+    ended = client.get(f"/api/v1/carrier/vehicles/{vehicle.id}", headers=auth).json
+    assert ended["standing"] == "active" and ended["standing_until"] is None

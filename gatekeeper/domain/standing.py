@@ -21,3 +21,12 @@ def barred_on(standing: str, until: date | None, day: date) -> bool:
 def in_force(standing: str, until: date | None, day: date) -> str:
     """The standing that holds on ``day``: ``"active"`` once a bar's last day is past."""
     return standing if barred_on(standing, until, day) else "active"
+
+
+def standing_json(standing: str, until: date | None, day: date) -> dict[str, str | None]:
+    """The standing as the API answers it: as it holds on ``day``, with a bar's last day."""
+    now = in_force(standing, until, day)
+    return {
+        "standing": now,
+        "standing_until": until.isoformat() if until and now != "active" else None,
+    }

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_
-from gatekeeper.domain.standing import barred_on
+from gatekeeper.domain.standing import barred_on, standing_json
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Carrier,
@@ -309,7 +309,7 @@ def person_json(person: Person) -> dict[str, Any]:
         "phone": person.phone,
         "qualifications": [qualification_json(q) for q in person.qualifications],
         "review": {"status": person.review_status.value, "comment": person.review_comment},
-        "standing": person.standing.value,
+        **standing_json(person.standing.value, person.standing_until, park_today()),
     }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from gatekeeper.domain.messages import N_
 from gatekeeper.domain.plates import normalize_plate
-from gatekeeper.domain.standing import barred_on
+from gatekeeper.domain.standing import barred_on, standing_json
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     AdrApproval,
@@ -271,7 +271,7 @@ def vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
             "status": vehicle.review_status.value,
             "comment": vehicle.review_comment,
         },
-        "standing": vehicle.standing.value,
+        **standing_json(vehicle.standing.value, vehicle.standing_until, park_today()),
     }
 
 

@@ -76,9 +76,20 @@ def _carrier_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         }
     }
     paths: dict[str, Any] = {}
-    vehicle_out = {"standing": {"type": "string"}}
+    standing = {
+        "standing": {
+            "enum": ["active", "blacklisted", "suspended"],
+            "description": "as it holds today: a bar past its last day reads active",
+        },
+        "standing_until": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "the last day of a bar in force (null: until lifted, or none)",
+        },
+    }
+    vehicle_out = {**standing}
     person_out = {
-        "standing": {"type": "string"},
+        **standing,
         "id_number_masked": {"type": ["string", "null"], "description": "…1234"},
     }
     components.update(_model_schemas(VehicleInput, PersonInput))

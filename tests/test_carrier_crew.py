@@ -21,7 +21,9 @@ from gatekeeper.models import (
     QualificationKind,
     ReviewStatus,
     Role,
+    Standing,
 )
+from gatekeeper.services import standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.crew import cn_resident_id_valid, id_digest
 from tests.conftest import csrf_token_from, login_as
@@ -303,3 +305,40 @@ def test_only_approved_persons_with_valid_certificates_can_be_booked(session: An
     assert booking_blockers(driver, today, today + timedelta(days=11)) == [
         "no valid certificate over the booked days"
     ]
+
+
+def test_a_barred_driver_stays_barred_under_every_carrier_that_registers_the_id(
+    client: Any, carrier_api: Any
+) -> None:
+    manager = make_user(Role.MANAGER)
+    _, auth = carrier_api
+    first = db.session.get(
+        Person, client.post("/api/v1/carrier/persons", json=_driver(), headers=auth).json["id"]
+    )
+    other = _token_for(make_user(Role.CARRIER, carrier=make_carrier(code="OTHER")))
+    second = db.session.get(
+        Person, client.post("/api/v1/carrier/persons", json=_driver(), headers=other).json["id"]
+    )
+    last_day = park_today() + timedelta(days=365)
+    standing.bar_person(
+        first,
+        standing.Bar(Standing.BLACKLISTED, "forged certificate", last_day),
+        manager,
+        park_today(),
+    )
+    db.session.commit()
+    assert second.standing is Standing.BLACKLISTED and second.standing_until == last_day
+    # A third carrier registering the same ID later gets the bar with it.
+    third_auth = _token_for(make_user(Role.CARRIER, carrier=make_carrier(code="THIRD")))
+    third = client.post(
+        "/api/v1/carrier/persons",
+        json=_driver(full_name="Wang Jianguo", id_number="110105 19491231 002x"),
+        headers=third_auth,
+    ).json
+    assert third["standing"] == "blacklisted" and third["standing_until"] == last_day.isoformat()
+    standing.lift(second, "the certificate was genuine", manager)
+    db.session.commit()
+    barred = db.session.scalars(
+        select(Person).where(Person.id_number_digest == first.id_number_digest)
+    ).all()
+    assert len(barred) == 3 and {p.standing for p in barred} == {Standing.ACTIVE}

@@ -33,7 +33,7 @@ from gatekeeper.models import (
     ReviewStatus,
     User,
 )
-from gatekeeper.services import audit
+from gatekeeper.services import audit, standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.fleet import FleetError, record_review, shape_errors
 
@@ -199,6 +199,7 @@ def register_person(carrier: Carrier, data: dict[str, Any]) -> Person:
     person.qualifications.extend(_qualifications(value))
     db.session.add(person)
     db.session.flush()
+    standing.inherit_bar(person, park_today())
     audit.record(
         "crew.person_registered",
         entity_type="person",
@@ -246,6 +247,7 @@ def change_person(person: Person, data: dict[str, Any]) -> list[str]:
             assert value.id_number is not None
             person.id_number_digest = digest
             person.id_number_tail = normalise_id(value.id_number)[-4:]
+            standing.inherit_bar(person, park_today())
         elif name == "kind":
             person.kind = PersonKind(value.kind)
         else:

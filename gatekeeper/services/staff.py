@@ -30,8 +30,8 @@ from gatekeeper.models import (
     ReviewStatus,
     User,
 )
-from gatekeeper.services import audit
-from gatekeeper.services.clock import plausible_day
+from gatekeeper.services import audit, standing
+from gatekeeper.services.clock import park_today, plausible_day
 from gatekeeper.services.crew import PHONE_PATTERN, cn_resident_id_valid, id_digest, normalise_id
 from gatekeeper.services.fleet import shape_errors
 
@@ -191,6 +191,7 @@ def _apply(person: Person, value: StaffInput, digest: str | None) -> None:
         person.id_document_type = value.id_document_type
         person.id_number_digest = digest
         person.id_number_tail = normalise_id(value.id_number)[-4:]
+        standing.inherit_bar(person, park_today())
     for field, kind in DATED.items():
         _set_dated(person, kind, getattr(value, field))
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from gatekeeper.domain.messages import N_, Code, Phrase, phrase
 from gatekeeper.domain.plates import normalize_plate, province_of
+from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import Notice, Person, Standing, User, Vehicle, VehicleKind
 from gatekeeper.services import audit
@@ -134,10 +135,40 @@ def bar_vehicle(
 
 
 def bar_person(person: Person, bar: Bar, user: User, today: date) -> None:
-    """Blacklist or suspend a person. No commit."""
+    """Blacklist or suspend a person, and every registration of the same ID (a driver
+    barred does not come back registered by another carrier). No commit."""
     bar.check(today)
-    _apply(person, bar)
-    _barred(person, bar, user)
+    for same in [person, *same_id(person)]:
+        _apply(same, bar)
+        _barred(same, bar, user)
+
+
+def same_id(person: Person) -> list[Person]:
+    """The other registrations of the person's ID document (other carriers, the park)."""
+    if person.id_number_digest is None or person.id_document_type is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                Person.id_document_type == person.id_document_type,
+                Person.id_number_digest == person.id_number_digest,
+                Person.id != person.id,
+            )
+            .order_by(Person.id)
+        )
+    )
+
+
+def inherit_bar(person: Person, today: date) -> None:
+    """A person registered (or given an ID) that a bar in force names under another
+    registration takes that bar. No commit."""
+    for other in same_id(person):
+        if barred_on(other.standing.value, other.standing_until, today):
+            person.standing = other.standing
+            person.standing_reason = other.standing_reason
+            person.standing_until = other.standing_until
+            return
 
 
 def _apply(subject: Vehicle | Person, bar: Bar) -> None:
@@ -147,12 +178,21 @@ def _apply(subject: Vehicle | Person, bar: Bar) -> None:
 
 
 def lift(subject: Vehicle | Person, why: str, user: User) -> None:
-    """End a bar before its last day, with the reason. No commit."""
+    """End a bar before its last day, with the reason (a person's, under every registration
+    of the ID). No commit."""
     why = why.strip()[:500]
     if not why:
         raise StandingError({"why": N_("say why the bar is lifted")})
     if subject.standing not in BARS:
         raise StandingError({"why": N_("this is not barred")})
+    if isinstance(subject, Person):
+        for same in same_id(subject):
+            if same.standing in BARS:
+                _lift(same, why, user)
+    _lift(subject, why, user)
+
+
+def _lift(subject: Vehicle | Person, why: str, user: User) -> None:
     before = subject.standing
     subject.standing = Standing.ACTIVE
     subject.standing_reason = None

@@ -12,8 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import flash
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import FieldList
+
+from gatekeeper.domain.messages import Phrase
+from gatekeeper.web.labels import translated
 
 
 def field_at(
@@ -47,3 +51,15 @@ def show_errors(
             field.errors = [*field.errors, text]
         else:
             flash(text, "error")
+
+
+def show_messages(form: FlaskForm, errors: Mapping[str, str | Phrase]) -> None:
+    """A service's per-field messages, each a message to translate or a phrase with values,
+    beside their fields in the reader's language (see :func:`show_errors`)."""
+    show_errors(
+        form,
+        {
+            name: translated(text.to_dict()) if isinstance(text, Phrase) else gettext(text)
+            for name, text in errors.items()
+        },
+    )

@@ -3,7 +3,7 @@ lifted here (``services.standing``); the gate refuses them while the bar holds."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
-from gatekeeper.domain.messages import Phrase
 from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import Person, Standing, Vehicle, VehicleKind
@@ -22,8 +21,8 @@ from gatekeeper.services import people, standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.web import downloads
 from gatekeeper.web.blacklist.forms import BarForm, LiftForm, VehicleBarForm
-from gatekeeper.web.form_errors import show_errors
-from gatekeeper.web.labels import label_of, translated
+from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.labels import label_of
 from gatekeeper.web.paging import paginate
 
 bp = Blueprint("blacklist", __name__, template_folder="templates", url_prefix="/manage")
@@ -108,16 +107,6 @@ def _export_rows(subjects: Any, vehicles: bool) -> Iterator[list[Any]]:
         ]
 
 
-def _field_errors(form: Any, errors: Mapping[str, str | Phrase]) -> None:
-    show_errors(
-        form,
-        {
-            name: translated(text.to_dict()) if isinstance(text, Phrase) else gettext(text)
-            for name, text in errors.items()
-        },
-    )
-
-
 F = TypeVar("F", bound=BarForm)
 
 
@@ -155,7 +144,7 @@ def bar_vehicle() -> ResponseReturnValue:
             )
         except standing.StandingError as exc:
             db.session.rollback()
-            _field_errors(form, exc.errors)
+            show_messages(form, exc.errors)
         else:
             db.session.commit()
             flash(_barred_message(vehicle.plate, vehicle.standing), "ok")
@@ -174,7 +163,7 @@ def bar_person(person_id: int) -> ResponseReturnValue:
             standing.bar_person(person, _bar(form), current_user, park_today())
         except standing.StandingError as exc:
             db.session.rollback()
-            _field_errors(form, exc.errors)
+            show_messages(form, exc.errors)
         else:
             db.session.commit()
             flash(_barred_message(person.full_name, person.standing), "ok")

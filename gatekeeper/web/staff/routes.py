@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.expiry import expiry_state
-from gatekeeper.domain.messages import Phrase
 from gatekeeper.extensions import db
 from gatekeeper.models import Company, Person, PersonKind, QualificationKind
 from gatekeeper.models.types import record_id
@@ -23,8 +22,8 @@ from gatekeeper.services import staff
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
-from gatekeeper.web.form_errors import show_errors
-from gatekeeper.web.labels import label_of, translated
+from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.labels import label_of
 from gatekeeper.web.paging import paginate
 from gatekeeper.web.staff.forms import StaffForm
 
@@ -145,16 +144,6 @@ def _form(person: Person | None) -> StaffForm:
     return form
 
 
-def _errors(form: StaffForm, errors: dict[str, str | Phrase]) -> None:
-    show_errors(
-        form,
-        {
-            name: translated(text.to_dict()) if isinstance(text, Phrase) else gettext(text)
-            for name, text in errors.items()
-        },
-    )
-
-
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new() -> ResponseReturnValue:
@@ -164,7 +153,7 @@ def new() -> ResponseReturnValue:
             person = staff.register(form.data_for_service(), current_user)
         except staff.StaffError as exc:
             db.session.rollback()
-            _errors(form, exc.errors)
+            show_messages(form, exc.errors)
         else:
             db.session.commit()
             flash(gettext("%(name)s is registered", name=person.full_name), "ok")
@@ -184,7 +173,7 @@ def edit(person_id: int) -> ResponseReturnValue:
             changed = staff.change(person, form.data_for_service(), current_user)
         except staff.StaffError as exc:
             db.session.rollback()
-            _errors(form, exc.errors)
+            show_messages(form, exc.errors)
         else:
             db.session.commit()
             flash(

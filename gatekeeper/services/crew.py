@@ -114,6 +114,25 @@ def id_digest(kind: IdDocumentType, number: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def checked_id(kind: IdDocumentType, number: str) -> str:
+    """The digest of an ID number; ValueError (its message translatable) when a resident
+    ID's check digit is wrong."""
+    number = normalise_id(number)
+    if kind is IdDocumentType.CN_RESIDENT_ID and not cn_resident_id_valid(number):
+        raise ValueError(N_("not a resident ID number (18 characters, check digit)"))
+    return id_digest(kind, number)
+
+
+def id_holder(kind: IdDocumentType, digest: str, carrier_id: int | None) -> Person | None:
+    """Who holds this ID among the carrier's people (None: among the park's own)."""
+    owner = Person.carrier_id.is_(None) if carrier_id is None else Person.carrier_id == carrier_id
+    return db.session.scalar(
+        select(Person)
+        .where(owner, Person.id_document_type == kind, Person.id_number_digest == digest)
+        .limit(1)
+    )
+
+
 def parse_person(data: dict[str, Any]) -> PersonInput:
     """Validate the shape of the input (types, lengths, known values)."""
     cleaned = {k: (None if v == "" else v) for k, v in data.items()}
@@ -132,21 +151,13 @@ def check_person(value: PersonInput, carrier_id: int, existing: Person | None) -
         if existing is None:
             errors["id_number"] = N_("required")
     else:
-        number = normalise_id(value.id_number)
-        if value.id_document_type is IdDocumentType.CN_RESIDENT_ID and not (
-            cn_resident_id_valid(number)
-        ):
-            errors["id_number"] = N_("not a resident ID number (18 characters, check digit)")
+        try:
+            digest = checked_id(value.id_document_type, value.id_number)
+        except ValueError as exc:
+            errors["id_number"] = str(exc)
         else:
-            digest = id_digest(value.id_document_type, number)
-            duplicate = db.session.scalar(
-                select(Person.id).where(
-                    Person.carrier_id == carrier_id,
-                    Person.id_document_type == value.id_document_type,
-                    Person.id_number_digest == digest,
-                )
-            )
-            if duplicate is not None and (existing is None or duplicate != existing.id):
+            holder = id_holder(value.id_document_type, digest, carrier_id)
+            if holder is not None and holder is not existing:
                 errors["id_number"] = N_("a person with this ID is registered already")
     today = park_today()
     for n, qual in enumerate(value.qualifications):

@@ -32,7 +32,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import audit, standing
 from gatekeeper.services.clock import park_today, plausible_day
-from gatekeeper.services.crew import PHONE_PATTERN, cn_resident_id_valid, id_digest, normalise_id
+from gatekeeper.services.crew import PHONE_PATTERN, checked_id, id_holder, normalise_id
 from gatekeeper.services.fleet import shape_errors
 
 KINDS = (PersonKind.EMPLOYEE, PersonKind.CONTRACTOR)
@@ -115,23 +115,15 @@ def _check(value: StaffInput, existing: Person | None) -> str | None:
     if value.id_number and value.id_document_type is None:
         errors["id_document_type"] = N_("say which document the number is from")
     elif value.id_number and value.id_document_type is not None:
-        number = normalise_id(value.id_number)
-        if value.id_document_type is IdDocumentType.CN_RESIDENT_ID and not (
-            cn_resident_id_valid(number)
-        ):
-            errors["id_number"] = N_("not a resident ID number (18 characters, check digit)")
+        try:
+            digest = checked_id(value.id_document_type, value.id_number)
+        except ValueError as exc:
+            errors["id_number"] = str(exc)
         else:
-            digest = id_digest(value.id_document_type, number)
-            duplicate = db.session.scalar(
-                select(Person).where(
-                    Person.carrier_id.is_(None),
-                    Person.id_document_type == value.id_document_type,
-                    Person.id_number_digest == digest,
-                )
-            )
-            if duplicate is not None and duplicate is not existing:
+            holder = id_holder(value.id_document_type, digest, None)
+            if holder is not None and holder is not existing:
                 errors["id_number"] = phrase(
-                    N_("%(name)s is registered with this ID already"), name=duplicate.full_name
+                    N_("%(name)s is registered with this ID already"), name=holder.full_name
                 )
     if errors:
         raise StaffError(errors)

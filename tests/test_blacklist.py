@@ -263,7 +263,12 @@ def test_a_barred_person_is_refused_as_crew_and_on_foot_until_the_last_day(
     db.session.commit()
     assert [r.code for r in people.entry_checks(employee, today)] == []
     employee.standing_until = today
-    assert [r.code for r in people.entry_checks(employee, today)] == ["standing"]
+    employee.standing_reason = "Let a stranger in on her badge"
+    (refusal,) = people.entry_checks(employee, today)
+    assert refusal.code == "standing"
+    assert refusal.text.english() == (
+        f"not allowed in (suspended until {today.isoformat()}): Let a stranger in on her badge"
+    )
 
 
 def test_the_lox_crew_check_refuses_a_barred_escort(client: Any, demo: Demo) -> None:

@@ -32,6 +32,9 @@ class PersonFacts:
     # Drivers and escorts on foot: named on a booking of the day.
     booked_today: bool = False
     inside: bool = False
+    # A bar in force: why, and its last day (None: until lifted).
+    standing_reason: str | None = None
+    standing_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,7 @@ def entry_refusals(facts: PersonFacts, day: date) -> list[Refusal]:
     if facts.inside:
         out.append(Refusal("inside", phrase(N_("already inside the park"))))
     if facts.standing != "active":
-        standing = Code(facts.standing, "standing")
-        out.append(
-            Refusal("standing", phrase(N_("not allowed in (%(standing)s)"), standing=standing))
-        )
+        out.append(Refusal("standing", _barred(facts)))
     if facts.review_status != "approved":
         out.append(Refusal("review", phrase(N_("registration not approved yet"))))
     if facts.kind == "contractor":
@@ -70,6 +70,24 @@ def entry_refusals(facts: PersonFacts, day: date) -> list[Refusal]:
     elif facts.kind in ("driver", "escort") and not facts.booked_today:
         out.append(Refusal("booking", phrase(N_("not on a booking of today"))))
     return out
+
+
+# Refusals are stored with their template: the words of those stored before the reason and
+# the last day were given stay in the catalogue, so that history reads in every language.
+STORED_BEFORE = (N_("not allowed in (%(standing)s)"),)
+
+
+def _barred(facts: PersonFacts) -> Phrase:
+    standing = Code(facts.standing, "standing")
+    why = facts.standing_reason or "-"
+    if facts.standing_until is not None:
+        return phrase(
+            N_("not allowed in (%(standing)s until %(day)s): %(why)s"),
+            standing=standing,
+            day=facts.standing_until.isoformat(),
+            why=why,
+        )
+    return phrase(N_("not allowed in (%(standing)s): %(why)s"), standing=standing, why=why)
 
 
 def exit_refusals(inside: bool, card_issued: str | None, card_returned: bool) -> list[Refusal]:

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from hypothesis import settings
+from sqlalchemy import select
 from sqlalchemy.orm import scoped_session
 
 from gatekeeper.app import create_app
@@ -178,3 +179,19 @@ def csrf_token_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def demo_user_client(app: Flask, role: Role) -> FlaskClient:
+    """A test client signed in as the demo park's user of this role."""
+    user = db.session.scalar(select(User).where(User.role == role).order_by(User.id).limit(1))
+    assert user is not None, f"no {role.value} in the park"
+    return login_as(app.test_client(), user)
+
+
+def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
+    """Send the form of the page at ``url`` (its CSRF token) with ``data``, as a browser
+    would; the test's session then sees what the request wrote."""
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": token, **data})
+    db.session.expire_all()
+    return response

@@ -33,7 +33,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import crew, fleet, people
 from gatekeeper.services.clock import park_today
-from tests.conftest import csrf_token_from, login_as
+from tests.conftest import csrf_token_from, demo_user_client, login_as, post_form
 from tests.factories import make_person, make_user
 from tests.gate_samples import Demo
 
@@ -48,18 +48,6 @@ def test_a_bar_holds_to_its_last_day_and_then_no_longer() -> None:
     assert not barred_on("active", None, DAY)
     assert in_force("blacklisted", DAY - timedelta(days=1), DAY) == "active"
     assert in_force("suspended", DAY, DAY) == "suspended"
-
-
-def _manager(app: Any) -> Any:
-    user = db.session.scalar(select(User).where(User.role == Role.MANAGER))
-    return login_as(app.test_client(), user)
-
-
-def _post(client: Any, url: str, **data: Any) -> Any:
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={"csrf_token": token, **data})
-    db.session.expire_all()
-    return response
 
 
 def _counts() -> tuple[int, int, int]:
@@ -83,9 +71,9 @@ def _codes(body: dict[str, Any]) -> list[str]:
 def test_a_barred_registered_plate_is_refused_at_the_gate_and_its_carrier_told(
     app: Any, client: Any, demo: Demo
 ) -> None:
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     last_day = park_today() + timedelta(days=365)
-    response = _post(
+    response = post_form(
         manager,
         "/manage/blacklist/vehicles/new",
         plate="沪A D5521",  # typed with a space: the registered 沪A·D5521
@@ -124,8 +112,8 @@ def test_a_barred_registered_plate_is_refused_at_the_gate_and_its_carrier_told(
 def test_a_plate_the_park_never_registered_is_barred_and_refused(
     app: Any, client: Any, demo: Demo
 ) -> None:
-    manager = _manager(app)
-    response = _post(
+    manager = demo_user_client(app, Role.MANAGER)
+    response = post_form(
         manager,
         "/manage/blacklist/vehicles/new",
         plate="苏E·L7731",
@@ -152,9 +140,9 @@ def test_a_plate_the_park_never_registered_is_barred_and_refused(
 def test_a_bar_with_bad_input_says_so_beside_each_field_and_writes_nothing(
     app: Any, demo: Demo
 ) -> None:
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     before = _counts()
-    response = _post(
+    response = post_form(
         manager,
         "/manage/blacklist/vehicles/new",
         plate="ZZ 4711",
@@ -171,7 +159,7 @@ def test_a_bar_with_bad_input_says_so_beside_each_field_and_writes_nothing(
     assert 'value="ZZ 4711"' in html  # what was typed is kept
     assert _counts() == before
 
-    response = _post(
+    response = post_form(
         manager,
         "/manage/blacklist/vehicles/new",
         plate="<script>",
@@ -190,7 +178,7 @@ def test_a_bar_ends_after_its_last_day_and_is_listed_as_ended(
     vehicle.standing_reason = "old"
     vehicle.standing_until = park_today() - timedelta(days=1)
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     current = manager.get("/manage/blacklist").get_data(as_text=True)
     ended = manager.get("/manage/blacklist?period=ended").get_data(as_text=True)
     assert f'id="vehicle-{vehicle.id}"' not in current
@@ -207,7 +195,7 @@ def test_lifting_a_bar_needs_a_reason_and_lets_the_vehicle_in_again(
     vehicle.standing = Standing.SUSPENDED
     vehicle.standing_reason = "tank inspection overdue"
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     url = f"/manage/blacklist/vehicles/{vehicle.id}/lift"
     token = csrf_token_from(manager.get("/manage/blacklist").get_data(as_text=True))
     refused = manager.post(url, data={"csrf_token": token, "why": " "}, follow_redirects=True)
@@ -238,11 +226,11 @@ def test_a_barred_person_is_refused_as_crew_and_on_foot_until_the_last_day(
 ) -> None:
     driver = demo.lox.driver
     assert driver is not None
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     found = manager.get("/manage/blacklist?what=persons&find=" + driver.full_name[:5])
     assert f'id="found-{driver.id}"' in found.get_data(as_text=True)
     last_day = park_today() + timedelta(days=30)
-    response = _post(
+    response = post_form(
         manager,
         f"/manage/blacklist/persons/{driver.id}",
         standing="blacklisted",
@@ -298,7 +286,7 @@ def test_the_list_is_searched_exported_and_closed_to_other_roles(
         vehicle.standing = Standing.BLACKLISTED
         vehicle.standing_reason = f"reason {plate}"
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     narrowed = manager.get("/manage/blacklist?q=eb1205").get_data(as_text=True)
     assert "reason HH-EB 1205" in narrowed and "reason HH-EB 3050" not in narrowed
     rows = list(
@@ -371,7 +359,7 @@ def test_an_alert_about_a_vehicle_links_to_barring_it(app: Any, demo: Demo) -> N
         )
     )
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     html = manager.get("/manage/alerts").get_data(as_text=True)
     link = "/manage/blacklist/vehicles/new?plate=HH-EB+4100"
     assert link in html and "plate=HH-EB+3051" not in html
@@ -382,7 +370,7 @@ def test_an_alert_about_a_vehicle_links_to_barring_it(app: Any, demo: Demo) -> N
 def test_the_form_proposes_a_year_and_the_carrier_reads_the_bar_with_its_last_day(
     app: Any, demo: Demo
 ) -> None:
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     form = manager.get("/manage/blacklist/vehicles/new").get_data(as_text=True)
     assert f'value="{(park_today() + timedelta(days=365)).isoformat()}"' in form
     vehicle = _vehicle("Q-AKX-769")
@@ -413,7 +401,7 @@ def test_barring_from_an_alert_proposes_its_message_as_the_reason(app: Any, demo
         )
     )
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     html = unescape(manager.get("/manage/alerts").get_data(as_text=True))
     link = re.search(r'href="(/manage/blacklist/vehicles/new\?[^"]+)"', html)
     assert link is not None

@@ -28,13 +28,8 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import people, reports
 from gatekeeper.services.clock import park_today
-from tests.conftest import csrf_token_from, login_as
+from tests.conftest import csrf_token_from, demo_user_client, login_as
 from tests.gate_samples import Demo
-
-
-def _manager(app: Any) -> Any:
-    user = db.session.scalar(select(User).where(User.role == Role.MANAGER))
-    return login_as(app.test_client(), user)
 
 
 def _walk_in(names: list[str]) -> None:
@@ -54,7 +49,7 @@ def test_the_dashboard_shows_occupancy_goods_alerts_and_positions(
     demo.enter_lox(client)
     _walk_in(["Wang Fang", "Li Wei"])
     demo.post_sighting(client, "CP3", event_id="d1", plate="QAKX769")  # off its route
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     page = manager.get("/manage/dashboard").get_data(as_text=True)
     assert "chart-4.6.1.umd.min.js" in page and "cdn" not in page.lower()
     data = manager.get("/manage/dashboard.json").json
@@ -85,7 +80,7 @@ def test_held_vehicles_count_in_the_holding_lot(app: Any, client: Any, demo: Dem
         client, "G1-HAZ", event_id="e-held", plate="QAKX769", hazard=LOX_PLATE
     ).json
     assert body["decision"] == "hold"
-    data = _manager(app).get("/manage/dashboard.json").json
+    data = demo_user_client(app, Role.MANAGER).get("/manage/dashboard.json").json
     hold = next(z for z in data["zones"] if z["code"] == "Z-HOLD")
     assert hold["vehicles"] == 1 and data["lot"]["waiting"] == 1
 
@@ -94,7 +89,7 @@ def test_goods_leave_the_inventory_when_the_dock_marks_them_unloaded(
     app: Any, client: Any, demo: Demo
 ) -> None:
     demo.enter_lox(client)
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     page = manager.get("/manage/inventory").get_data(as_text=True)
     assert "1073" in page and "1-XTB-482" in page
     csv = manager.get("/manage/inventory.csv").get_data(as_text=True)
@@ -183,7 +178,7 @@ def test_the_roll_call_freezes_the_list_and_counts_who_is_missing(
 def test_reports_page_and_export_as_csv_and_xlsx(app: Any, client: Any, demo: Demo) -> None:
     demo.enter_lox(client)
     demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ123")
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     today = park_today().isoformat()
     page = manager.get(f"/manage/reports?kind=passages&start={today}&end={today}")
     html = page.get_data(as_text=True)
@@ -229,7 +224,7 @@ def test_a_report_finds_a_plate_a_booking_or_a_name_and_exports_what_it_found(
 ) -> None:
     demo.enter_lox(client)
     demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ-123")
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     today = park_today().isoformat()
 
     def found(kind: str, q: str) -> list[list[str]]:
@@ -263,7 +258,7 @@ def test_an_xlsx_larger_than_a_sheet_is_refused_with_the_way_out(
     demo.enter_lox(client)
     demo.post_event(client, "G1-IN", event_id="e-unknown", plate="ZZ-123")
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)  # a sheet of one row, two passages
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     today = park_today().isoformat()
     args = {"kind": "passages", "start": today, "end": today, "q": ""}
     refused = manager.get("/manage/reports/export", query_string={**args, "format": "xlsx"})
@@ -281,7 +276,9 @@ def test_the_daily_summary_is_made_once_by_the_job_and_downloadable(
     assert maintenance.make_daily_report() == 0
     report = db.session.scalar(select(DailyReport))
     assert report.day == park_today() - timedelta(days=1)
-    pdf = _manager(app).get(f"/manage/reports/daily/{report.day.isoformat()}.pdf")
+    pdf = demo_user_client(app, Role.MANAGER).get(
+        f"/manage/reports/daily/{report.day.isoformat()}.pdf"
+    )
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert reports.day_figures(park_today())["vehicles_in"] == 0
 
@@ -311,7 +308,7 @@ def test_a_deviation_reaches_the_exit_lane_kiosk(app: Any, client: Any, demo: De
 
 
 def test_the_pages_answer_each_role_in_both_languages(app: Any, demo: Demo) -> None:
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     for url in (
         "/manage/dashboard",
         "/manage/inventory",

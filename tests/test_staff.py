@@ -26,20 +26,8 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import people, staff
 from gatekeeper.services.clock import park_today
-from tests.conftest import csrf_token_from, login_as
+from tests.conftest import demo_user_client, post_form
 from tests.gate_samples import Demo
-
-
-def _manager(app: Any) -> Any:
-    user = db.session.scalar(select(User).where(User.role == Role.MANAGER))
-    return login_as(app.test_client(), user)
-
-
-def _post(client: Any, url: str, **data: Any) -> Any:
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={"csrf_token": token, **data})
-    db.session.expire_all()
-    return response
 
 
 def _company() -> Company:
@@ -61,9 +49,9 @@ def _errors(html: str) -> list[str]:
 def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hold(
     app: Any, demo: Demo
 ) -> None:
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     today = park_today()
-    response = _post(
+    response = post_form(
         manager,
         "/manage/people/new",
         kind="contractor",
@@ -94,7 +82,7 @@ def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hol
     url = f"/manage/people/{person.id}/edit"
     form = manager.get(url).get_data(as_text=True)
     assert 'value="Zhou Qiang"' in form and "…5678" in unescape(form)
-    response = _post(
+    response = post_form(
         manager,
         url,
         kind="contractor",
@@ -117,9 +105,9 @@ def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hol
 def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: Demo) -> None:
     holder = db.session.scalar(select(Person).where(Person.badge_number.is_not(None)))
     assert holder is not None
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     before = db.session.scalar(select(func.count()).select_from(Person))
-    response = _post(
+    response = post_form(
         manager,
         "/manage/people/new",
         kind="employee",
@@ -138,7 +126,7 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
     assert "days from 1970 to 2999" in html
     assert db.session.scalar(select(func.count()).select_from(Person)) == before
 
-    response = _post(
+    response = post_form(
         manager,
         "/manage/people/new",
         kind="employee",
@@ -176,7 +164,7 @@ def test_the_list_filters_what_needs_attention_and_exports(app: Any, demo: Demo)
         db.session.scalar(select(User).where(User.role == Role.MANAGER)),
     )
     db.session.commit()
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     kept_out = manager.get("/manage/people?attention=barred").get_data(as_text=True)
     assert f'id="person-{lapsed.id}"' in kept_out and f'id="person-{ok.id}"' not in kept_out
     ending = manager.get("/manage/people?attention=expiring").get_data(as_text=True)
@@ -208,7 +196,7 @@ def test_drivers_are_not_changed_here_and_other_roles_cannot_open_it(
 ) -> None:
     driver = demo.lox.driver
     assert driver is not None
-    manager = _manager(app)
+    manager = demo_user_client(app, Role.MANAGER)
     assert manager.get(f"/manage/people/{driver.id}/edit").status_code == 404
     for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
         assert as_role(role).get("/manage/people").status_code == 403

@@ -397,6 +397,8 @@ ROLE_PAGES = {
         "/manage/blacklist/vehicles/new",
         "/manage/people",
         "/manage/people/new",
+        "/manage/vehicles",
+        "/manage/vehicles/new",
         "/notices",
     ],
     "guard": ["/guard/lanes", "/guard/people"],

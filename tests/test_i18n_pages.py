@@ -63,6 +63,7 @@ def _names() -> list[str]:
         Document.original_name,
         Carrier.review_comment,
         Vehicle.standing_reason,
+        Vehicle.make_model,
         Person.standing_reason,
         Carrier.contact_name,
         Carrier.contact_email,

@@ -159,6 +159,7 @@ FORM_PAGES = {
         "/manage/blacklist/vehicles/new",
         "/manage/blacklist/persons/{person}",
         "/manage/people/new",
+        "/manage/vehicles/new",
         "/account",
     ],
     Role.GUARD: ["/kiosk/lanes/G1-HAZ", "/guard/people?q=wang"],

@@ -176,8 +176,13 @@ class Vehicle(Model):
     standing: Mapped[Standing] = mapped_column(str_enum(Standing), default=Standing.ACTIVE)
     standing_reason: Mapped[str | None] = mapped_column(String(255))
     standing_until: Mapped[date | None]
+    # A park company's own vehicle (a van, a shuttle, a resident's car) comes in on a
+    # registration the park renews every year, not on bookings: its owner and last day.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    registered_until: Mapped[date | None]
 
     carrier: Mapped[Carrier | None] = relationship()
+    company: Mapped[Company | None] = relationship()
     documents: Mapped[list[Document]] = relationship(back_populates="vehicle")
 
     __table_args__ = (UniqueConstraint("plate_normalized", "country"),)

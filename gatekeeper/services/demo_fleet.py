@@ -297,7 +297,26 @@ def seed_fleet(s: _Seeder, companies: dict[str, Any]) -> dict[str, Carrier]:
             s, name, role, 2000 + n, quals, company=companies.get(company or ""), host_name=host
         )
     _blacklisted(s)
+    _company_vehicles(s, companies)
     return carriers
+
+
+def _company_vehicles(s: _Seeder, companies: dict[str, Any]) -> None:
+    """The park companies' own vehicles, registered for a year: Nordchem's van comes in
+    without a booking; Polymer Works' car's registration ended last week."""
+    for plate, kind, company, make_model, days in (
+        ("苏E·N2031", VehicleKind.VAN, "NORDCHEM", "Wuling Rongguang", 200),
+        ("苏E·P6608", VehicleKind.CAR, "POLYWORKS", "BYD Qin", -7),
+    ):
+        s.get_or_create(
+            Vehicle,
+            {"plate": plate, "country": "CN"},
+            kind=kind,
+            plate_colour=PlateColour.BLUE,
+            company=companies[company],
+            make_model=make_model,
+            registered_until=s.days(days),
+        )
 
 
 def _blacklisted(s: _Seeder) -> None:

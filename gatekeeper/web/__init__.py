@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.home.routes import bp as home_bp
     from gatekeeper.web.kiosk.routes import bp as kiosk_bp
     from gatekeeper.web.manage.routes import bp as manage_bp
+    from gatekeeper.web.park_vehicles.routes import bp as park_vehicles_bp
     from gatekeeper.web.people.routes import bp as people_bp
     from gatekeeper.web.staff.routes import bp as staff_bp
 
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(blacklist_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(park_vehicles_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 

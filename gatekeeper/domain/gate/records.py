@@ -63,6 +63,9 @@ class VehicleRecord:
     dg_permit_expiry: date | None = None
     tank_inspection_expiry: date | None = None
     plate_colour: str | None = None
+    # A park company's own vehicle: its owner and the last day of its yearly registration.
+    owner: str | None = None
+    registered_until: date | None = None
 
 
 @dataclass(frozen=True)

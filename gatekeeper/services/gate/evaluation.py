@@ -118,6 +118,8 @@ def vehicle_record(v: Vehicle) -> rules.VehicleRecord:
         dg_permit_expiry=v.dg_permit_expiry,
         tank_inspection_expiry=v.tank_inspection_expiry,
         plate_colour=v.plate_colour.value if v.plate_colour else None,
+        owner=v.company.name if v.registered_until and v.company else None,
+        registered_until=v.registered_until,
     )
 
 
@@ -202,7 +204,8 @@ def candidate_vehicles(texts: list[str], also: list[int] | None = None) -> list[
         conditions.append(Vehicle.id.in_(also))
     if not conditions:
         return []
-    return list(db.session.scalars(select(Vehicle).where(or_(*conditions)).order_by(Vehicle.id)))
+    query = select(Vehicle).where(or_(*conditions)).options(joinedload(Vehicle.company))
+    return list(db.session.scalars(query.order_by(Vehicle.id)))
 
 
 _OPEN_STATUSES = [
@@ -226,6 +229,7 @@ def _expected_vehicles() -> Any:
 # At the entry, the candidates are also the vehicles expected in the span (one statement).
 _ENTRY_CANDIDATES = (
     select(Vehicle)
+    .options(joinedload(Vehicle.company))  # a park vehicle's owner, in the same statement
     .where(
         or_(
             Vehicle.plate_skeleton.in_(bindparam("skeletons", expanding=True)),

@@ -166,6 +166,7 @@ COLUMN_LABELS = {
     "reviewed_by": _l("Reviewed by"),
     "standing_reason": _l("Standing reason"),
     "standing_until": _l("Standing until"),
+    "registered_until": _l("Registered until"),
     "station": _l("Station"),
     "status": _l("Status"),
     "system_decision": _l("System decision"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gatekeeper.domain.gate.context import Context
 from gatekeeper.domain.gate.decision import Check, Decision, check_fail, check_na, check_pass
+from gatekeeper.domain.gate.records import VehicleRecord
 from gatekeeper.domain.messages import N_, Code
 
 
@@ -12,12 +13,7 @@ def rule_booking(c: Context) -> Check:
         return check_na("booking", N_("No registered vehicle to look up a booking for"))
     booking = c.booking
     if booking is None:
-        return check_fail(
-            "booking",
-            Decision.DENY,
-            N_("No booking today for %(plate)s"),
-            plate=c.match.vehicle.plate,
-        )
+        return _registered_or_none(c, c.match.vehicle)
     if booking.status in ("requested", "accepted"):
         return check_fail(
             "booking",
@@ -45,6 +41,32 @@ def rule_booking(c: Context) -> Check:
         N_("Booking %(ref)s to %(destination)s"),
         ref=booking.reference,
         destination=booking.destination,
+    )
+
+
+def _registered_or_none(c: Context, vehicle: VehicleRecord) -> Check:
+    """No booking: a park company's own vehicle comes in on its yearly registration while
+    it holds; any other needs a booking."""
+    until = vehicle.registered_until
+    if until is None:
+        return check_fail(
+            "booking", Decision.DENY, N_("No booking today for %(plate)s"), plate=vehicle.plate
+        )
+    evidence = {"registered_until": until.isoformat()}
+    if until < c.today:
+        return check_fail(
+            "booking",
+            Decision.DENY,
+            N_("No booking today for %(plate)s, and its registration ended on %(day)s"),
+            evidence,
+            plate=vehicle.plate,
+            day=until.isoformat(),
+        )
+    return check_pass(
+        "booking",
+        N_("Vehicle of %(owner)s, registered until %(day)s"),
+        owner=vehicle.owner or "-",
+        day=until.isoformat(),
     )
 
 

@@ -1,0 +1,167 @@
+"""The park companies' own vehicles (services.park_vehicles): registered for a year and let
+in without a booking while the registration holds; renewed, searched, exported here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from gatekeeper.access import STAFF_ROLES, roles_required
+from gatekeeper.domain.expiry import expiry_state
+from gatekeeper.extensions import db
+from gatekeeper.models import Company, Vehicle
+from gatekeeper.models.types import record_id
+from gatekeeper.services import park_vehicles
+from gatekeeper.services.clock import park_today
+from gatekeeper.services.park import park_settings
+from gatekeeper.web import downloads
+from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.paging import paginate
+from gatekeeper.web.park_vehicles.forms import ParkVehicleForm
+
+bp = Blueprint("park_vehicles", __name__, template_folder="templates", url_prefix="/manage")
+PER_PAGE = 25
+
+
+def _filters() -> tuple[int | None, str, park_vehicles.Attention]:
+    company = request.args.get("company") or None
+    company_id = record_id(company) if company else None
+    if company and company_id is None:
+        abort(400)
+    try:
+        attention = park_vehicles.Attention(request.args.get("attention") or "all")
+    except ValueError:
+        abort(400)
+    return company_id, request.args.get("q", "").strip()[:40], attention
+
+
+def _listing() -> Any:
+    company_id, text, attention = _filters()
+    warning_days = park_settings().expiry_warning_days
+    return park_vehicles.listing(company_id, text, attention, park_today(), warning_days)
+
+
+def _companies() -> list[Company]:
+    return list(db.session.scalars(select(Company).order_by(Company.name)))
+
+
+@bp.route("/vehicles")
+@roles_required(*STAFF_ROLES)
+def index() -> ResponseReturnValue:
+    company_id, text, attention = _filters()
+    today, warning_days = park_today(), park_settings().expiry_warning_days
+    return render_template(
+        "park_vehicles/index.html",
+        page=paginate(_listing(), PER_PAGE),
+        company_id=company_id,
+        q=text,
+        attention=attention,
+        args={"company": company_id, "attention": attention.value, "q": text or None},
+        companies=_companies(),
+        attentions=[
+            (park_vehicles.Attention.ALL, gettext("every registration")),
+            (
+                park_vehicles.Attention.ENDING,
+                gettext("ending within %(days)s days", days=warning_days),
+            ),
+            (park_vehicles.Attention.ENDED, gettext("ended: not let in")),
+        ],
+        state_of=lambda day: expiry_state(day, today, warning_days),
+    )
+
+
+@bp.route("/vehicles.<kind>")
+@roles_required(*STAFF_ROLES)
+def export(kind: str) -> ResponseReturnValue:
+    headers = [
+        gettext("Plate"),
+        gettext("Country"),
+        gettext("Plate colour"),
+        gettext("Kind"),
+        gettext("Company"),
+        gettext("Make and model"),
+        gettext("Registered until"),
+        gettext("Standing"),
+    ]
+    rows = _export_rows(db.session.scalars(_listing()))
+    title = gettext("Vehicles of the park's companies")
+    return downloads.table(kind, headers, rows, title, "park-vehicles")
+
+
+def _export_rows(vehicles: Any) -> Iterator[list[Any]]:
+    for v in vehicles:
+        yield [
+            v.plate,
+            v.country,
+            v.plate_colour,
+            v.kind,
+            v.company.name if v.company else "",
+            v.make_model or "",
+            v.registered_until.isoformat() if v.registered_until else "",
+            v.standing,
+        ]
+
+
+def _form(vehicle: Vehicle | None) -> ParkVehicleForm:
+    if request.method == "GET":
+        data = park_vehicles.current(vehicle) if vehicle else None
+        form = ParkVehicleForm(data=data)
+        if vehicle is None:  # a new registration runs for the usual year
+            days = timedelta(days=park_vehicles.USUAL_DAYS)
+            form.registered_until.data = (park_today() + days).isoformat()
+        form.company_id.data = str(vehicle.company_id) if vehicle else ""
+    else:
+        form = ParkVehicleForm()
+    form.company_id.choices = [("", gettext("— choose —"))] + [
+        (str(c.id), c.name) for c in _companies()
+    ]
+    return form
+
+
+@bp.route("/vehicles/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new() -> ResponseReturnValue:
+    form = _form(None)
+    if form.validate_on_submit():
+        try:
+            vehicle = park_vehicles.register(form.data_for_service(), current_user)
+        except park_vehicles.ParkVehicleError as exc:
+            db.session.rollback()
+            show_messages(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(gettext("%(name)s is registered", name=vehicle.plate), "ok")
+            return redirect(url_for(".index", q=vehicle.plate))
+    return render_template("park_vehicles/form.html", form=form, vehicle=None)
+
+
+@bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def edit(vehicle_id: int) -> ResponseReturnValue:
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.company_id is None or vehicle.carrier_id is not None:
+        abort(404)
+    form = _form(vehicle)
+    if form.validate_on_submit():
+        try:
+            changed = park_vehicles.change(vehicle, form.data_for_service(), current_user)
+        except park_vehicles.ParkVehicleError as exc:
+            db.session.rollback()
+            show_messages(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(
+                gettext("%(name)s is saved", name=vehicle.plate)
+                if changed
+                else gettext("Nothing changed"),
+                "ok",
+            )
+            return redirect(url_for(".index", q=vehicle.plate))
+    return render_template("park_vehicles/form.html", form=form, vehicle=vehicle)

@@ -1,0 +1,151 @@
+"""The park companies' own vehicles: registered for a year on the manager's pages, let in
+without a booking while the registration holds and refused once it has ended; checked
+(plate formats, duplicates, a Chinese plate's colour, kinds, company), renewed, filtered,
+exported; bad input loses nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from html import unescape
+from typing import Any
+
+from sqlalchemy import func, select
+
+from gatekeeper.extensions import db
+from gatekeeper.models import AuditEntry, Company, Decision, Passage, Role, Vehicle
+from gatekeeper.services.clock import park_today
+from tests.conftest import demo_user_client, post_form
+from tests.gate_samples import Demo
+
+
+def _company() -> Company:
+    company = db.session.scalar(select(Company).order_by(Company.id))
+    assert company is not None
+    return company
+
+
+def _errors(html: str) -> list[str]:
+    return re.findall(r'<span class="field-error" role="alert">([^<]+)</span>', unescape(html))
+
+
+def _register(client: Any, **changes: Any) -> Any:
+    data = {
+        "plate": "苏E·Q1001",
+        "country": "CN",
+        "plate_colour": "blue",
+        "kind": "van",
+        "company_id": str(_company().id),
+        "make_model": "Wuling Rongguang",
+        "registered_until": (park_today() + timedelta(days=365)).isoformat(),
+        **changes,
+    }
+    return post_form(client, "/manage/vehicles/new", **data)
+
+
+def test_a_company_van_comes_in_without_a_booking_while_registered(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    form = manager.get("/manage/vehicles/new").get_data(as_text=True)
+    assert (park_today() + timedelta(days=365)).isoformat() in form  # a year proposed
+    response = _register(manager)
+    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    van = db.session.scalar(select(Vehicle).where(Vehicle.plate == "苏E·Q1001"))
+    assert van is not None and van.company_id == _company().id and van.carrier_id is None
+    assert db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "park_vehicle.registered", AuditEntry.entity_id == str(van.id)
+        )
+    )
+    body = demo.post_event(
+        client, "G1-IN", event_id="van-1", plate="苏EQ1001", plate_color="blue"
+    ).json
+    assert body["decision"] == "allow", body["reasons"]
+    passage = db.session.get(Passage, body["id"])
+    booking_check = next(c for c in passage.checks if c["code"] == "booking")
+    assert booking_check["outcome"] == "pass"
+    assert booking_check["message"] == (
+        f"Vehicle of {_company().name}, registered until {van.registered_until.isoformat()}"
+    )
+
+
+def test_a_registration_that_has_ended_is_refused_with_its_last_day(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    ended = park_today() - timedelta(days=1)
+    assert _register(manager, registered_until=ended.isoformat()).status_code == 302
+    body = demo.post_event(client, "G1-IN", event_id="van-2", plate="苏EQ1001").json
+    assert body["decision"] == Decision.DENY.value
+    reason = next(r for r in body["reasons"] if r["code"] == "booking")
+    assert f"its registration ended on {ended.isoformat()}" in reason["message"]
+
+    # Renewed: in again.
+    van = db.session.scalar(select(Vehicle).where(Vehicle.plate == "苏E·Q1001"))
+    assert van is not None
+    renewed = (park_today() + timedelta(days=365)).isoformat()
+    response = post_form(
+        manager,
+        f"/manage/vehicles/{van.id}/edit",
+        plate=van.plate,
+        country="CN",
+        plate_colour="blue",
+        kind="van",
+        company_id=str(van.company_id),
+        registered_until=renewed,
+    )
+    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    body = demo.post_event(client, "G1-IN", event_id="van-3", plate="苏EQ1001").json
+    assert body["decision"] == "allow", body["reasons"]
+
+
+def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: Demo) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    before = db.session.scalar(select(func.count()).select_from(Vehicle))
+    response = _register(
+        manager, plate="沪A·D5521", plate_colour="", kind="tanker", company_id="999999"
+    )
+    errors = _errors(response.get_data(as_text=True))
+    assert response.status_code == 200 and len(errors) == 4, errors
+    html = unescape(response.get_data(as_text=True))
+    assert "registered already, by Huaxin Hazmat Transport" in html
+    assert "tankers and trailers come with a carrier" in html
+    response = _register(manager, registered_until="0001-01-01", country="C1")
+    assert len(_errors(response.get_data(as_text=True))) == 2
+    assert 'value="苏E·Q1001"' in response.get_data(as_text=True)  # what was typed is kept
+    assert db.session.scalar(select(func.count()).select_from(Vehicle)) == before
+
+
+def test_the_list_filters_exports_and_is_the_managers_alone(
+    app: Any, as_role: Any, demo: Demo
+) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    _register(manager)
+    _register(
+        manager, plate="苏E·Q1002", registered_until=(park_today() - timedelta(days=3)).isoformat()
+    )
+    ended = manager.get("/manage/vehicles?attention=ended").get_data(as_text=True)
+    assert "苏E·Q1002" in ended and "苏E·Q1001" not in ended
+    found = manager.get("/manage/vehicles?q=q1001").get_data(as_text=True)
+    assert "苏E·Q1001" in found and "苏E·Q1002" not in found
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                manager.get(f"/manage/vehicles.csv?company={_company().id}")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert rows[0][0] == "Plate"
+    assert {r[0] for r in rows[1:]} >= {"苏E·Q1001", "苏E·Q1002"}
+    assert next(r for r in rows if r[0] == "苏E·Q1001")[2] == "blue"
+    carrier_vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == "沪A·D5521"))
+    assert carrier_vehicle is not None
+    assert manager.get(f"/manage/vehicles/{carrier_vehicle.id}/edit").status_code == 404
+    assert manager.get("/manage/vehicles?attention=x").status_code == 400
+    for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
+        assert as_role(role).get("/manage/vehicles").status_code == 403

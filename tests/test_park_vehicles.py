@@ -15,7 +15,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gatekeeper.extensions import db
-from gatekeeper.models import AuditEntry, Company, Decision, Passage, Role, Vehicle
+from gatekeeper.jobs import maintenance
+from gatekeeper.models import (
+    Alert,
+    AlertKind,
+    AuditEntry,
+    Company,
+    Decision,
+    Passage,
+    Role,
+    Vehicle,
+)
 from gatekeeper.services.clock import park_today
 from tests.conftest import demo_user_client, post_form
 from tests.gate_samples import Demo
@@ -149,3 +159,13 @@ def test_the_list_filters_exports_and_is_the_managers_alone(
     assert manager.get("/manage/vehicles?attention=x").status_code == 400
     for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
         assert as_role(role).get("/manage/vehicles").status_code == 403
+
+
+def test_the_manager_is_alerted_when_a_registration_ends(demo: Demo) -> None:
+    maintenance.check_document_expiry()
+    messages = {
+        a.message
+        for a in db.session.scalars(select(Alert).where(Alert.kind == AlertKind.DOCUMENT_EXPIRED))
+    }
+    ended = (park_today() - timedelta(days=7)).isoformat()  # the demo's Polymer Works car
+    assert f"park registration of 苏E·P6608 expired on {ended}" in "\n".join(messages)

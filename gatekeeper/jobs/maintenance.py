@@ -41,6 +41,7 @@ _VEHICLE_DOCUMENTS = {
     "adr_certificate_expiry": N_("ADR certificate of approval"),
     "dg_permit_expiry": N_("dangerous-goods transport permit"),
     "tank_inspection_expiry": N_("tank inspection"),
+    "registered_until": N_("park registration"),  # a park company's own vehicle
 }
 
 

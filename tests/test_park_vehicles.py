@@ -126,6 +126,9 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
     response = _register(manager, registered_until="0001-01-01", country="C1")
     assert len(_errors(response.get_data(as_text=True))) == 2
     assert 'value="苏E·Q1001"' in response.get_data(as_text=True)  # what was typed is kept
+    # No company chosen: said with the plate's problems, not instead of them.
+    response = _register(manager, plate="沪A·D5521", plate_colour="", company_id="")
+    assert len(_errors(response.get_data(as_text=True))) == 3
     assert db.session.scalar(select(func.count()).select_from(Vehicle)) == before
 
 

@@ -10,6 +10,7 @@ waits for the park's review (pending); only approved vehicles can be booked.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -108,6 +109,21 @@ def shape_errors(exc: ValidationError) -> dict[str, str]:
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) if error["loc"] else "body"
         errors.setdefault(field, _shape_message(error))
+    return errors
+
+
+# Failures whose common message says it best (a date that is no date, a field left out).
+_COMMON_ONLY = ("missing", "date_parsing", "date_from_datetime_parsing")
+
+
+def input_errors(exc: ValidationError, own: Mapping[str, str]) -> dict[str, str]:
+    """:func:`shape_errors`, with an input's own message for its fields' patterns and ranges
+    (``own``: field -> message)."""
+    errors = shape_errors(exc)
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field in own and error["type"] not in _COMMON_ONLY:
+            errors[field] = own[field]
     return errors
 
 

@@ -23,7 +23,7 @@ from gatekeeper.models import Company, PlateColour, User, Vehicle, VehicleKind
 from gatekeeper.services import audit
 from gatekeeper.services.clock import plausible_day
 from gatekeeper.services.dayplan import vehicles_matching
-from gatekeeper.services.fleet import shape_errors
+from gatekeeper.services.fleet import input_errors
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
@@ -48,7 +48,8 @@ class ParkVehicleInput(BaseModel):
     country: str = Field(pattern=r"^[A-Za-z]{2}$")
     plate_colour: PlateColour | None = None
     kind: VehicleKind
-    company_id: int = Field(ge=1)
+    # Checked against the park's companies with the rest (every error at once).
+    company_id: int | None = Field(None, ge=1)
     make_model: str | None = Field(None, max_length=80)
     registered_until: date
 
@@ -66,7 +67,7 @@ class ParkVehicleInput(BaseModel):
 
 
 _OWN_MESSAGES = {
-    "registered_until": N_("a date as YYYY-MM-DD, from 1970 to 2999"),
+    "registered_until": N_("days from 1970 to 2999"),
     "company_id": N_("choose one of the park's companies"),
 }
 
@@ -76,11 +77,9 @@ def parse(data: dict[str, Any]) -> ParkVehicleInput:
     try:
         return ParkVehicleInput.model_validate(cleaned)
     except ValidationError as exc:
-        errors: dict[str, Message] = dict(shape_errors(exc))
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else ""
-            if field in _OWN_MESSAGES and error["type"] != "missing":
-                errors[field] = _OWN_MESSAGES[field]
+        errors: dict[str, Message] = dict(input_errors(exc, _OWN_MESSAGES))
+        if cleaned.get("company_id") is None:  # said with the rest, not after them
+            errors.setdefault("company_id", N_("choose one of the park's companies"))
         raise ParkVehicleError(errors) from exc
 
 
@@ -111,7 +110,7 @@ def _check(value: ParkVehicleInput, existing: Vehicle | None) -> str:
         errors["plate_colour"] = N_("a Chinese plate's colour is recorded with it")
     if value.kind not in KINDS:
         errors["kind"] = N_("tankers and trailers come with a carrier, booked")
-    if db.session.get(Company, value.company_id) is None:
+    if value.company_id is None or db.session.get(Company, value.company_id) is None:
         errors["company_id"] = N_("choose one of the park's companies")
     if errors:
         raise ParkVehicleError(errors)

@@ -33,7 +33,7 @@ from gatekeeper.models import (
 from gatekeeper.services import audit, standing
 from gatekeeper.services.clock import park_today, plausible_day
 from gatekeeper.services.crew import PHONE_PATTERN, checked_id, id_holder, normalise_id
-from gatekeeper.services.fleet import shape_errors
+from gatekeeper.services.fleet import input_errors
 
 KINDS = (PersonKind.EMPLOYEE, PersonKind.CONTRACTOR)
 # The dated qualifications this page keeps, by the input field that holds their last day.
@@ -59,7 +59,8 @@ class StaffInput(BaseModel):
 
     kind: Literal["employee", "contractor"]
     full_name: str = Field(min_length=2, max_length=160)
-    company_id: int = Field(ge=1)
+    # Checked against the park's companies with the rest (every error at once).
+    company_id: int | None = Field(None, ge=1)
     badge_number: str | None = Field(None, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     id_document_type: IdDocumentType | None = None
     id_number: str | None = Field(None, min_length=4, max_length=40)
@@ -89,11 +90,9 @@ def parse(data: dict[str, Any]) -> StaffInput:
     try:
         return StaffInput.model_validate(cleaned)
     except ValidationError as exc:
-        errors: dict[str, Message] = dict(shape_errors(exc))
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else ""
-            if field in _OWN_MESSAGES and error["type"] != "date_from_datetime_parsing":
-                errors[field] = _OWN_MESSAGES[field]
+        errors: dict[str, Message] = dict(input_errors(exc, _OWN_MESSAGES))
+        if cleaned.get("company_id") is None:  # said with the rest, not after them
+            errors.setdefault("company_id", N_("choose one of the park's companies"))
         raise StaffError(errors) from exc
 
 
@@ -101,7 +100,7 @@ def _check(value: StaffInput, existing: Person | None) -> str | None:
     """The checks that need the park: the company, a badge nobody else holds, the ID's
     check digit and duplicates. Returns the ID digest (None: unchanged or none)."""
     errors: dict[str, Message] = {}
-    if db.session.get(Company, value.company_id) is None:
+    if value.company_id is None or db.session.get(Company, value.company_id) is None:
         errors["company_id"] = N_("choose one of the park's companies")
     if value.badge_number:
         holder = db.session.scalar(

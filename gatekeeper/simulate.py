@@ -224,11 +224,38 @@ class Simulation:
                 confidence=0.95,
                 plate_colour=vehicle.plate_colour.value if vehicle.plate_colour else None,
             )
-            self.at(moment, "refused", self._refused(self._lane("G1-IN"), event))
+            self.at(moment, "refused", self._pass(self._lane("G1-IN"), event))
 
-    def _refused(self, lane: Lane, event: AnprEvent) -> Callable[[], None]:
+    def plan_park_vehicles(self, day_start: datetime) -> None:
+        """The park companies' own vehicles come in early without a booking and leave in
+        the evening; one whose registration has ended is refused."""
+        today = park_today()
+        vehicles = db.session.scalars(
+            select(Vehicle).where(Vehicle.company_id.is_not(None)).order_by(Vehicle.id)
+        )
+        for n, vehicle in enumerate(vehicles):
+            come = day_start + timedelta(hours=8, minutes=5 + 6 * n)
+            colour = vehicle.plate_colour.value if vehicle.plate_colour else None
+            key = f"sim-park-{vehicle.id}-{today.isoformat()}"
+            arriving = AnprEvent(
+                event_id=f"{key}-in", plate=vehicle.plate, confidence=0.95, plate_colour=colour
+            )
+            self.at(come, "park vehicle", self._pass(self._lane("G1-IN"), arriving))
+            if vehicle.registered_until is None or vehicle.registered_until < today:
+                continue  # refused at the gate: it never came in
+            leaving = AnprEvent(
+                event_id=f"{key}-out", plate=vehicle.plate, confidence=0.95, plate_colour=colour
+            )
+            leave = day_start + timedelta(hours=17, minutes=40 + 6 * n)
+            self.at(leave, "park vehicle", self._pass(self._lane("G1-OUT"), leaving))
+
+    def _pass(self, lane: Lane, event: AnprEvent) -> Callable[[], None]:
+        """The camera's event at the lane; the barrier opens where the gate allows."""
+
         def run() -> None:
-            accept_event(self._station_for(lane), lane, event)
+            passage = accept_event(self._station_for(lane), lane, event).passage
+            if gate.should_open(passage):
+                gate.open_barrier(passage, self.guard)
 
         return run
 
@@ -316,6 +343,7 @@ def plan_day() -> Simulation:
         sim.plan_booking(booking, index, last=index == len(bookings) - 1)
     sim.plan_people(start)
     sim.plan_barred(start)
+    sim.plan_park_vehicles(start)
     return sim
 
 

@@ -75,7 +75,20 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
             text("SELECT decision FROM passage WHERE plate_read LIKE '苏E%7731'")
         ).scalars()
         assert list(barred) == ["deny"]
-    assert "refused 1" in replay.stdout
+        # The park companies' vehicles: the van in and out without a booking, the car
+        # whose registration ended refused.
+        park = conn.execute(
+            text(
+                "SELECT plate_read, decision FROM passage WHERE plate_read LIKE '苏E%2031' "
+                "OR plate_read LIKE '苏E%6608' ORDER BY id"
+            )
+        ).all()
+        assert [(plate[-4:], decision) for plate, decision in park] == [
+            ("2031", "allow"),
+            ("6608", "deny"),
+            ("2031", "allow"),
+        ]
+    assert "refused 1" in replay.stdout and "park vehicle 3" in replay.stdout
 
     # The polls bring the day in: the stray truck's critical alert, the speeding one.
     expect(page.locator("#t-critical")).to_have_text("1", timeout=15_000)
@@ -85,10 +98,11 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     expect(page.locator("#dash-map svg g.vehicles g.vehicle")).not_to_have_count(0)
     expect(page.locator("#zones-table tbody")).to_contain_text("Z-ROAD")
     expect(page.locator("#t-people")).not_to_have_text("0")
-    # Every simulated vehicle let in today, per hour (a poll after the replay finished).
+    # Every simulated vehicle let in today (7 booked, the company van), per hour (a poll
+    # after the replay finished).
     page.wait_for_function(
         "() => Chart.getChart('chart-hours').data.datasets[0].data"
-        ".reduce((a, b) => a + b, 0) === 7",
+        ".reduce((a, b) => a + b, 0) === 8",
         timeout=15_000,
     )
     # Still the same page: nothing was reloaded.

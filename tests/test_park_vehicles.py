@@ -23,9 +23,12 @@ from gatekeeper.models import (
     Company,
     Decision,
     Passage,
+    Presence,
+    PresenceKind,
     Role,
     Vehicle,
 )
+from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import park_today
 from tests.conftest import demo_user_client, post_form
 from tests.gate_samples import Demo
@@ -172,3 +175,26 @@ def test_the_manager_is_alerted_when_a_registration_ends(demo: Demo) -> None:
     }
     ended = (park_today() - timedelta(days=7)).isoformat()  # the demo's Polymer Works car
     assert f"park registration of 苏E·P6608 expired on {ended}" in "\n".join(messages)
+
+
+def test_a_park_vehicle_stays_the_working_day_without_an_overstay(client: Any, demo: Demo) -> None:
+    """Six hours is the trucks' limit; the company's van is in from morning to evening."""
+    van = db.session.scalar(select(Vehicle).where(Vehicle.plate == "苏E·N2031"))
+    assert van is not None
+    body = demo.post_event(client, "G1-IN", event_id="van-in", plate="苏EN2031").json
+    assert body["decision"] == "allow", body["reasons"]
+    presence = db.session.scalar(select(Presence).where(Presence.vehicle_id == van.id))
+    assert presence is not None
+    presence.entered_at = presence.passed_at = utcnow() - timedelta(hours=10)
+    db.session.commit()
+    assert maintenance.check_overstay() == 0
+    out = demo.post_event(client, "G1-OUT", event_id="van-out", plate="苏EN2031").json
+    stay = next(c for c in db.session.get(Passage, out["id"]).checks if c["code"] == "stay")
+    assert stay["outcome"] == "pass"
+    # Once its registration has ended, the limit holds for it as for any vehicle.
+    van.registered_until = park_today() - timedelta(days=1)
+    db.session.add(
+        Presence(kind=PresenceKind.VEHICLE, vehicle=van, entered_at=utcnow() - timedelta(hours=7))
+    )
+    db.session.commit()
+    assert maintenance.check_overstay() == 1

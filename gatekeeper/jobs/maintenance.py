@@ -34,7 +34,7 @@ from gatekeeper.services import (
     tracking,
 )
 from gatekeeper.services.alerts import AlertDraft, raise_new
-from gatekeeper.services.clock import park_today
+from gatekeeper.services.clock import local, park_today
 from gatekeeper.services.park import park_settings
 
 _VEHICLE_DOCUMENTS = {
@@ -109,10 +109,16 @@ def check_document_expiry() -> int:
     return raise_new(_document_drafts(park_today(), park.expiry_warning_days))
 
 
+def _registered_in_park(vehicle: Vehicle, today: date) -> bool:
+    return vehicle.registered_until is not None and vehicle.registered_until >= today
+
+
 def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]:
     overdue = db.session.scalars(select(Presence).where(Presence.entered_at < now - max_stay))
     for presence in overdue:
         if presence.kind is PresenceKind.VEHICLE and presence.vehicle is not None:
+            if _registered_in_park(presence.vehicle, local(now).date()):
+                continue  # a park company's own vehicle stays the working day
             subject, vehicle_id, person_id = presence.vehicle.plate, presence.vehicle_id, None
         elif presence.person is not None:
             subject, vehicle_id, person_id = presence.person.full_name, None, presence.person_id

@@ -68,7 +68,10 @@ def decide_exit(request: ExitRequest) -> GateDecision:
     if presence is not None:
         stay = request.now - presence.entered_at
         minutes = int(stay.total_seconds() // 60)
-        if stay > request.rules.max_stay:
+        until = match.vehicle.registered_until if match.vehicle else None
+        # A park company's own vehicle stays the working day: no overstay while registered.
+        at_home = until is not None and until >= request.rules.day(request.now)
+        if stay > request.rules.max_stay and not at_home:
             checks.append(
                 check_warn(
                     "stay",

@@ -219,6 +219,10 @@ class Rules:
     def hhmm(self, moment: datetime) -> str:
         return f"{moment.astimezone(ZoneInfo(self.timezone)):%H:%M}"
 
+    def day(self, moment: datetime) -> date:
+        """The park's local day at ``moment``."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
 
 @dataclass(frozen=True)
 class EntryRequest:

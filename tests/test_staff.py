@@ -200,3 +200,31 @@ def test_drivers_are_not_changed_here_and_other_roles_cannot_open_it(
     assert manager.get(f"/manage/people/{driver.id}/edit").status_code == 404
     for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
         assert as_role(role).get("/manage/people").status_code == 403
+
+
+def test_a_leaver_is_refused_on_foot_from_the_day_after_the_last(app: Any, demo: Demo) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    today = park_today()
+    response = post_form(
+        manager,
+        "/manage/people/new",
+        kind="employee",
+        full_name="Gao Yuan",
+        company_id=str(_company().id),
+        badge_number="EMP-0901",
+        registered_until=today.isoformat(),  # the last working day
+    )
+    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    person = _person("Gao Yuan")
+    assert person.registered_until == today
+    assert people.entry_checks(person, today) == []
+    (refusal,) = people.entry_checks(person, today + timedelta(days=1))
+    assert refusal.code == "registered"
+    assert refusal.text.english() == f"works here no longer (until {today.isoformat()})"
+    person.registered_until = today - timedelta(days=1)
+    db.session.commit()
+    left = manager.get("/manage/people?attention=left").get_data(as_text=True)
+    assert f'id="person-{person.id}"' in left
+    assert f"left on {(today - timedelta(days=1)).isoformat()}" in left
+    everyone = manager.get("/manage/people?attention=all&q=Gao").get_data(as_text=True)
+    assert f'id="person-{person.id}"' in everyone

@@ -35,6 +35,8 @@ class PersonFacts:
     # A bar in force: why, and its last day (None: until lifted).
     standing_reason: str | None = None
     standing_until: date | None = None
+    # Employees and contractors: the last day they work here (None: open-ended).
+    registered_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ def entry_refusals(facts: PersonFacts, day: date) -> list[Refusal]:
         out.append(Refusal("standing", _barred(facts)))
     if facts.review_status != "approved":
         out.append(Refusal("review", phrase(N_("registration not approved yet"))))
+    left = facts.registered_until
+    if facts.kind in ("employee", "contractor") and left is not None and left < day:
+        text = phrase(N_("works here no longer (until %(day)s)"), day=left.isoformat())
+        out.append(Refusal("registered", text))
     if facts.kind == "contractor":
         for kind, label in CONTRACTOR_NEEDS:
             if not any(c.kind == kind and c.valid_on(day) for c in facts.certificates):

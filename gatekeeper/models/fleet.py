@@ -227,6 +227,9 @@ class Person(Model):
     standing_reason: Mapped[str | None] = mapped_column(String(255))
     # The last day of a blacklisting or suspension (None: until lifted).
     standing_until: Mapped[date | None]
+    # The park's own people: the last day they work here (a leaver's badge stops opening the
+    # gate); None: open-ended.
+    registered_until: Mapped[date | None]
     review_status: Mapped[ReviewStatus] = mapped_column(
         str_enum(ReviewStatus, 10), default=ReviewStatus.APPROVED
     )

@@ -128,6 +128,7 @@ def facts(person: Person, day: date, rules_acknowledged: bool = False) -> rules.
         standing=in_force(person.standing.value, person.standing_until, day),
         standing_reason=person.standing_reason,
         standing_until=person.standing_until,
+        registered_until=person.registered_until,
         review_status=person.review_status.value,
         certificates=[
             rules.Certificate(q.kind.value, q.expires_on, q.valid_from)

@@ -67,8 +67,9 @@ class StaffInput(BaseModel):
     phone: str | None = Field(None, pattern=PHONE_PATTERN)
     induction_until: date | None = None
     insurance_until: date | None = None
+    registered_until: date | None = None  # the last day they work here; None: open-ended
 
-    @field_validator("induction_until", "insurance_until")
+    @field_validator("induction_until", "insurance_until", "registered_until")
     @classmethod
     def _plausible(cls, day: date | None) -> date | None:
         if day is not None and not plausible_day(day):
@@ -81,6 +82,7 @@ _OWN_MESSAGES = {
     "badge_number": N_("letters, digits and dashes"),
     "induction_until": N_("days from 1970 to 2999"),
     "insurance_until": N_("days from 1970 to 2999"),
+    "registered_until": N_("days from 1970 to 2999"),
     "company_id": N_("choose one of the park's companies"),
 }
 
@@ -178,6 +180,7 @@ def _apply(person: Person, value: StaffInput, digest: str | None) -> None:
     person.company_id = value.company_id
     person.badge_number = value.badge_number.upper() if value.badge_number else None
     person.phone = value.phone
+    person.registered_until = value.registered_until
     if digest is not None and value.id_number:
         person.id_document_type = value.id_document_type
         person.id_number_digest = digest
@@ -218,6 +221,7 @@ def current(person: Person) -> dict[str, Any]:
         "badge_number": person.badge_number,
         "id_document_type": person.id_document_type,
         "phone": person.phone,
+        "registered_until": person.registered_until,
         **{field: last_day(person, kind) for field, kind in DATED.items()},
     }
 
@@ -232,6 +236,7 @@ class Attention(enum.StrEnum):
     ALL = "all"
     BARRED = "barred"
     EXPIRING = "expiring"
+    LEFT = "left"  # their registration ended: they work here no longer
 
 
 def _qualification(kind: QualificationKind, condition: Any) -> Any:
@@ -275,6 +280,8 @@ def listing(
             Person.kind == PersonKind.CONTRACTOR,
             or_(*(~_qualification(k, valid) for k in needed)),
         )
+    elif attention is Attention.LEFT:
+        query = query.where(Person.registered_until < today)
     elif attention is Attention.EXPIRING:
         soon = Qualification.expires_on.between(today, today + timedelta(days=warning_days))
         query = query.where(or_(*(_qualification(k, soon) for k in needed)))

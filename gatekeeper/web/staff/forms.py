@@ -33,6 +33,7 @@ class StaffForm(FlaskForm):
     # Dates as text, checked by the service with the rest (every error at once).
     induction_until = StringField(_l("Safety induction valid until"))
     insurance_until = StringField(_l("Liability insurance valid until (contractors)"))
+    registered_until = StringField(_l("Works here until (empty: open-ended)"))
 
     def data_for_service(self) -> dict[str, object]:
         return {
@@ -45,4 +46,5 @@ class StaffForm(FlaskForm):
             "phone": self.phone.data or "",
             "induction_until": self.induction_until.data or "",
             "insurance_until": self.insurance_until.data or "",
+            "registered_until": self.registered_until.data or "",
         }

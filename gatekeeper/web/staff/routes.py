@@ -87,7 +87,9 @@ def index() -> ResponseReturnValue:
                 staff.Attention.EXPIRING,
                 gettext("ending within %(days)s days", days=warning_days),
             ),
+            (staff.Attention.LEFT, gettext("who work here no longer")),
         ],
+        today=today,
         kind_words={k.value: label_of(k) for k in staff.KINDS},
         induction=QualificationKind.INDUCTION,
         insurance=QualificationKind.INSURANCE,
@@ -108,6 +110,7 @@ def export(kind: str) -> ResponseReturnValue:
         gettext("Phone"),
         gettext("Safety induction valid until"),
         gettext("Insurance valid until"),
+        gettext("Works here until"),
         gettext("Standing"),
     ]
     rows = _export_rows(db.session.scalars(_listing()))
@@ -127,6 +130,7 @@ def _export_rows(people: Any) -> Iterator[list[Any]]:
             p.phone or "",
             induction.isoformat() if induction else "",
             insurance.isoformat() if insurance else "",
+            p.registered_until.isoformat() if p.registered_until else "",
             p.standing,
         ]
 

@@ -407,3 +407,13 @@ def test_barring_from_an_alert_proposes_its_message_as_the_reason(app: Any, demo
     assert link is not None
     form = unescape(manager.get(link.group(1)).get_data(as_text=True))
     assert 'value="HH-EB 2201 parked illegally 3 times in 90 days: blacklist it?"' in form
+
+
+def test_a_park_companys_vehicle_is_listed_with_its_company(app: Any, demo: Demo) -> None:
+    van = _vehicle("苏E·N2031")
+    van.standing = Standing.SUSPENDED
+    van.standing_reason = "speeding on the ring road"
+    db.session.commit()
+    listed = demo_user_client(app, Role.MANAGER).get("/manage/blacklist").get_data(as_text=True)
+    row = listed.split(f'id="vehicle-{van.id}"', 1)[1].split("</tr>", 1)[0]
+    assert van.company.name in row and "not registered" not in row

@@ -293,7 +293,7 @@ def barred_vehicles(period: Period, text: str, today: date) -> Select[Any]:
     query = (
         select(Vehicle)
         .where(_in_period(Vehicle, period, today))
-        .options(selectinload(Vehicle.carrier))
+        .options(selectinload(Vehicle.carrier), selectinload(Vehicle.company))
         .order_by(Vehicle.plate_normalized, Vehicle.id)
     )
     text = text.strip()

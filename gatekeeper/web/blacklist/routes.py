@@ -96,7 +96,7 @@ def export(kind: str) -> ResponseReturnValue:
 
 def _export_rows(subjects: Any, vehicles: bool) -> Iterator[list[Any]]:
     for s in subjects:
-        owner = s.carrier or (None if vehicles else s.company)
+        owner = s.carrier or s.company
         yield [
             s.plate if vehicles else s.full_name,
             s.country if vehicles else s.kind,

@@ -83,6 +83,9 @@ def test_a_company_van_comes_in_without_a_booking_while_registered(
     assert booking_check["message"] == (
         f"Vehicle of {_company().name}, registered until {van.registered_until.isoformat()}"
     )
+    guard = demo_user_client(app, Role.GUARD)
+    panel = unescape(guard.get("/kiosk/lanes/G1-IN/panel").get_data(as_text=True))
+    assert f"苏E·Q1001 · van · {_company().name}" in panel
 
 
 def test_a_registration_that_has_ended_is_refused_with_its_last_day(

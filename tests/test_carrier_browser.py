@@ -397,6 +397,7 @@ ROLE_PAGES = {
         "/manage/blacklist/vehicles/new",
         "/manage/people",
         "/manage/people/new",
+        "/manage/people/imports",
         "/manage/vehicles",
         "/manage/vehicles/new",
         "/notices",

@@ -1,5 +1,5 @@
-"""Importing a carrier's spreadsheet: every row checked (progress saved as it goes), then
-all rows written in one transaction, or none."""
+"""Importing a spreadsheet (a carrier's fleet, the park's bookings or its people): every row
+checked (progress saved as it goes), then all rows written in one transaction, or none."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Carrier, FleetImport, User
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, booking_imports, imports
+from gatekeeper.services import audit, booking_imports, imports, staff, staff_imports
 from gatekeeper.services.bookings import BookingError
 from gatekeeper.services.fleet import FleetError
 
@@ -54,6 +54,8 @@ def run_import(import_id: int) -> str:
         return item.status
     if item.what == "bookings":
         return _run_bookings(item)
+    if item.what == staff_imports.WHAT:
+        return _run_people(item)
     try:
         rows = imports.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
@@ -96,6 +98,30 @@ def _run_bookings(item: FleetImport) -> str:
     try:
         booking_imports.write_all(item, rows, user)
     except BookingError:
+        errors = list(item.errors)
+        db.session.rollback()
+        item = db.session.get(FleetImport, import_id) or item
+        return _fail(item, errors)
+    db.session.commit()
+    return "done"
+
+
+def _run_people(item: FleetImport) -> str:
+    """The safety office's file of employees and contractors: checked row by row, then
+    registered or changed in one transaction (or none)."""
+    import_id = item.id
+    try:
+        rows = staff_imports.rows_of(item)
+    except (OSError, imports.ImportError_) as exc:
+        return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
+    if _checked(item, staff_imports.check_all(item, rows), len(rows)):
+        return _fail(item, item.errors)
+    user = db.session.get(User, item.user_id) if item.user_id else None
+    if user is None:
+        return _fail(item, [{"row": 0, "field": "file", "message": N_("not valid"), "params": {}}])
+    try:
+        staff_imports.write_all(item, rows, user)
+    except staff.StaffError:
         errors = list(item.errors)
         db.session.rollback()
         item = db.session.get(FleetImport, import_id) or item

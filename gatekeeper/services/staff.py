@@ -131,6 +131,11 @@ def _check(value: StaffInput, existing: Person | None) -> str | None:
     return digest
 
 
+def check(data: dict[str, Any], existing: Person | None) -> None:
+    """Whether the input could be saved (StaffError if not). Writes nothing."""
+    _check(parse(data), existing)
+
+
 def register(data: dict[str, Any], user: User) -> Person:
     """A new employee or contractor. No commit."""
     value = parse(data)
@@ -158,9 +163,10 @@ def change(person: Person, data: dict[str, Any], user: User) -> list[str]:
     value = parse(data)
     digest = _check(value, person)
     before = current(person)
+    new_id = digest is not None and digest != person.id_number_digest
     _apply(person, value, digest)
     changed = [name for name, old in before.items() if current(person).get(name) != old]
-    if digest is not None and "id_number" not in changed:
+    if new_id:
         changed.append("id_number")
     if changed:
         audit.record(

@@ -22,11 +22,13 @@ from gatekeeper.models import (
     PersonKind,
     QualificationKind,
     Role,
+    Standing,
     User,
 )
-from gatekeeper.services import people, staff
+from gatekeeper.services import crew, people, staff, standing
 from gatekeeper.services.clock import park_today
 from tests.conftest import demo_user_client, post_form
+from tests.factories import make_carrier
 from tests.gate_samples import Demo
 
 
@@ -228,3 +230,39 @@ def test_a_leaver_is_refused_on_foot_from_the_day_after_the_last(app: Any, demo:
     assert f"left on {(today - timedelta(days=1)).isoformat()}" in left
     everyone = manager.get("/manage/people?attention=all&q=Gao").get_data(as_text=True)
     assert f'id="person-{person.id}"' in everyone
+
+
+def test_a_person_barred_under_a_carrier_is_barred_when_the_park_registers_the_id(
+    app: Any, demo: Demo
+) -> None:
+    manager = db.session.scalar(select(User).where(User.role == Role.MANAGER))
+    driver = crew.register_person(
+        make_carrier(code="ELSEWHERE"),
+        {
+            "kind": "driver",
+            "full_name": "Ma Chao",
+            "id_document_type": "passport",
+            "id_number": "G1234567",
+        },
+    )
+    standing.bar_person(
+        driver,
+        standing.Bar(Standing.BLACKLISTED, "fought at the gate", None),
+        manager,
+        park_today(),
+    )
+    db.session.commit()
+    employee = staff.register(
+        {
+            "kind": "employee",
+            "full_name": "Ma Chao",
+            "company_id": _company().id,
+            "id_document_type": "passport",
+            "id_number": "G 1234567",
+        },
+        manager,
+    )
+    db.session.commit()
+    assert employee.standing is Standing.BLACKLISTED
+    assert employee.standing_reason == "fought at the gate"
+    assert [r.code for r in people.entry_checks(employee, park_today())] == ["standing"]

@@ -3,7 +3,8 @@ checked (progress saved as it goes), then all rows written in one transaction, o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from gatekeeper.domain.messages import N_
 from gatekeeper.extensions import db
@@ -52,10 +53,8 @@ def run_import(import_id: int) -> str:
         return "missing"
     if item.status in ("done", "failed"):
         return item.status
-    if item.what == "bookings":
-        return _run_bookings(item)
-    if item.what == staff_imports.WHAT:
-        return _run_people(item)
+    if item.what in _PARK_IMPORTS:
+        return _run_park_import(item, _PARK_IMPORTS[item.what])
     try:
         rows = imports.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
@@ -82,46 +81,43 @@ def run_import(import_id: int) -> str:
     return "done"
 
 
-def _run_bookings(item: FleetImport) -> str:
-    """A dispatcher's file of bookings: checked row by row, then made through the booking
-    service in one transaction (or none)."""
+@dataclass(frozen=True)
+class _ParkImport:
+    """An import of the park's own (bookings, people): how its rows are read, checked and
+    written, and the error its writing raises when a row no longer fits."""
+
+    rows_of: Callable[[FleetImport], list[dict[str, str]]]
+    check_all: Callable[[FleetImport, list[dict[str, str]]], Iterator[int]]
+    write_all: Callable[[FleetImport, list[dict[str, str]], User], object]
+    error: type[Exception]
+
+
+_PARK_IMPORTS = {
+    "bookings": _ParkImport(
+        booking_imports.rows_of, booking_imports.check_all, booking_imports.write_all, BookingError
+    ),
+    staff_imports.WHAT: _ParkImport(
+        staff_imports.rows_of, staff_imports.check_all, staff_imports.write_all, staff.StaffError
+    ),
+}
+
+
+def _run_park_import(item: FleetImport, kind: _ParkImport) -> str:
+    """A park user's file (a dispatcher's bookings, the safety office's staff list):
+    checked row by row, then written through its service in one transaction (or none)."""
     import_id = item.id
     try:
-        rows = booking_imports.rows_of(item)
+        rows = kind.rows_of(item)
     except (OSError, imports.ImportError_) as exc:
         return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
-    if _checked(item, booking_imports.check_all(item, rows), len(rows)):
+    if _checked(item, kind.check_all(item, rows), len(rows)):
         return _fail(item, item.errors)
     user = db.session.get(User, item.user_id) if item.user_id else None
     if user is None:
         return _fail(item, [{"row": 0, "field": "file", "message": N_("not valid"), "params": {}}])
     try:
-        booking_imports.write_all(item, rows, user)
-    except BookingError:
-        errors = list(item.errors)
-        db.session.rollback()
-        item = db.session.get(FleetImport, import_id) or item
-        return _fail(item, errors)
-    db.session.commit()
-    return "done"
-
-
-def _run_people(item: FleetImport) -> str:
-    """The safety office's file of employees and contractors: checked row by row, then
-    registered or changed in one transaction (or none)."""
-    import_id = item.id
-    try:
-        rows = staff_imports.rows_of(item)
-    except (OSError, imports.ImportError_) as exc:
-        return _fail(item, [{"row": 0, "field": "file", "message": str(exc), "params": {}}])
-    if _checked(item, staff_imports.check_all(item, rows), len(rows)):
-        return _fail(item, item.errors)
-    user = db.session.get(User, item.user_id) if item.user_id else None
-    if user is None:
-        return _fail(item, [{"row": 0, "field": "file", "message": N_("not valid"), "params": {}}])
-    try:
-        staff_imports.write_all(item, rows, user)
-    except staff.StaffError:
+        kind.write_all(item, rows, user)
+    except kind.error:  # a row no longer fits (two rows together, or changed meanwhile)
         errors = list(item.errors)
         db.session.rollback()
         item = db.session.get(FleetImport, import_id) or item

@@ -134,13 +134,14 @@ def bar_vehicle(
     return vehicle
 
 
-def bar_person(person: Person, bar: Bar, user: User, today: date) -> None:
+def bar_person(person: Person, bar: Bar, user: User, today: date) -> Person:
     """Blacklist or suspend a person, and every registration of the same ID (a driver
     barred does not come back registered by another carrier). No commit."""
     bar.check(today)
     for same in [person, *same_id(person)]:
         _apply(same, bar)
         _barred(same, bar, user)
+    return person
 
 
 def same_id(person: Person) -> list[Person]:

@@ -8,8 +8,8 @@ form does not show is flashed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar, cast
 
 from flask import flash
 from flask_babel import gettext
@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList
 
 from gatekeeper.domain.messages import Phrase
+from gatekeeper.extensions import db
 from gatekeeper.web.labels import translated
 
 
@@ -63,3 +64,31 @@ def show_messages(form: FlaskForm, errors: Mapping[str, str | Phrase]) -> None:
             for name, text in errors.items()
         },
     )
+
+
+T = TypeVar("T")
+
+
+class ServiceError(Protocol):
+    errors: Mapping[str, str | Phrase]
+
+
+def save_form(form: FlaskForm, save: Callable[[], T], error: type[Exception]) -> T | None:
+    """Send a page's form to its service: what ``save`` returns, committed; None when the
+    form was not sent or not valid, or the service refused it (``error``, whose ``errors``
+    go beside their fields, nothing written)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except error as exc:
+        db.session.rollback()
+        show_messages(form, cast(ServiceError, exc).errors)
+        return None
+    db.session.commit()
+    return result
+
+
+def saved_message(name: str, changed: list[str]) -> str:
+    """What a change's page says once saved: saved, or nothing changed."""
+    return str(gettext("%(name)s is saved", name=name) if changed else gettext("Nothing changed"))

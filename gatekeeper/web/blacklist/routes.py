@@ -21,7 +21,7 @@ from gatekeeper.services import people, standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.web import downloads
 from gatekeeper.web.blacklist.forms import BarForm, LiftForm, VehicleBarForm
-from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.form_errors import save_form
 from gatekeeper.web.labels import label_of
 from gatekeeper.web.paging import paginate
 
@@ -131,24 +131,21 @@ def bar_vehicle() -> ResponseReturnValue:
     form = _fresh(VehicleBarForm())
     if request.method == "GET" and request.args.get("plate"):
         form.plate.data = request.args.get("plate", "")[:20]
-    if form.validate_on_submit():
-        kind = VehicleKind(form.kind.data) if form.kind.data else None
-        try:
-            vehicle = standing.bar_vehicle(
-                form.plate.data or "",
-                form.country.data or "",
-                kind,
-                _bar(form),
-                current_user,
-                park_today(),
-            )
-        except standing.StandingError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_barred_message(vehicle.plate, vehicle.standing), "ok")
-            return redirect(url_for(".index", what="vehicles", q=vehicle.plate))
+    vehicle = save_form(
+        form,
+        lambda: standing.bar_vehicle(
+            form.plate.data or "",
+            form.country.data or "",
+            VehicleKind(form.kind.data) if form.kind.data else None,
+            _bar(form),
+            current_user,
+            park_today(),
+        ),
+        standing.StandingError,
+    )
+    if vehicle is not None:
+        flash(_barred_message(vehicle.plate, vehicle.standing), "ok")
+        return redirect(url_for(".index", what="vehicles", q=vehicle.plate))
     registered = standing.vehicles_by_plate(form.plate.data) if form.plate.data else []
     return render_template("blacklist/vehicle.html", form=form, registered=registered)
 
@@ -158,16 +155,14 @@ def bar_vehicle() -> ResponseReturnValue:
 def bar_person(person_id: int) -> ResponseReturnValue:
     person = db.session.get(Person, person_id) or abort(404)
     form = _fresh(BarForm())
-    if form.validate_on_submit():
-        try:
-            standing.bar_person(person, _bar(form), current_user, park_today())
-        except standing.StandingError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_barred_message(person.full_name, person.standing), "ok")
-            return redirect(url_for(".index", what="persons", q=person.full_name))
+    barred = save_form(
+        form,
+        lambda: standing.bar_person(person, _bar(form), current_user, park_today()),
+        standing.StandingError,
+    )
+    if barred is not None:
+        flash(_barred_message(person.full_name, person.standing), "ok")
+        return redirect(url_for(".index", what="persons", q=person.full_name))
     return render_template("blacklist/person.html", form=form, person=person)
 
 

@@ -22,7 +22,7 @@ from gatekeeper.services import park_vehicles
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
-from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.paging import paginate
 from gatekeeper.web.park_vehicles.forms import ParkVehicleForm
 
@@ -129,16 +129,14 @@ def _form(vehicle: Vehicle | None) -> ParkVehicleForm:
 @roles_required(*STAFF_ROLES)
 def new() -> ResponseReturnValue:
     form = _form(None)
-    if form.validate_on_submit():
-        try:
-            vehicle = park_vehicles.register(form.data_for_service(), current_user)
-        except park_vehicles.ParkVehicleError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(gettext("%(name)s is registered", name=vehicle.plate), "ok")
-            return redirect(url_for(".index", q=vehicle.plate))
+    vehicle = save_form(
+        form,
+        lambda: park_vehicles.register(form.data_for_service(), current_user),
+        park_vehicles.ParkVehicleError,
+    )
+    if vehicle is not None:
+        flash(gettext("%(name)s is registered", name=vehicle.plate), "ok")
+        return redirect(url_for(".index", q=vehicle.plate))
     return render_template("park_vehicles/form.html", form=form, vehicle=None)
 
 
@@ -149,19 +147,12 @@ def edit(vehicle_id: int) -> ResponseReturnValue:
     if vehicle is None or vehicle.company_id is None or vehicle.carrier_id is not None:
         abort(404)
     form = _form(vehicle)
-    if form.validate_on_submit():
-        try:
-            changed = park_vehicles.change(vehicle, form.data_for_service(), current_user)
-        except park_vehicles.ParkVehicleError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(
-                gettext("%(name)s is saved", name=vehicle.plate)
-                if changed
-                else gettext("Nothing changed"),
-                "ok",
-            )
-            return redirect(url_for(".index", q=vehicle.plate))
+    changed = save_form(
+        form,
+        lambda: park_vehicles.change(vehicle, form.data_for_service(), current_user),
+        park_vehicles.ParkVehicleError,
+    )
+    if changed is not None:
+        flash(saved_message(vehicle.plate, changed), "ok")
+        return redirect(url_for(".index", q=vehicle.plate))
     return render_template("park_vehicles/form.html", form=form, vehicle=vehicle)

@@ -24,7 +24,7 @@ from gatekeeper.services.imports import errors_csv
 from gatekeeper.services.imports import queue as import_queue
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
-from gatekeeper.web.form_errors import show_messages
+from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.imports import upload
 from gatekeeper.web.labels import label_of
 from gatekeeper.web.paging import paginate
@@ -155,16 +155,12 @@ def _form(person: Person | None) -> StaffForm:
 @roles_required(*STAFF_ROLES)
 def new() -> ResponseReturnValue:
     form = _form(None)
-    if form.validate_on_submit():
-        try:
-            person = staff.register(form.data_for_service(), current_user)
-        except staff.StaffError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(gettext("%(name)s is registered", name=person.full_name), "ok")
-            return redirect(url_for(".index", q=person.full_name))
+    person = save_form(
+        form, lambda: staff.register(form.data_for_service(), current_user), staff.StaffError
+    )
+    if person is not None:
+        flash(gettext("%(name)s is registered", name=person.full_name), "ok")
+        return redirect(url_for(".index", q=person.full_name))
     return render_template("staff/form.html", form=form, person=None)
 
 
@@ -175,21 +171,12 @@ def edit(person_id: int) -> ResponseReturnValue:
     if person is None or person.kind not in staff.KINDS or person.carrier_id is not None:
         abort(404)
     form = _form(person)
-    if form.validate_on_submit():
-        try:
-            changed = staff.change(person, form.data_for_service(), current_user)
-        except staff.StaffError as exc:
-            db.session.rollback()
-            show_messages(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(
-                gettext("%(name)s is saved", name=person.full_name)
-                if changed
-                else gettext("Nothing changed"),
-                "ok",
-            )
-            return redirect(url_for(".index", q=person.full_name))
+    changed = save_form(
+        form, lambda: staff.change(person, form.data_for_service(), current_user), staff.StaffError
+    )
+    if changed is not None:
+        flash(saved_message(person.full_name, changed), "ok")
+        return redirect(url_for(".index", q=person.full_name))
     return render_template("staff/form.html", form=form, person=person)
 
 

@@ -9,10 +9,12 @@ embedded mode's own paths) on SQLite. Redis tests use the server at ``GK_TEST_RE
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,5 +195,28 @@ def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
     would; the test's session then sees what the request wrote."""
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     response = client.post(url, data={"csrf_token": token, **data})
+    db.session.expire_all()
+    return response
+
+
+def csv_bytes(columns: Sequence[str], rows: list[dict[str, str]]) -> bytes:
+    """A CSV file with a header row, as a person saves one for an import."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def upload_file(client: FlaskClient, url: str, data: bytes, name: str) -> Any:
+    """Send a file through the upload form of the page at ``url``, following the redirect
+    to the import's page (jobs run in-process in tests)."""
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    response = client.post(
+        url,
+        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     db.session.expire_all()
     return response

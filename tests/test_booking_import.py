@@ -17,7 +17,7 @@ from gatekeeper.extensions import db
 from gatekeeper.models import Booking, FleetImport, Role
 from gatekeeper.services.booking_imports import COLUMNS
 from gatekeeper.services.clock import park_today
-from tests.conftest import csrf_token_from, login_as
+from tests.conftest import csv_bytes, login_as, upload_file
 from tests.factories import make_user
 
 
@@ -45,24 +45,6 @@ def _row(waybill: str, **changes: str) -> dict[str, str]:
     }
     row.update(changes)
     return row
-
-
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def _import(browser: Any, data: bytes, name: str) -> Any:
-    token = csrf_token_from(browser.get("/dispatch/imports").get_data(as_text=True))
-    return browser.post(
-        "/dispatch/imports",
-        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
 
 
 def _imported() -> int:
@@ -99,7 +81,9 @@ def test_bookings_are_imported_once(app: Flask, park: dict[str, Any]) -> None:
             dock="D2",
         ),
     ]
-    page = _import(browser, _csv(rows), "bookings.csv").get_data(as_text=True)
+    page = upload_file(
+        browser, "/dispatch/imports", csv_bytes(COLUMNS, rows), "bookings.csv"
+    ).get_data(as_text=True)
     job = _latest()
     assert job.status == "done", job.errors
     assert job.total == job.processed == 3 and job.created == 2
@@ -107,7 +91,9 @@ def test_bookings_are_imported_once(app: Flask, park: dict[str, Any]) -> None:
     first = db.session.scalar(select(Booking).where(Booking.waybill_number == "IMP-1"))
     assert [line.un_number for line in first.cargo] == ["1203", "1202"]
     assert first.route  # planned as any booking
-    again = _import(browser, _csv(rows), "bookings-again.csv").get_data(as_text=True)
+    again = upload_file(
+        browser, "/dispatch/imports", csv_bytes(COLUMNS, rows), "bookings-again.csv"
+    ).get_data(as_text=True)
     assert "0 bookings made" in again and _imported() == 2
 
 
@@ -120,7 +106,9 @@ def test_one_wrong_row_imports_nothing_and_says_where(app: Flask, park: dict[str
         _row("IMP-4", un="9999"),
         _row("IMP-5", day="31.12.2026"),
     ]
-    page = _import(browser, _csv(rows), "broken.csv").get_data(as_text=True)
+    page = upload_file(
+        browser, "/dispatch/imports", csv_bytes(COLUMNS, rows), "broken.csv"
+    ).get_data(as_text=True)
     job = _latest()
     assert job.status == "failed" and _imported() == 0
     assert {(e["row"], e["field"]) for e in job.errors} == {
@@ -149,7 +137,7 @@ def test_rows_that_do_not_fit_together_import_nothing(app: Flask, park: dict[str
         _row("IMP-1", vehicle="1-HZT-118", driver="Koen Claes", escort="Noor Vermeulen", **common),
         _row("IMP-2", **common),
     ]
-    _import(browser, _csv(rows), "clash.csv")
+    upload_file(browser, "/dispatch/imports", csv_bytes(COLUMNS, rows), "clash.csv")
     job = _latest()
     assert job.status == "failed" and _imported() == 0
     assert job.errors[0]["row"] == 3 and "fully booked" in job.errors[0]["message"]
@@ -171,7 +159,12 @@ def test_e_waybills_as_json_and_a_workbook(app: Flask, park: dict[str, Any]) -> 
             "货物": [{"UN编号": "UN1203", "quantity": 20000, "unit": "l", "packaging": "tank"}],
         }
     ]
-    _import(browser, json.dumps({"waybills": waybills}, ensure_ascii=False).encode(), "w.json")
+    upload_file(
+        browser,
+        "/dispatch/imports",
+        json.dumps({"waybills": waybills}, ensure_ascii=False).encode(),
+        "w.json",
+    )
     assert _latest().status == "done" and _imported() == 1
     book = Workbook()
     sheet = book.active
@@ -180,13 +173,13 @@ def test_e_waybills_as_json_and_a_workbook(app: Flask, park: dict[str, Any]) -> 
     sheet.append([row.get(c, "") for c in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
-    _import(browser, buffer.getvalue(), "bookings.xlsx")
+    upload_file(browser, "/dispatch/imports", buffer.getvalue(), "bookings.xlsx")
     assert _latest().status == "done" and _imported() == 2
 
 
 def test_a_dispatcher_sees_only_their_own_imports(app: Flask, park: dict[str, Any]) -> None:
     browser = login_as(app.test_client(), park["user"])
-    _import(browser, _csv([_row("IMP-1")]), "mine.csv")
+    upload_file(browser, "/dispatch/imports", csv_bytes(COLUMNS, [_row("IMP-1")]), "mine.csv")
     job = _latest()
     other = login_as(app.test_client(), make_user(Role.DISPATCHER))
     assert other.get(f"/dispatch/imports/{job.id}").status_code == 404
@@ -196,4 +189,6 @@ def test_a_dispatcher_sees_only_their_own_imports(app: Flask, park: dict[str, An
         .status_code
         == 200
     )
-    assert "not a JSON file" in _import(browser, b"[1, 2]", "x.json").get_data(as_text=True)
+    assert "not a JSON file" in upload_file(
+        browser, "/dispatch/imports", b"[1, 2]", "x.json"
+    ).get_data(as_text=True)

@@ -17,7 +17,7 @@ from gatekeeper.models import FleetImport, Person, QualificationKind, Role
 from gatekeeper.services import staff
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.staff_imports import COLUMNS
-from tests.conftest import csrf_token_from, demo_user_client
+from tests.conftest import csv_bytes, demo_user_client, upload_file
 from tests.gate_samples import Demo
 
 
@@ -38,26 +38,6 @@ def _row(name: str, **changes: str) -> dict[str, str]:
     }
 
 
-def _csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def _import(browser: Any, data: bytes, name: str) -> Any:
-    token = csrf_token_from(browser.get("/manage/people/imports").get_data(as_text=True))
-    response = browser.post(
-        "/manage/people/imports",
-        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-    db.session.expire_all()
-    return response
-
-
 def _latest() -> FleetImport:
     job = db.session.scalar(select(FleetImport).order_by(FleetImport.id.desc()))
     assert job is not None
@@ -76,7 +56,9 @@ def test_a_staff_list_is_imported_once_and_changes_people_by_badge(app: Any, dem
         _row("Qian Li", kind="employee", badge_number="EMP-0901", insurance_until=""),
         _row("Sun Wu", id_document_type="passport", id_number="E7654321"),
     ]
-    page = _import(browser, _csv(rows), "staff.csv").get_data(as_text=True)
+    page = upload_file(
+        browser, "/manage/people/imports", csv_bytes(COLUMNS, rows), "staff.csv"
+    ).get_data(as_text=True)
     job = _latest()
     assert job.status == "done", job.errors
     assert job.total == job.processed == 3 and (job.created, job.updated) == (3, 0)
@@ -86,13 +68,15 @@ def test_a_staff_list_is_imported_once_and_changes_people_by_badge(app: Any, dem
     assert zhou is not None and zhou.company is not None and zhou.company.code == "NORDCHEM"
 
     # The same file again adds nobody; a renewed insurance changes the one person.
-    again = _import(browser, _csv(rows), "staff-again.csv").get_data(as_text=True)
+    again = upload_file(
+        browser, "/manage/people/imports", csv_bytes(COLUMNS, rows), "staff-again.csv"
+    ).get_data(as_text=True)
     assert _latest().status == "done", _latest().errors
     assert (_latest().created, _latest().updated) == (0, 0)
     assert "0 people registered, 0 changed." in again and _count() == before + 3
     renewed = (park_today() + timedelta(days=400)).isoformat()
     rows[0] = {**rows[0], "insurance_until": renewed, "phone": ""}
-    _import(browser, _csv(rows[:1]), "renewal.csv")
+    upload_file(browser, "/manage/people/imports", csv_bytes(COLUMNS, rows[:1]), "renewal.csv")
     assert (_latest().created, _latest().updated) == (0, 1)
     db.session.refresh(zhou)
     assert staff.last_day(zhou, QualificationKind.INSURANCE).isoformat() == renewed
@@ -109,7 +93,9 @@ def test_one_wrong_row_imports_nothing_and_says_where(app: Any, demo: Demo) -> N
         _row("Twin One", badge_number="EMP-7777"),
         _row("Twin Two", badge_number="emp-7777"),
     ]
-    page = _import(browser, _csv(rows), "broken.csv").get_data(as_text=True)
+    page = upload_file(
+        browser, "/manage/people/imports", csv_bytes(COLUMNS, rows), "broken.csv"
+    ).get_data(as_text=True)
     job = _latest()
     assert job.status == "failed" and _count() == before
     assert {(e["row"], e["field"]) for e in job.errors} == {
@@ -136,7 +122,7 @@ def test_an_xlsx_staff_list_and_the_template(app: Any, as_role: Any, demo: Demo)
     sheet.append(list(_row("Xlsx Person", badge_number="CTR-5555").values()))
     data = io.BytesIO()
     book.save(data)
-    _import(browser, data.getvalue(), "staff.xlsx")
+    upload_file(browser, "/manage/people/imports", data.getvalue(), "staff.xlsx")
     assert _latest().status == "done", _latest().errors
     assert db.session.scalar(select(Person).where(Person.badge_number == "CTR-5555"))
     for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):

@@ -157,7 +157,10 @@ def check_all(job: FleetImport, rows: list[dict[str, str]]) -> Iterator[int]:
             try:
                 staff.check(_merged(existing, data), existing)
             except staff.StaffError as exc:
-                errors += _row_errors(number, row, dict(exc.errors))
+                found = dict(exc.errors)
+                if (row.get("company") or "").strip() and data["company_id"] is None:
+                    found["company_id"] = N_("no company of the park has this code or name")
+                errors += _row_errors(number, row, found)
         job.errors = list(errors)
         yield number
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from gatekeeper.domain.messages import N_, Phrase, phrase
+from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.extensions import db
 from gatekeeper.models import Company, PlateColour, User, Vehicle, VehicleKind
@@ -24,21 +24,17 @@ from gatekeeper.services import audit
 from gatekeeper.services.clock import plausible_day
 from gatekeeper.services.dayplan import vehicles_matching
 from gatekeeper.services.fleet import input_errors
+from gatekeeper.services.input_errors import InputErrors, Message
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
 USUAL_DAYS = 365  # the registration is renewed every year: the form's proposal
 # The kinds a park company runs itself (tankers and trailers come with carriers, booked).
 KINDS = (VehicleKind.CAR, VehicleKind.VAN, VehicleKind.BOX_TRUCK, VehicleKind.RIGID_TRUCK)
-Message = str | Phrase
 
 
-class ParkVehicleError(ValueError):
+class ParkVehicleError(InputErrors):
     """Input that cannot be saved: ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, Message]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class ParkVehicleInput(BaseModel):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from gatekeeper.domain.messages import N_, Phrase, phrase
+from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Company,
@@ -34,6 +34,7 @@ from gatekeeper.services import audit, standing
 from gatekeeper.services.clock import park_today, plausible_day
 from gatekeeper.services.crew import PHONE_PATTERN, checked_id, id_holder, normalise_id
 from gatekeeper.services.fleet import input_errors
+from gatekeeper.services.input_errors import InputErrors, Message
 
 KINDS = (PersonKind.EMPLOYEE, PersonKind.CONTRACTOR)
 # The dated qualifications this page keeps, by the input field that holds their last day.
@@ -41,15 +42,10 @@ DATED = {
     "induction_until": QualificationKind.INDUCTION,
     "insurance_until": QualificationKind.INSURANCE,
 }
-Message = str | Phrase
 
 
-class StaffError(ValueError):
+class StaffError(InputErrors):
     """Input that cannot be saved: ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, Message]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class StaffInput(BaseModel):

@@ -20,28 +20,24 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from gatekeeper.domain.messages import N_, Code, Phrase, phrase
+from gatekeeper.domain.messages import N_, Code, phrase
 from gatekeeper.domain.plates import normalize_plate, province_of
 from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import Notice, Person, Standing, User, Vehicle, VehicleKind
 from gatekeeper.services import audit
 from gatekeeper.services.dayplan import vehicles_matching
+from gatekeeper.services.input_errors import InputErrors, Message
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
 BARS = (Standing.BLACKLISTED, Standing.SUSPENDED)
 USUAL_DAYS = 365  # a year on the blacklist (repeated illegal parking): the form's proposal
-Message = str | Phrase  # a field's error: a message to translate, or one with values
 
 
-class StandingError(ValueError):
+class StandingError(InputErrors):
     """A bar or a lifting that cannot be saved: ``errors`` maps each field to its
     (translatable) message."""
-
-    def __init__(self, errors: dict[str, Message]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class Period(enum.StrEnum):

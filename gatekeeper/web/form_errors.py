@@ -9,7 +9,7 @@ form does not show is flashed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_babel import gettext
@@ -18,6 +18,7 @@ from wtforms import FieldList
 
 from gatekeeper.domain.messages import Phrase
 from gatekeeper.extensions import db
+from gatekeeper.services.input_errors import InputErrors
 from gatekeeper.web.labels import translated
 
 
@@ -69,11 +70,7 @@ def show_messages(form: FlaskForm, errors: Mapping[str, str | Phrase]) -> None:
 T = TypeVar("T")
 
 
-class ServiceError(Protocol):
-    errors: Mapping[str, str | Phrase]
-
-
-def save_form(form: FlaskForm, save: Callable[[], T], error: type[Exception]) -> T | None:
+def save_form(form: FlaskForm, save: Callable[[], T], error: type[InputErrors]) -> T | None:
     """Send a page's form to its service: what ``save`` returns, committed; None when the
     form was not sent or not valid, or the service refused it (``error``, whose ``errors``
     go beside their fields, nothing written)."""
@@ -83,7 +80,7 @@ def save_form(form: FlaskForm, save: Callable[[], T], error: type[Exception]) ->
         result = save()
     except error as exc:
         db.session.rollback()
-        show_messages(form, cast(ServiceError, exc).errors)
+        show_messages(form, exc.errors)
         return None
     db.session.commit()
     return result

@@ -400,6 +400,7 @@ ROLE_PAGES = {
         "/manage/people/imports",
         "/manage/vehicles",
         "/manage/vehicles/new",
+        "/manage/vehicles/imports",
         "/notices",
     ],
     "guard": ["/guard/lanes", "/guard/people"],

@@ -22,6 +22,7 @@ from gatekeeper.models import (
     AuditEntry,
     Company,
     Decision,
+    FleetImport,
     Passage,
     Presence,
     PresenceKind,
@@ -30,7 +31,8 @@ from gatekeeper.models import (
 )
 from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import park_today
-from tests.conftest import demo_user_client, post_form
+from gatekeeper.services.park_vehicle_imports import COLUMNS
+from tests.conftest import csv_bytes, demo_user_client, post_form, upload_file
 from tests.gate_samples import Demo
 
 
@@ -201,3 +203,54 @@ def test_a_park_vehicle_stays_the_working_day_without_an_overstay(client: Any, d
     )
     db.session.commit()
     assert maintenance.check_overstay() == 1
+
+
+def test_a_list_of_company_vehicles_is_imported_once_and_renews_by_plate(
+    app: Any, demo: Demo
+) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    later = (park_today() + timedelta(days=300)).isoformat()
+    rows = [
+        {
+            "plate": "苏E·Q3001",
+            "country": "cn",
+            "plate_colour": "Blue",
+            "kind": "car",
+            "company": "Polymer Works Ltd",
+            "make_model": "",
+            "registered_until": later,
+        },
+        {  # the demo's van, renewed
+            "plate": "苏E N2031",
+            "country": "CN",
+            "plate_colour": "",
+            "kind": "",
+            "company": "",
+            "make_model": "",
+            "registered_until": later,
+        },
+    ]
+    url = "/manage/vehicles/imports"
+    page = upload_file(manager, url, csv_bytes(COLUMNS, rows), "vehicles.csv")
+    job = db.session.scalar(select(FleetImport).order_by(FleetImport.id.desc()))
+    assert job is not None and job.status == "done", job.errors if job else None
+    assert (job.created, job.updated) == (1, 1)
+    assert "1 vehicles registered, 1 changed." in page.get_data(as_text=True)
+    van = db.session.scalar(select(Vehicle).where(Vehicle.plate_normalized == "EN2031"))
+    assert van is not None and van.registered_until.isoformat() == later
+    assert van.kind.value == "van"  # left empty: kept
+    upload_file(manager, url, csv_bytes(COLUMNS, rows), "vehicles-again.csv")
+    again = db.session.scalar(select(FleetImport).order_by(FleetImport.id.desc()))
+    assert again is not None and (again.created, again.updated) == (0, 0)
+
+    wrong = [{**rows[0], "plate": "沪A·D5521", "company": "ACME", "plate_colour": ""}]
+    upload_file(manager, url, csv_bytes(COLUMNS, wrong), "wrong.csv")
+    failed = db.session.scalar(select(FleetImport).order_by(FleetImport.id.desc()))
+    assert failed is not None and failed.status == "failed"
+    assert {(e["row"], e["field"]) for e in failed.errors} == {
+        (2, "plate"),
+        (2, "plate_colour"),
+        (2, "company"),
+    }
+    template = manager.get(f"{url}/template.csv").get_data(as_text=True)
+    assert tuple(next(csv.reader(io.StringIO(template.lstrip("\ufeff"))))) == COLUMNS

@@ -11,7 +11,13 @@ from gatekeeper.extensions import db
 from gatekeeper.jobs import job
 from gatekeeper.models import Carrier, FleetImport, User
 from gatekeeper.models.types import utcnow
-from gatekeeper.services import audit, booking_imports, imports, staff, staff_imports
+from gatekeeper.services import (
+    audit,
+    booking_imports,
+    imports,
+    park_vehicle_imports,
+    staff_imports,
+)
 from gatekeeper.services.bookings import BookingError
 from gatekeeper.services.fleet import FleetError
 
@@ -96,9 +102,12 @@ _PARK_IMPORTS = {
     "bookings": _ParkImport(
         booking_imports.rows_of, booking_imports.check_all, booking_imports.write_all, BookingError
     ),
-    staff_imports.WHAT: _ParkImport(
-        staff_imports.rows_of, staff_imports.check_all, staff_imports.write_all, staff.StaffError
-    ),
+    **{
+        register.what: _ParkImport(
+            register.rows_of, register.check_all, register.write_all, register.error
+        )
+        for register in (staff_imports.PEOPLE, park_vehicle_imports.VEHICLES)
+    },
 }
 
 

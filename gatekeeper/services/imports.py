@@ -184,7 +184,7 @@ def queue(job: FleetImport) -> None:
     """Run the import job (a fleet's or the park's bookings) after the commit."""
     from gatekeeper.jobs.imports import run_import
 
-    kind = {"bookings": "booking", "people": "people"}.get(job.what, "fleet")
+    kind = "fleet" if job.what in COLUMNS else job.what  # a carrier's, or the park's
     jobs.enqueue(run_import, job.id, job_id=f"{kind}-import-{job.id}")
     db.session.refresh(job)
 

@@ -113,6 +113,11 @@ def _check(value: ParkVehicleInput, existing: Vehicle | None) -> str:
     return plate
 
 
+def check(data: dict[str, Any], existing: Vehicle | None) -> None:
+    """Whether the input could be saved (ParkVehicleError if not). Writes nothing."""
+    _check(parse(data), existing)
+
+
 def register(data: dict[str, Any], user: User) -> Vehicle:
     """A park company's vehicle. No commit."""
     value = parse(data)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,11 +19,12 @@ from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
 from gatekeeper.models import Company, Vehicle
 from gatekeeper.models.types import record_id
-from gatekeeper.services import park_vehicles
+from gatekeeper.services import park_vehicle_imports, park_vehicles
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
 from gatekeeper.web.form_errors import save_form, saved_message
+from gatekeeper.web.imports import RegisterImportPages, add_register_imports
 from gatekeeper.web.paging import paginate
 from gatekeeper.web.park_vehicles.forms import ParkVehicleForm
 
@@ -156,3 +158,26 @@ def edit(vehicle_id: int) -> ResponseReturnValue:
         flash(saved_message(vehicle.plate, changed), "ok")
         return redirect(url_for(".index", q=vehicle.plate))
     return render_template("park_vehicles/form.html", form=form, vehicle=vehicle)
+
+
+add_register_imports(
+    bp,
+    "/vehicles/imports",
+    park_vehicle_imports.VEHICLES,
+    RegisterImportPages(
+        title=_l("Import vehicles of the park's companies"),
+        explanation=_l(
+            "A list of the companies' vehicles as a CSV or XLSX file, one vehicle per row; the "
+            "company by its code or name, a Chinese plate with its colour. Every row is checked "
+            "as the register's form checks it; if any is wrong nothing is imported and the "
+            "wrong rows are listed. A row whose plate is registered already renews that "
+            "vehicle (what it leaves empty is kept), so importing a file twice registers "
+            "nothing twice."
+        ),
+        list_endpoint="park_vehicles.index",
+        list_title=_l("Vehicles of the park's companies"),
+        done=_l("%(created)s vehicles registered, %(updated)s changed."),
+        template_name="gatekeeper-park-vehicles.csv",
+    ),
+    STAFF_ROLES,
+)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 
 from gatekeeper.models import IdDocumentType, PersonKind
@@ -49,12 +48,3 @@ class StaffForm(FlaskForm):
             "insurance_until": self.insurance_until.data or "",
             "registered_until": self.registered_until.data or "",
         }
-
-
-class StaffImportForm(FlaskForm):
-    """A staff list: CSV or XLSX, one person per row."""
-
-    file = FileField(
-        _l("CSV or XLSX file (at most 2000 rows)"),
-        validators=[FileRequired(message=_l("choose a file"))],
-    )

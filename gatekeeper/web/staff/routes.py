@@ -10,25 +10,24 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import Company, FleetImport, Person, PersonKind, QualificationKind
+from gatekeeper.models import Company, Person, PersonKind, QualificationKind
 from gatekeeper.models.types import record_id
 from gatekeeper.services import staff, staff_imports
 from gatekeeper.services.clock import park_today
-from gatekeeper.services.imports import errors_csv
-from gatekeeper.services.imports import queue as import_queue
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
 from gatekeeper.web.form_errors import save_form, saved_message
-from gatekeeper.web.imports import upload
+from gatekeeper.web.imports import RegisterImportPages, add_register_imports
 from gatekeeper.web.labels import label_of
 from gatekeeper.web.paging import paginate
-from gatekeeper.web.staff.forms import StaffForm, StaffImportForm
+from gatekeeper.web.staff.forms import StaffForm
 
 bp = Blueprint("staff", __name__, template_folder="templates", url_prefix="/manage")
 PER_PAGE = 25
@@ -182,48 +181,23 @@ def edit(person_id: int) -> ResponseReturnValue:
 
 # --- importing a staff list -----------------------------------------------------------------
 
-
-def _imports() -> Any:
-    return select(FleetImport).where(FleetImport.what == staff_imports.WHAT)
-
-
-@bp.route("/people/imports", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
-def imports_page() -> ResponseReturnValue:
-    """Import employees and contractors from a CSV or XLSX file as a background job."""
-    form = StaffImportForm()
-    started, status = upload(
-        form, lambda name, data: staff_imports.start(current_user, name, data), import_queue
-    )
-    if started is not None:
-        return started
-    earlier = db.session.scalars(_imports().order_by(FleetImport.id.desc()).limit(20)).all()
-    return render_template("staff/imports.html", form=form, earlier=earlier), status
-
-
-def _import(import_id: int) -> FleetImport:
-    job: FleetImport | None = db.session.scalar(_imports().where(FleetImport.id == import_id))
-    if job is None:
-        abort(404)
-    return job
-
-
-@bp.route("/people/imports/<int:import_id>")
-@roles_required(*STAFF_ROLES)
-def import_status(import_id: int) -> ResponseReturnValue:
-    return render_template("staff/import.html", job=_import(import_id))
-
-
-@bp.route("/people/imports/<int:import_id>/errors.csv")
-@roles_required(*STAFF_ROLES)
-def import_errors(import_id: int) -> ResponseReturnValue:
-    job = _import(import_id)
-    name = f"people-import-{job.id}-errors.csv"
-    return downloads.attachment("\ufeff" + errors_csv(job, gettext), "text/csv", name)
-
-
-@bp.route("/people/imports/template.csv")
-@roles_required(*STAFF_ROLES)
-def import_template() -> ResponseReturnValue:
-    body = "\ufeff" + staff_imports.template_csv()
-    return downloads.attachment(body, "text/csv", "gatekeeper-people.csv")
+add_register_imports(
+    bp,
+    "/people/imports",
+    staff_imports.PEOPLE,
+    RegisterImportPages(
+        title=_l("Import employees and contractors"),
+        explanation=_l(
+            "A company's staff list as a CSV or XLSX file, one person per row; the company by "
+            "its code or name. Every row is checked as the register's form checks it; if any "
+            "is wrong nothing is imported and the wrong rows are listed. A row whose badge or "
+            "ID is registered already changes that person (what it leaves empty is kept), so "
+            "importing a file twice registers nobody twice."
+        ),
+        list_endpoint="staff.index",
+        list_title=_l("Employees and contractors"),
+        done=_l("%(created)s people registered, %(updated)s changed."),
+        template_name="gatekeeper-people.csv",
+    ),
+    STAFF_ROLES,
+)

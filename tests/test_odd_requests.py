@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from gatekeeper.models import Carrier, Person, Role, Visit
+from gatekeeper.models import Carrier, Person, Role, Standing, Vehicle, Visit
 from gatekeeper.services.demo import seed_demo_park
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import make_user
@@ -206,3 +206,27 @@ def test_every_form_sent_with_odd_values_answers_without_a_server_error(
                     if (answer := client.post(action, data=data)).status_code >= 500:
                         failed.append((path, action, variant, answer.status_code))
     assert sent >= 3 and failed == []
+
+
+def test_a_form_sent_with_a_next_of_another_site_goes_back_to_this_site(
+    app: Flask, session: Any
+) -> None:
+    """The lists' action forms send the user back to "next": only a path of this site."""
+    seed_demo_park()
+    client = login_as(app.test_client(), make_user(Role.MANAGER))
+    token = csrf_token_from(client.get("/manage/alerts").text)
+    for evil in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "javascript:x"):
+        answer = client.post(
+            "/manage/alerts/99999/resolve", data={"csrf_token": token, "next": evil}
+        )
+        assert answer.status_code in (302, 404)
+        location = answer.headers.get("Location", "/")
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    barred = session.scalar(select(Vehicle).where(Vehicle.standing != Standing.ACTIVE))
+    assert barred is not None  # the demo's blacklisted truck
+    for evil, back in (("https://evil.example/x", "/manage/blacklist"), ("/manage/x", "/manage/x")):
+        answer = client.post(
+            f"/manage/blacklist/vehicles/{barred.id}/lift",
+            data={"csrf_token": token, "why": "", "next": evil},
+        )
+        assert answer.headers["Location"].startswith(back), answer.headers["Location"]

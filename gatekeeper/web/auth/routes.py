@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,6 +36,7 @@ from gatekeeper.web.auth.forms import (
     TokenForm,
 )
 from gatekeeper.web.form_errors import show_errors
+from gatekeeper.web.navigation import local_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -52,11 +52,7 @@ def _username_key() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: an attacker's link must not turn the login into a redirector."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("home.index")
+    return local_next(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

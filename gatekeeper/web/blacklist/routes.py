@@ -23,6 +23,7 @@ from gatekeeper.web import downloads
 from gatekeeper.web.blacklist.forms import BarForm, LiftForm, VehicleBarForm
 from gatekeeper.web.form_errors import save_form
 from gatekeeper.web.labels import label_of
+from gatekeeper.web.navigation import local_next
 from gatekeeper.web.paging import paginate
 
 bp = Blueprint("blacklist", __name__, template_folder="templates", url_prefix="/manage")
@@ -188,7 +189,7 @@ def lift(what: str, subject_id: int) -> ResponseReturnValue:
         abort(404)
     name = subject.plate if isinstance(subject, Vehicle) else subject.full_name
     form = LiftForm()
-    back = redirect(request.form.get("next") or url_for(".index", what=what))
+    back = redirect(local_next(request.form.get("next"), url_for(".index", what=what)))
     if not form.validate_on_submit():
         flash(f"{name}: {gettext('say why the bar is lifted')}", "error")
         return back

@@ -64,6 +64,7 @@ from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
 from gatekeeper.web.imports import upload
 from gatekeeper.web.labels import check_message, label_of, phrase_separator, translated
+from gatekeeper.web.navigation import local_next
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 DISPATCHERS = (Role.DISPATCHER, *STAFF_ROLES)
@@ -283,7 +284,7 @@ def _booking_action(
     if booking is None:
         abort(404)
     form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for("home.bookings"))
+    back = redirect(local_next(request.form.get("next"), url_for("home.bookings")))
     if not form.validate_on_submit():
         flash(gettext("The form expired: try again"), "error")
         return back

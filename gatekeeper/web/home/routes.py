@@ -52,6 +52,7 @@ from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
 from gatekeeper.web.labels import label_of
+from gatekeeper.web.navigation import local_next
 from gatekeeper.web.paging import paginate
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -210,7 +211,7 @@ def _member(kind: type[E], value: str | None) -> E | None:
 @roles_required(*STAFF_ROLES)
 def alert_step(alert_id: int, step: str) -> ResponseReturnValue:
     form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for(".alerts"))
+    back = redirect(local_next(request.form.get("next"), url_for(".alerts")))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -296,7 +297,7 @@ def review() -> ResponseReturnValue:
 @roles_required(*STAFF_ROLES)
 def review_step(what: str, item_id: int, step: str) -> ResponseReturnValue:
     form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for(".review", what=what))
+    back = redirect(local_next(request.form.get("next"), url_for(".review", what=what)))
     item: Vehicle | Person | Document | None = (
         db.session.get(Vehicle, item_id)
         if what == "vehicles"
@@ -394,7 +395,7 @@ def carriers() -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def carrier_step(carrier_id: int, step: str) -> ResponseReturnValue:
     form = AlertActionForm()
-    back = redirect(request.form.get("next") or url_for(".carriers"))
+    back = redirect(local_next(request.form.get("next"), url_for(".carriers")))
     carrier = db.session.get(Carrier, carrier_id)
     if carrier is None:
         abort(404)

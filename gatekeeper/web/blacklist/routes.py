@@ -4,7 +4,7 @@ lifted here (``services.standing``); the gate refuses them while the bar holds."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +20,7 @@ from gatekeeper.models import Person, Standing, Vehicle, VehicleKind
 from gatekeeper.services import people, standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.web import downloads
+from gatekeeper.web.arguments import member
 from gatekeeper.web.blacklist.forms import BarForm, LiftForm, VehicleBarForm
 from gatekeeper.web.form_errors import save_form
 from gatekeeper.web.labels import label_of
@@ -38,22 +39,20 @@ def _filters() -> tuple[str, standing.Period, str]:
     what = request.args.get("what", "vehicles")
     if what not in SUBJECTS:
         abort(400)
-    try:
-        period = standing.Period(request.args.get("period") or "current")
-    except ValueError:
-        abort(400)
+    period = member(standing.Period, request.args.get("period")) or standing.Period.CURRENT
     return what, period, request.args.get("q", "").strip()[:40]
 
 
-def _barred(what: str, period: standing.Period, text: str) -> Select[Any]:
+def _barred(what: str, period: standing.Period, text: str, today: date) -> Select[Any]:
     listed = standing.barred_vehicles if what == "vehicles" else standing.barred_persons
-    return listed(period, text, park_today())
+    return listed(period, text, today)
 
 
 @bp.route("/blacklist")
 @roles_required(*STAFF_ROLES)
 def index() -> ResponseReturnValue:
     what, period, text = _filters()
+    today = park_today()
     find = request.args.get("find", "").strip()[:80] if what == "persons" else ""
     return render_template(
         "blacklist/index.html",
@@ -67,11 +66,8 @@ def index() -> ResponseReturnValue:
         q=text,
         find=find,
         found=people.find(find, FOUND_LIMIT) if find else [],
-        page=paginate(_barred(what, period, text), PER_PAGE),
-        today=park_today(),
-        in_force=lambda subject: barred_on(
-            subject.standing.value, subject.standing_until, park_today()
-        ),
+        page=paginate(_barred(what, period, text, today), PER_PAGE),
+        in_force=lambda subject: barred_on(subject.standing.value, subject.standing_until, today),
         lift_form=LiftForm(),
     )
 
@@ -91,7 +87,8 @@ def export(kind: str) -> ResponseReturnValue:
         gettext("Last day"),
     ]
     title = gettext("Blacklisted vehicles") if vehicles else gettext("Blacklisted people")
-    rows = _export_rows(db.session.scalars(_barred(what, period, text)), vehicles)
+    barred = _barred(what, period, text, park_today())
+    rows = _export_rows(db.session.scalars(barred), vehicles)
     return downloads.table(kind, headers, rows, title, f"blacklist-{what}")
 
 

@@ -32,7 +32,6 @@ from gatekeeper.models import (
     BookingStatus,
     Carrier,
     CarrierStatus,
-    Company,
     DangerousGood,
     Dock,
     FleetImport,
@@ -59,6 +58,7 @@ from gatekeeper.services.imports import errors_csv
 from gatekeeper.services.imports import queue as import_queue
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
+from gatekeeper.web.arguments import companies
 from gatekeeper.web.dispatch.forms import BookingForm, BookingImportForm
 from gatekeeper.web.form_errors import show_errors
 from gatekeeper.web.home.forms import AlertActionForm
@@ -434,13 +434,12 @@ def _own_company() -> int | None:
 def holding_page() -> ResponseReturnValue:
     company_id = _own_company()
     rows = holding.waiting(company_id)
-    companies = db.session.scalars(select(Company).order_by(Company.name)).all()
     return render_template(
         "dispatch/holding.html",
         rows=rows,
         lot=holding.lot_state(holding.waiting()),
         company_id=company_id,
-        companies=companies,
+        companies=companies(),
         own_company=current_user.role is Role.DISPATCHER and current_user.company_id is not None,
         may_call_by_capacity=bookings.may_approve(current_user),
         form=AlertActionForm(),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -48,6 +47,7 @@ from gatekeeper.services import park_map as park_map_service
 from gatekeeper.services.clock import park_today, parse_day
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
+from gatekeeper.web.arguments import member
 from gatekeeper.web.carrier.routes import send_document
 from gatekeeper.web.home import queries
 from gatekeeper.web.home.forms import AlertActionForm, PlaceNodeForm
@@ -182,8 +182,8 @@ def park_map_page() -> ResponseReturnValue:
 @roles_required(*STAFF_ROLES)
 def alerts() -> ResponseReturnValue:
     """Alerts to handle, the most severe first; filter by kind and status; paged."""
-    kind = _member(AlertKind, request.args.get("kind"))
-    status = _member(AlertStatus, request.args.get("status"))
+    kind = member(AlertKind, request.args.get("kind"))
+    status = member(AlertStatus, request.args.get("status"))
     page = paginate(queries.alerts_query(kind, status), ALERTS_PER_PAGE)
     return render_template(
         "home/alerts.html",
@@ -197,14 +197,6 @@ def alerts() -> ResponseReturnValue:
 
 
 ALERTS_PER_PAGE = 25
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _member(kind: type[E], value: str | None) -> E | None:
-    try:
-        return kind(value) if value else None
-    except ValueError:
-        abort(400)
 
 
 @bp.route("/manage/alerts/<int:alert_id>/<any(acknowledge, resolve):step>", methods=["POST"])
@@ -252,7 +244,7 @@ def review() -> ResponseReturnValue:
     model = REVIEWED.get(what)
     if model is None:
         abort(400)
-    status = _member(ReviewStatus, request.args.get("status")) or ReviewStatus.PENDING
+    status = member(ReviewStatus, request.args.get("status")) or ReviewStatus.PENDING
     query: Select[Any] = select(model).where(model.review_status == status).order_by(model.id)
     if model is Person:
         query = query.options(selectinload(Person.carrier), selectinload(Person.qualifications))
@@ -372,7 +364,7 @@ def document_file(document_id: int) -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def carriers() -> ResponseReturnValue:
     """Carrier companies: applications to approve or reject, and every account."""
-    status = _member(CarrierStatus, request.args.get("status")) or CarrierStatus.APPLIED
+    status = member(CarrierStatus, request.args.get("status")) or CarrierStatus.APPLIED
     page = paginate(
         select(Carrier).where(Carrier.status == status).order_by(Carrier.applied_at, Carrier.id),
         ALERTS_PER_PAGE,

@@ -4,7 +4,8 @@ in without a booking while the registration holds; renewed, searched, exported h
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,17 +13,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import Company, Vehicle
-from gatekeeper.models.types import record_id
+from gatekeeper.models import Vehicle
 from gatekeeper.services import park_vehicle_imports, park_vehicles
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
+from gatekeeper.web.arguments import companies, company_arg, company_choices, member
 from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.imports import RegisterImportPages, add_register_imports
 from gatekeeper.web.paging import paginate
@@ -32,50 +32,55 @@ bp = Blueprint("park_vehicles", __name__, template_folder="templates", url_prefi
 PER_PAGE = 25
 
 
-def _filters() -> tuple[int | None, str, park_vehicles.Attention]:
-    company = request.args.get("company") or None
-    company_id = record_id(company) if company else None
-    if company and company_id is None:
-        abort(400)
-    try:
-        attention = park_vehicles.Attention(request.args.get("attention") or "all")
-    except ValueError:
-        abort(400)
-    return company_id, request.args.get("q", "").strip()[:40], attention
+@dataclass(frozen=True)
+class _Filters:
+    """The list's arguments (``company``, ``attention``, ``q``), with the day and the
+    warning days they are judged on."""
+
+    company_id: int | None
+    text: str
+    attention: park_vehicles.Attention
+    today: date
+    warning_days: int
+
+    def listing(self) -> Any:
+        return park_vehicles.listing(
+            self.company_id, self.text, self.attention, self.today, self.warning_days
+        )
 
 
-def _listing() -> Any:
-    company_id, text, attention = _filters()
-    warning_days = park_settings().expiry_warning_days
-    return park_vehicles.listing(company_id, text, attention, park_today(), warning_days)
-
-
-def _companies() -> list[Company]:
-    return list(db.session.scalars(select(Company).order_by(Company.name)))
+def _filters() -> _Filters:
+    attention = member(park_vehicles.Attention, request.args.get("attention"))
+    return _Filters(
+        company_arg(),
+        request.args.get("q", "").strip()[:40],
+        attention or park_vehicles.Attention.ALL,
+        park_today(),
+        park_settings().expiry_warning_days,
+    )
 
 
 @bp.route("/vehicles")
 @roles_required(*STAFF_ROLES)
 def index() -> ResponseReturnValue:
-    company_id, text, attention = _filters()
-    today, warning_days = park_today(), park_settings().expiry_warning_days
+    f = _filters()
     return render_template(
         "park_vehicles/index.html",
-        page=paginate(_listing(), PER_PAGE),
-        company_id=company_id,
-        q=text,
-        attention=attention,
-        args={"company": company_id, "attention": attention.value, "q": text or None},
-        companies=_companies(),
+        page=paginate(f.listing(), PER_PAGE),
+        company_id=f.company_id,
+        q=f.text,
+        attention=f.attention,
+        args={"company": f.company_id, "attention": f.attention.value, "q": f.text or None},
+        companies=companies(),
         attentions=[
             (park_vehicles.Attention.ALL, gettext("every registration")),
             (
                 park_vehicles.Attention.ENDING,
-                gettext("ending within %(days)s days", days=warning_days),
+                gettext("ending within %(days)s days", days=f.warning_days),
             ),
             (park_vehicles.Attention.ENDED, gettext("ended: not let in")),
         ],
-        state_of=lambda day: expiry_state(day, today, warning_days),
+        state_of=lambda day: expiry_state(day, f.today, f.warning_days),
     )
 
 
@@ -92,7 +97,7 @@ def export(kind: str) -> ResponseReturnValue:
         gettext("Registered until"),
         gettext("Standing"),
     ]
-    rows = _export_rows(db.session.scalars(_listing()))
+    rows = _export_rows(db.session.scalars(_filters().listing()))
     title = gettext("Vehicles of the park's companies")
     return downloads.table(kind, headers, rows, title, "park-vehicles")
 
@@ -121,9 +126,7 @@ def _form(vehicle: Vehicle | None) -> ParkVehicleForm:
         form.company_id.data = str(vehicle.company_id) if vehicle else ""
     else:
         form = ParkVehicleForm()
-    form.company_id.choices = [("", gettext("— choose —"))] + [
-        (str(c.id), c.name) for c in _companies()
-    ]
+    form.company_id.choices = company_choices()
     return form
 
 

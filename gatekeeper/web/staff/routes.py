@@ -5,6 +5,8 @@ needs to walk in; searched, filtered by what needs attention, exported."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,17 +14,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.domain.expiry import expiry_state
 from gatekeeper.extensions import db
-from gatekeeper.models import Company, Person, PersonKind, QualificationKind
-from gatekeeper.models.types import record_id
+from gatekeeper.models import Person, PersonKind, QualificationKind
 from gatekeeper.services import staff, staff_imports
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.web import downloads
+from gatekeeper.web.arguments import companies, company_arg, company_choices, member
 from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.imports import RegisterImportPages, add_register_imports
 from gatekeeper.web.labels import label_of
@@ -33,70 +34,74 @@ bp = Blueprint("staff", __name__, template_folder="templates", url_prefix="/mana
 PER_PAGE = 25
 
 
-def _filters() -> tuple[PersonKind | None, int | None, str, staff.Attention]:
-    """The list's arguments; a value no link sends is a bad request."""
-    kind_arg = request.args.get("who") or None
-    if kind_arg is not None and kind_arg not in {k.value for k in staff.KINDS}:
-        abort(400)
-    company = request.args.get("company") or None
-    company_id = record_id(company) if company else None
-    if company and company_id is None:
-        abort(400)
-    try:
-        attention = staff.Attention(request.args.get("attention") or "all")
-    except ValueError:
-        abort(400)
-    kind = PersonKind(kind_arg) if kind_arg else None
-    return kind, company_id, request.args.get("q", "").strip()[:40], attention
+@dataclass(frozen=True)
+class _Filters:
+    """The list's arguments (``who``: employees or contractors; ``company``; ``attention``;
+    ``q``), with the day and the warning days they are judged on."""
+
+    kind: PersonKind | None
+    company_id: int | None
+    text: str
+    attention: staff.Attention
+    today: date
+    warning_days: int
+
+    def listing(self) -> Any:
+        return staff.listing(
+            self.kind, self.company_id, self.text, self.attention, self.today, self.warning_days
+        )
 
 
-def _listing() -> Any:
-    kind, company_id, text, attention = _filters()
-    return staff.listing(
-        kind, company_id, text, attention, park_today(), park_settings().expiry_warning_days
+def _filters() -> _Filters:
+    kind = member(PersonKind, request.args.get("who"))
+    if kind is not None and kind not in staff.KINDS:
+        abort(400)
+    attention = member(staff.Attention, request.args.get("attention")) or staff.Attention.ALL
+    return _Filters(
+        kind,
+        company_arg(),
+        request.args.get("q", "").strip()[:40],
+        attention,
+        park_today(),
+        park_settings().expiry_warning_days,
     )
-
-
-def _companies() -> list[Company]:
-    return list(db.session.scalars(select(Company).order_by(Company.name)))
 
 
 @bp.route("/people")
 @roles_required(*STAFF_ROLES)
 def index() -> ResponseReturnValue:
-    kind, company_id, text, attention = _filters()
-    today, warning_days = park_today(), park_settings().expiry_warning_days
+    f = _filters()
     return render_template(
         "staff/index.html",
-        page=paginate(_listing(), PER_PAGE),
-        kind=kind,
-        company_id=company_id,
-        q=text,
-        attention=attention,
+        page=paginate(f.listing(), PER_PAGE),
+        kind=f.kind,
+        company_id=f.company_id,
+        q=f.text,
+        attention=f.attention,
         # The filters as the links keep them (the pager, the downloads); "kind" is the
         # download's, so the person kind travels as "who".
         args={
-            "who": kind.value if kind else None,
-            "company": company_id,
-            "attention": attention.value,
-            "q": text or None,
+            "who": f.kind.value if f.kind else None,
+            "company": f.company_id,
+            "attention": f.attention.value,
+            "q": f.text or None,
         },
-        companies=_companies(),
+        companies=companies(),
         attentions=[
             (staff.Attention.ALL, gettext("everyone")),
             (staff.Attention.BARRED, gettext("contractors kept out today")),
             (
                 staff.Attention.EXPIRING,
-                gettext("ending within %(days)s days", days=warning_days),
+                gettext("ending within %(days)s days", days=f.warning_days),
             ),
             (staff.Attention.LEFT, gettext("who work here no longer")),
         ],
-        today=today,
+        today=f.today,
         kind_words={k.value: label_of(k) for k in staff.KINDS},
         induction=QualificationKind.INDUCTION,
         insurance=QualificationKind.INSURANCE,
         last_day=staff.last_day,
-        state_of=lambda day: expiry_state(day, today, warning_days),
+        state_of=lambda day: expiry_state(day, f.today, f.warning_days),
     )
 
 
@@ -115,7 +120,7 @@ def export(kind: str) -> ResponseReturnValue:
         gettext("Works here until"),
         gettext("Standing"),
     ]
-    rows = _export_rows(db.session.scalars(_listing()))
+    rows = _export_rows(db.session.scalars(_filters().listing()))
     return downloads.table(kind, headers, rows, gettext("Employees and contractors"), "people")
 
 
@@ -139,9 +144,7 @@ def _export_rows(people: Any) -> Iterator[list[Any]]:
 
 def _form(person: Person | None) -> StaffForm:
     form = StaffForm(data=staff.current(person) if person and request.method == "GET" else None)
-    form.company_id.choices = [("", gettext("— choose —"))] + [
-        (str(c.id), c.name) for c in _companies()
-    ]
+    form.company_id.choices = company_choices()
     if person is not None and request.method == "GET":
         form.company_id.data = str(person.company_id or "")
         form.id_document_type.data = (

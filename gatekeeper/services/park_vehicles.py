@@ -139,7 +139,8 @@ def change(vehicle: Vehicle, data: dict[str, Any], user: User) -> list[str]:
     plate = _check(value, vehicle)
     before = current(vehicle)
     _apply(vehicle, value, plate)
-    changed = [name for name, old in before.items() if current(vehicle)[name] != old]
+    after = current(vehicle)
+    changed = [name for name, old in before.items() if after[name] != old]
     if changed:
         _audit("park_vehicle.changed", vehicle, user, {"fields": changed})
     return changed

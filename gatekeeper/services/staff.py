@@ -161,7 +161,8 @@ def change(person: Person, data: dict[str, Any], user: User) -> list[str]:
     before = current(person)
     new_id = digest is not None and digest != person.id_number_digest
     _apply(person, value, digest)
-    changed = [name for name, old in before.items() if current(person).get(name) != old]
+    after = current(person)
+    changed = [name for name, old in before.items() if after[name] != old]
     if new_id:
         changed.append("id_number")
     if changed:

@@ -309,5 +309,5 @@ def barred_persons(period: Period, text: str, today: date) -> Select[Any]:
     )
     text = text.strip()
     if text:
-        query = query.where(func.lower(Person.full_name).contains(text.lower()))
+        query = query.where(func.lower(Person.full_name).contains(text.lower(), autoescape=True))
     return query

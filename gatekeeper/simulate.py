@@ -23,6 +23,7 @@ import time_machine
 from sqlalchemy import select
 
 from camera_adapters.wire import AnprEvent
+from gatekeeper.domain.expiry import registration_holds
 from gatekeeper.domain.standing import barred_on
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -241,7 +242,7 @@ class Simulation:
                 event_id=f"{key}-in", plate=vehicle.plate, confidence=0.95, plate_colour=colour
             )
             self.at(come, "park vehicle", self._pass(self._lane("G1-IN"), arriving))
-            if vehicle.registered_until is None or vehicle.registered_until < today:
+            if not registration_holds(vehicle.registered_until, today):
                 continue  # refused at the gate: it never came in
             leaving = AnprEvent(
                 event_id=f"{key}-out", plate=vehicle.plate, confidence=0.95, plate_colour=colour

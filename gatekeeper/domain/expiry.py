@@ -22,3 +22,9 @@ def expiry_state(expires_on: date | None, today: date, warning_days: int) -> Exp
     if expires_on <= today + timedelta(days=warning_days):
         return ExpiryState.EXPIRING
     return ExpiryState.VALID
+
+
+def registration_holds(last_day: date | None, day: date) -> bool:
+    """Whether a park company's vehicle is registered on ``day`` (its registration's last
+    day not yet past; None: the vehicle has no such registration)."""
+    return last_day is not None and last_day >= day

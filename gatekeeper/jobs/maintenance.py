@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from gatekeeper.domain.expiry import ExpiryState, expiry_state
+from gatekeeper.domain.expiry import ExpiryState, expiry_state, registration_holds
 from gatekeeper.domain.messages import N_, Code, Phrase, phrase
 from gatekeeper.extensions import db
 from gatekeeper.jobs import job
@@ -109,15 +109,12 @@ def check_document_expiry() -> int:
     return raise_new(_document_drafts(park_today(), park.expiry_warning_days))
 
 
-def _registered_in_park(vehicle: Vehicle, today: date) -> bool:
-    return vehicle.registered_until is not None and vehicle.registered_until >= today
-
-
 def _overstay_drafts(now: datetime, max_stay: timedelta) -> Iterator[AlertDraft]:
     overdue = db.session.scalars(select(Presence).where(Presence.entered_at < now - max_stay))
+    today = local(now).date()
     for presence in overdue:
         if presence.kind is PresenceKind.VEHICLE and presence.vehicle is not None:
-            if _registered_in_park(presence.vehicle, local(now).date()):
+            if registration_holds(presence.vehicle.registered_until, today):
                 continue  # a park company's own vehicle stays the working day
             subject, vehicle_id, person_id = presence.vehicle.plate, presence.vehicle_id, None
         elif presence.person is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gatekeeper.domain.expiry import registration_holds
 from gatekeeper.domain.gate.decision import (
     Check,
     Decision,
@@ -70,7 +71,7 @@ def decide_exit(request: ExitRequest) -> GateDecision:
         minutes = int(stay.total_seconds() // 60)
         until = match.vehicle.registered_until if match.vehicle else None
         # A park company's own vehicle stays the working day: no overstay while registered.
-        at_home = until is not None and until >= request.rules.day(request.now)
+        at_home = registration_holds(until, request.rules.day(request.now))
         if stay > request.rules.max_stay and not at_home:
             checks.append(
                 check_warn(

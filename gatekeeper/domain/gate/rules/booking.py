@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gatekeeper.domain.expiry import registration_holds
 from gatekeeper.domain.gate.context import Context
 from gatekeeper.domain.gate.decision import Check, Decision, check_fail, check_na, check_pass
 from gatekeeper.domain.gate.records import VehicleRecord
@@ -53,7 +54,7 @@ def _registered_or_none(c: Context, vehicle: VehicleRecord) -> Check:
             "booking", Decision.DENY, N_("No booking today for %(plate)s"), plate=vehicle.plate
         )
     evidence = {"registered_until": until.isoformat()}
-    if until < c.today:
+    if not registration_holds(until, c.today):
         return check_fail(
             "booking",
             Decision.DENY,

@@ -37,6 +37,7 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit, bookings
 from gatekeeper.services.imports import MAX_BYTES, ImportError_, new_job, read_rows
+from gatekeeper.services.input_errors import stored
 from gatekeeper.services.storage import files_root
 
 COLUMNS = (
@@ -298,8 +299,7 @@ def _row_errors(
     out = []
     first_number, first = group[0]
     for field, message in errors.items():
-        text = message if isinstance(message, str) else message.template
-        params = {} if isinstance(message, str) else dict(message.to_dict()["p"])
+        text, params = stored(message)
         if field.startswith("cargo."):
             parts = field.split(".")
             line = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0

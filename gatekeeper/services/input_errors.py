@@ -15,3 +15,11 @@ class InputErrors(ValueError):
     def __init__(self, errors: dict[str, Message]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+def stored(message: Message) -> tuple[str, dict[str, object]]:
+    """A message as an import keeps it with a row: its template and its values (translated
+    when the page shows it)."""
+    if isinstance(message, Phrase):
+        return message.template, dict(message.to_dict()["p"])
+    return message, {}

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gatekeeper.domain.messages import N_, Phrase
+from gatekeeper.domain.messages import N_
 from gatekeeper.models import FleetImport, User
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
 from gatekeeper.services.imports import new_job, read_rows
-from gatekeeper.services.input_errors import InputErrors, Message
+from gatekeeper.services.input_errors import InputErrors, Message, stored
 from gatekeeper.services.storage import files_root
 
 
@@ -76,8 +76,7 @@ class RegisterImport:
         out = []
         for field, message in errors.items():
             column = self.field_columns.get(field, field)
-            text = message.template if isinstance(message, Phrase) else message
-            params = dict(message.to_dict()["p"]) if isinstance(message, Phrase) else {}
+            text, params = stored(message)
             value = str(row.get(column, ""))[:100]
             out.append(
                 {"row": number, "field": column, "message": text, "params": params, "value": value}

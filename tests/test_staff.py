@@ -226,6 +226,7 @@ def test_a_leaver_is_refused_on_foot_from_the_day_after_the_last(app: Any, demo:
     person.registered_until = today - timedelta(days=1)
     db.session.commit()
     left = manager.get("/manage/people?attention=left").get_data(as_text=True)
+    assert '<option value="left" selected>' in left  # the filter shows what it shows
     assert f'id="person-{person.id}"' in left
     assert f"left on {(today - timedelta(days=1)).isoformat()}" in left
     everyone = manager.get("/manage/people?attention=all&q=Gao").get_data(as_text=True)

@@ -209,3 +209,60 @@ def test_the_same_vehicle_booked_six_times_at_once_is_booked_once(server: Server
     assert all("already booked" in body["fields"]["vehicle_id"] for body in refused), refused
     made = _scalar(server, "SELECT count(*) FROM booking WHERE waybill_number LIKE 'WB-AT-ONCE-%'")
     assert made == 1
+
+
+def _signed_in_opener(server: Server, username: str) -> Any:
+    """A browser's cookies, signed in through the login form; redirects not followed."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    with opener.open(f"{server.url}/login", timeout=60) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    assert token
+    form = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
+    ).encode()
+    try:
+        opener.open(f"{server.url}/login", data=form, timeout=60)
+    except urllib.error.HTTPError as answer:  # the 302 to the start page
+        assert answer.code == 302
+    return opener
+
+
+def _post_form(opener: Any, url: str, data: dict[str, str]) -> int:
+    with opener.open(url, timeout=60) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    assert token
+    body = urllib.parse.urlencode({"csrf_token": token.group(1), **data}).encode()
+    try:
+        with opener.open(url, data=body, timeout=60) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+def test_the_same_park_vehicle_or_bar_sent_six_times_at_once_is_saved_once(
+    server: Server,
+) -> None:
+    """The registers check for a plate registered already, then write: sent at once, one
+    is saved and the others are told (the form again, 200), never a server error."""
+    opener = _signed_in_opener(server, "manager")
+    with server_database(server) as conn:
+        company = conn.execute(text("SELECT id FROM company ORDER BY id LIMIT 1")).scalar_one()
+    van = {
+        "plate": "苏E·Q9090",
+        "country": "CN",
+        "plate_colour": "blue",
+        "kind": "van",
+        "company_id": str(company),
+        "registered_until": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
+    }
+    url = f"{server.url}/manage/vehicles/new"
+    statuses = all_at_once([lambda: _post_form(opener, url, van) for _ in range(6)])
+    assert sorted(statuses) == [200, 200, 200, 200, 200, 302], statuses
+    assert _scalar(server, "SELECT count(*) FROM vehicle WHERE plate = '苏E·Q9090'") == 1
+
+    bar = {"plate": "苏E·Q9191", "kind": "car", "standing": "blacklisted", "reason": "at once"}
+    url = f"{server.url}/manage/blacklist/vehicles/new"
+    statuses = all_at_once([lambda: _post_form(opener, url, bar) for _ in range(6)])
+    assert statuses == [302] * 6, statuses  # the later ones bar the same record again
+    assert _scalar(server, "SELECT count(*) FROM vehicle WHERE plate = '苏E·Q9191'") == 1

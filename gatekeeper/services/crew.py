@@ -36,6 +36,7 @@ from gatekeeper.models import (
 from gatekeeper.services import audit, standing
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.fleet import FleetError, record_review, shape_errors
+from gatekeeper.services.locks import park_write_lock
 
 _CLASS = re.compile(r"^[1-9](\.[1-6])?$")
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,38}$"
@@ -193,6 +194,7 @@ def _qualifications(value: PersonInput) -> list[Qualification]:
 
 def register_person(carrier: Carrier, data: dict[str, Any]) -> Person:
     """A new driver or escort of the carrier, waiting for the park's review. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     value = parse_person(data)
     digest = check_person(value, carrier.id, None)
     assert value.id_number is not None  # _check requires it for a new person
@@ -236,6 +238,7 @@ def change_person(person: Person, data: dict[str, Any]) -> list[str]:
     """Change a person (the fields given, API PATCH; or all, the form); a change goes back
     to the park's review. ``qualifications``, when given, replaces the list. Returns the
     changed fields. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     current = current_input(person)
     merged = {**current, **{k: v for k, v in data.items() if k != "id_number" or v}}
     if merged.get("id_document_type") != current["id_document_type"] and not data.get("id_number"):

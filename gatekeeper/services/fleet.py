@@ -36,6 +36,7 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services import audit
 from gatekeeper.services.clock import park_today
+from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
@@ -197,6 +198,7 @@ def _tank_approval_known(item: str) -> bool:
 
 def register_vehicle(carrier: Carrier, data: dict[str, Any]) -> Vehicle:
     """A new vehicle of the carrier, waiting for the park's review. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     value = check_vehicle(parse_vehicle(data), None)
     vehicle = Vehicle(carrier=carrier, review_status=ReviewStatus.PENDING, **value.model_dump())
     db.session.add(vehicle)
@@ -213,6 +215,7 @@ def register_vehicle(carrier: Carrier, data: dict[str, Any]) -> Vehicle:
 def change_vehicle(vehicle: Vehicle, data: dict[str, Any]) -> list[str]:
     """Change a vehicle (the fields given, API PATCH; or all, the form); a change goes
     back to the park's review. Returns the changed fields. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     current = {name: getattr(vehicle, name) for name in VehicleInput.model_fields}
     value = check_vehicle(parse_vehicle({**current, **data}), vehicle)
     changed = [name for name, new in value.model_dump().items() if getattr(vehicle, name) != new]

@@ -25,6 +25,7 @@ from gatekeeper.services.clock import plausible_day
 from gatekeeper.services.dayplan import vehicles_matching
 from gatekeeper.services.fleet import input_errors
 from gatekeeper.services.input_errors import InputErrors, Message
+from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
@@ -120,6 +121,7 @@ def check(data: dict[str, Any], existing: Vehicle | None) -> None:
 
 def register(data: dict[str, Any], user: User) -> Vehicle:
     """A park company's vehicle. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     value = parse(data)
     plate = _check(value, None)
     vehicle = Vehicle(plate=plate, country=value.country, kind=value.kind)
@@ -133,6 +135,7 @@ def register(data: dict[str, Any], user: User) -> Vehicle:
 def change(vehicle: Vehicle, data: dict[str, Any], user: User) -> list[str]:
     """Change or renew a park vehicle's registration. Returns the fields changed. No
     commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     if vehicle.carrier_id is not None or vehicle.company_id is None:
         raise ParkVehicleError({"plate": N_("not a vehicle of a park company")})
     value = parse(data)

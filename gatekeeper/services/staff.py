@@ -35,6 +35,7 @@ from gatekeeper.services.clock import park_today, plausible_day
 from gatekeeper.services.crew import PHONE_PATTERN, checked_id, id_holder, normalise_id
 from gatekeeper.services.fleet import input_errors
 from gatekeeper.services.input_errors import InputErrors, Message
+from gatekeeper.services.locks import park_write_lock
 
 KINDS = (PersonKind.EMPLOYEE, PersonKind.CONTRACTOR)
 # The dated qualifications this page keeps, by the input field that holds their last day.
@@ -134,6 +135,7 @@ def check(data: dict[str, Any], existing: Person | None) -> None:
 
 def register(data: dict[str, Any], user: User) -> Person:
     """A new employee or contractor. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     value = parse(data)
     digest = _check(value, None)
     person = Person(review_status=ReviewStatus.APPROVED)
@@ -154,6 +156,7 @@ def register(data: dict[str, Any], user: User) -> Person:
 def change(person: Person, data: dict[str, Any], user: User) -> list[str]:
     """Change an employee or contractor (an empty ID number keeps the one stored). Returns
     the fields changed. No commit."""
+    park_write_lock()  # the duplicate checks and the write as one: two at once save once
     if person.kind not in KINDS or person.carrier_id is not None:
         raise StaffError({"kind": N_("not an employee or contractor of the park")})
     value = parse(data)

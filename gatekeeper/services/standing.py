@@ -28,6 +28,7 @@ from gatekeeper.models import Notice, Person, Standing, User, Vehicle, VehicleKi
 from gatekeeper.services import audit
 from gatekeeper.services.dayplan import vehicles_matching
 from gatekeeper.services.input_errors import InputErrors, Message
+from gatekeeper.services.locks import park_write_lock
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.plates import PlateError, check_typed_plate
 
@@ -112,6 +113,7 @@ def bar_vehicle(
 ) -> Vehicle:
     """Blacklist or suspend the vehicle with this plate (see :func:`_vehicle_to_bar`).
     No commit."""
+    park_write_lock()  # the plate's lookup and a new record as one: two at once bar once
     errors: dict[str, Message] = {}  # every field's error at once
     try:
         bar.check(today)

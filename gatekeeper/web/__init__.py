@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.manage.routes import bp as manage_bp
     from gatekeeper.web.park_vehicles.routes import bp as park_vehicles_bp
     from gatekeeper.web.people.routes import bp as people_bp
+    from gatekeeper.web.rules.routes import bp as rules_bp
     from gatekeeper.web.staff.routes import bp as staff_bp
 
     app.register_blueprint(auth_bp)
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blacklist_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(park_vehicles_bp)
+    app.register_blueprint(rules_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 
@@ -58,6 +60,7 @@ def _navigation() -> dict[str, object]:
             ("manage.reports_page", _l("Reports"), staff),
             ("staff.index", _l("People"), staff),
             ("blacklist.index", _l("Blacklist"), staff),
+            ("rules.edit", _l("Rules"), staff),
             ("people.visits_page", _l("Visitors"), ("dispatcher",)),
             ("home.fleet", _l("Fleet"), ("carrier",)),
             ("carrier.bookings_page", _l("Bookings"), ("carrier",)),

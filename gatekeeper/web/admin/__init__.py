@@ -35,7 +35,7 @@ from gatekeeper.access import protect_blueprint
 from gatekeeper.domain.messages import SettingError
 from gatekeeper.extensions import db
 from gatekeeper.models.park import check_barrier, check_plate_formats
-from gatekeeper.services import audit
+from gatekeeper.services import audit, park_rules
 from gatekeeper.services.clock import format_moment, local, plausible_day
 from gatekeeper.web.admin.labels import COLUMN_LABELS
 from gatekeeper.web.labels import (
@@ -147,6 +147,8 @@ SETTING_CHECKS: dict[type[Any], dict[str, Callable[[Any], Any]]] = {
     m.Park: {"plate_formats": check_plate_formats},
     m.Lane: {"barrier": check_barrier},
 }
+# The ranges a model's settings may take, the same as on the pages that set them.
+RANGES: dict[type[Any], dict[str, tuple[float, float]]] = {m.Park: park_rules.BOUNDS}
 
 
 class AuditedModelView(_AdminOnly, ModelView):
@@ -194,6 +196,8 @@ class AuditedModelView(_AdminOnly, ModelView):
         validators: dict[str, list[Any]] = {
             key: [_setting_check(check)] for key, check in SETTING_CHECKS.get(model, {}).items()
         }
+        for key, (low, high) in RANGES.get(model, {}).items():  # what the model may hold
+            validators.setdefault(key, []).append(NumberRange(min=low, max=high))
         for column in inspect(model).columns:  # what an INTEGER column holds, beside the field
             if isinstance(column.type, Integer) and not column.primary_key:
                 validators.setdefault(column.key, []).append(

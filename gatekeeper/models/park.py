@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from gatekeeper.domain.messages import N_, SettingError, phrase
 from gatekeeper.extensions import Model
-from gatekeeper.models.types import str_enum
+from gatekeeper.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
+    from gatekeeper.models.auth import User
     from gatekeeper.models.org import Company
 
 HAZARD_CLASSES = ("1", "2", "3", "4.1", "4.2", "4.3", "5.1", "5.2", "6.1", "6.2", "7", "8", "9")
@@ -226,9 +228,15 @@ class Lane(Model):
     # The barrier: {"type": "simulated"} (null means the same) or
     # {"type": "http_relay", "url": ..., "token_env": ...}; see gatekeeper.barriers.
     barrier: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why the lane was last closed or opened at the kiosk, when and by whom (services.lanes);
+    # null: as set up.
+    state_reason: Mapped[str | None] = mapped_column(String(255))
+    state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     gate: Mapped[Gate] = relationship(back_populates="lanes")
     zone: Mapped[Zone | None] = relationship()
+    state_changed_by: Mapped[User | None] = relationship()
 
     @validates("barrier")
     def _check_barrier(self, _key: str, config: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -259,6 +259,19 @@ class AuditedModelView(_AdminOnly, ModelView):
         )
 
 
+class LaneView(AuditedModelView):
+    """Lanes; why one was last opened or closed is the kiosk's record, shown, not edited."""
+
+    form_excluded_columns = ["state_reason", "state_changed_at", "state_changed_by"]
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        before = g.get("admin_before") or {}
+        if not is_created and before.get("is_open") != model.is_open:
+            # Opened or closed here, without a reason: the kiosk's last note no longer holds.
+            model.state_reason = model.state_changed_at = model.state_changed_by_id = None
+        super().on_model_change(form, model, is_created)
+
+
 class ReadOnlyView(AuditedModelView):
     can_create = False
     can_edit = False
@@ -483,7 +496,7 @@ _MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], Any, Any], ...] = (
     (AuditedModelView, m.Park, _l("Park settings"), PARK),
     (AuditedModelView, m.Zone, _l("Zones"), PARK),
     (AuditedModelView, m.Gate, _l("Gates"), PARK),
-    (AuditedModelView, m.Lane, _l("Lanes"), PARK),
+    (LaneView, m.Lane, _l("Lanes"), PARK),
     (AuditedModelView, m.Checkpoint, _l("Checkpoints"), PARK),
     (AuditedModelView, m.Dock, _l("Docks"), PARK),
     (AuditedModelView, m.RoadNode, _l("Road nodes"), PARK),

@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from gatekeeper.services.documents import GATE_DOCUMENTS
 from gatekeeper.web.labels import label_of
@@ -46,6 +53,14 @@ class ScanForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button: nothing but the CSRF token."""
+
+
+class LaneStateForm(FlaskForm):
+    """Open or close the lane ("1": open it, "0": close it), saying why (checked by
+    services.lanes, beside the field)."""
+
+    open = HiddenField(validators=[AnyOf(["0", "1"])])
+    reason = StringField(_l("Why"), render_kw={"maxlength": 255, "autocomplete": "off"})
 
 
 class GateDocumentForm(FlaskForm):

@@ -39,6 +39,7 @@ from gatekeeper.models import (
     Gate,
     Lane,
     LaneDirection,
+    LaneKind,
     Passage,
     Presence,
     Role,
@@ -46,15 +47,17 @@ from gatekeeper.models import (
 from gatekeeper.models.types import record_id, utcnow
 from gatekeeper.services import documents as document_service
 from gatekeeper.services import gate as gate_service
-from gatekeeper.services import holding, passes
+from gatekeeper.services import holding, lanes, passes
 from gatekeeper.services.clock import format_moment, local
 from gatekeeper.services.fleet import FleetError
 from gatekeeper.services.storage import files_root
+from gatekeeper.web.form_errors import show_messages
 from gatekeeper.web.kiosk.forms import (
     CrewForm,
     DecideForm,
     EmptyForm,
     GateDocumentForm,
+    LaneStateForm,
     PlateForm,
     ScanForm,
 )
@@ -107,7 +110,7 @@ def _version(lanes: list[Lane], extra: str = "") -> str:
         .limit(RECENT)
     ).all()
     queue = [p.id for p in gate_service.holding_queue(lanes)]
-    state = [lane.is_open for lane in lanes]
+    state = [(lane.is_open, lane.state_changed_at) for lane in lanes]
     read = db.session.execute(
         select(Document.id, Document.read_status)
         .join(Passage, Document.passage_id == Passage.id)
@@ -224,13 +227,50 @@ def _fragment(
 @bp.route("/lanes/<code>")
 @roles_required(*GUARDS)
 def lane(code: str) -> ResponseReturnValue:
-    found = _lane(code)
+    return _lane_page(_lane(code), LaneStateForm(prefix="state"))
+
+
+def _lane_page(found: Lane, state_form: LaneStateForm) -> str:
     return render_template(
         "kiosk/lane.html",
-        panel_url=url_for(".lane_panel", code=code, passage=request.args.get("passage")),
+        panel_url=url_for(".lane_panel", code=found.code, passage=request.args.get("passage")),
         etag=_etag(_lane_version(found)),
+        state_form=state_form,
         **_lane_context(found),
     )
+
+
+@bp.route("/lanes/<code>/state", methods=["POST"])
+@roles_required(*GUARDS)
+def lane_state(code: str) -> ResponseReturnValue:
+    """Close the lane or open it, with the reason (services.lanes)."""
+    found = _lane(code)
+    form = LaneStateForm(prefix="state")
+    if not form.validate_on_submit():  # no CSRF token, or neither open nor close asked
+        abort(400)
+    wanted = form.open.data == "1"
+    try:
+        changed = lanes.set_open(found, wanted, form.reason.data or "", current_user, utcnow())
+    except lanes.LaneStateError as exc:
+        db.session.rollback()
+        show_messages(form, exc.errors)
+        return _lane_page(_lane(code), form)
+    db.session.commit()
+    if not changed:
+        message = gettext("Lane %(lane)s was open already", lane=found.code)
+        if not wanted:
+            message = gettext("Lane %(lane)s was closed already", lane=found.code)
+    elif wanted and found.kind is LaneKind.EMERGENCY:
+        message = gettext(
+            "Emergency lane %(lane)s is open: every vehicle passes unchecked and is alerted",
+            lane=found.code,
+        )
+    elif wanted:
+        message = gettext("Lane %(lane)s is open", lane=found.code)
+    else:
+        message = gettext("Lane %(lane)s is closed: vehicles there come to you", lane=found.code)
+    flash(message, "ok")
+    return redirect(url_for(".lane", code=found.code))
 
 
 @bp.route("/lanes/<code>/panel")

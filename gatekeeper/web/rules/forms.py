@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
 
+from gatekeeper.models.park import HAZARD_CLASSES
 from gatekeeper.vision.formats import FORMATS
 
 
@@ -105,4 +106,31 @@ class RulesForm(FlaskForm):
             name: (field.data if field.data is not None else "")
             for name, field in self._fields.items()
             if name not in skip
+        }
+
+
+class ZoneForm(FlaskForm):
+    """A zone's name, capacities (empty: no limit), allowed classes and muster point; checked
+    by services.zones."""
+
+    name = StringField(_l("Name"))
+    capacity_people = StringField(_l("People at once"))
+    capacity_vehicles = StringField(_l("Vehicles at once"))
+    capacity_hazmat_vehicles = StringField(_l("Hazmat vehicles at once"))
+    capacity_loaded_tankers = StringField(_l("Spaces for loaded tankers (holding lot)"))
+    capacity_empty_tankers = StringField(_l("Spaces for empty tankers (holding lot)"))
+    allowed_hazard_classes = SelectMultipleField(
+        _l("Hazard classes allowed in the zone"),
+        choices=[(c, c) for c in HAZARD_CLASSES],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+    muster_point = StringField(_l("Muster point (where its people gather in an evacuation)"))
+
+    def data_for_service(self) -> dict[str, Any]:
+        return {
+            name: (field.data if field.data is not None else "")
+            for name, field in self._fields.items()
+            if name != "csrf_token"
         }

@@ -1,11 +1,12 @@
-"""The park's rules for its safety office (``services.park_rules``): set on one page without
-the admin area, each with its range, and the latest changes listed with who made them."""
+"""The park's rules and zones for its safety office (``services.park_rules``,
+``services.zones``): set on the manager's pages without the admin area, each value with its
+range, and the latest changes listed with who made them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
@@ -13,11 +14,11 @@ from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import Park
-from gatekeeper.services import park_rules
-from gatekeeper.web.form_errors import save_form
+from gatekeeper.models import Park, Zone
+from gatekeeper.services import park_rules, zones
+from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.labels import clause_separator
-from gatekeeper.web.rules.forms import RulesForm, format_names
+from gatekeeper.web.rules.forms import RulesForm, ZoneForm, format_names
 
 bp = Blueprint("rules", __name__, template_folder="templates", url_prefix="/manage")
 
@@ -81,3 +82,44 @@ def _shown(column: str, value: Any) -> str:
         names = format_names()
         return clause_separator().join(str(names.get(c, c)) for c in codes)
     return str(value)
+
+
+# --- zones --------------------------------------------------------------------------------
+
+
+@bp.route("/zones")
+@roles_required(*STAFF_ROLES)
+def zones_page() -> ResponseReturnValue:
+    from gatekeeper.services import dashboard, holding
+
+    # The occupancy page's figures: the holding lot counts the vehicles waiting in it.
+    counts = {row["code"]: row for row in dashboard.occupancy(holding.lot_state().waiting)}
+    found = list(db.session.scalars(select(Zone).order_by(Zone.code)))
+    return render_template("rules/zones.html", zones=found, counts=counts)
+
+
+@bp.route("/zones/<int:zone_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def zone_edit(zone_id: int) -> ResponseReturnValue:
+    zone = db.session.get(Zone, zone_id)
+    if zone is None:
+        abort(404)
+    form = ZoneForm(data=zones.current(zone) if request.method == "GET" else None)
+    changed = save_form(
+        form, lambda: zones.change(zone, form.data_for_service(), current_user), zones.ZoneError
+    )
+    if changed is not None:
+        flash(saved_message(f"{zone.code} {zone.name}", changed), "ok")
+        for field, count, limit in zones.over_capacity(zone):
+            flash(
+                gettext(
+                    "%(what)s: %(count)s inside now, over the new capacity of %(limit)s; "
+                    "nobody is sent out, newcomers wait",
+                    what=form[field].label.text,
+                    count=count,
+                    limit=limit,
+                ),
+                "error",
+            )
+        return redirect(url_for(".zones_page"))
+    return render_template("rules/zone_form.html", form=form, zone=zone, inside=zones.inside(zone))

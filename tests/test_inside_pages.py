@@ -151,6 +151,8 @@ def test_the_roll_call_freezes_the_list_and_counts_who_is_missing(
     db.session.refresh(roll_call)
     assert len(roll_call.entries) == 4
     page = guard.get("/manage/rollcall").get_data(as_text=True)
+    # The emergency gate is the evacuation exit: the running roll call links its lane.
+    assert 'href="/kiosk/lanes/G2-EMG"' in page and "open it at its screen" in page
     entry = roll_call.entries[0]
     answer = guard.post(
         f"/manage/rollcall/{roll_call.id}/entries/{entry.id}",

@@ -29,6 +29,8 @@ from gatekeeper.domain.messages import Code
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     DailyReport,
+    Lane,
+    LaneKind,
     PersonKind,
     Role,
     RollCall,
@@ -140,6 +142,14 @@ def rollcall_page() -> ResponseReturnValue:
         groups=_groups(running, inside),
         start_form=StartRollCallForm(),
         mark_form=MarkForm(),
+        # The emergency gate doubles as the evacuation exit: its lanes, opened at their screen.
+        emergency_lanes=list(
+            db.session.scalars(
+                select(Lane).where(Lane.kind == LaneKind.EMERGENCY).order_by(Lane.code)
+            )
+        )
+        if running
+        else [],
     )
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import text
+from sqlalchemy import text, update
 
+from gatekeeper.models import Lane
+from gatekeeper.models.types import utcnow
 from gatekeeper.services.demo import DEMO_PASSWORD
 from tests.live import BIN, ROOT, Server, chromium, run_server, server_database
 from tests.test_kiosk_browser import ARTIFACTS
@@ -48,6 +50,7 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     dashboard = page.locator("#dashboard")
     expect(dashboard).to_have_attribute("data-refreshed", "1")  # the first poll drew it
     expect(page.locator("#t-critical")).to_have_text("0")
+    expect(page.locator("#lanes-list")).to_contain_text("Every lane as in normal operation")
     page.screenshot(path=str(ARTIFACTS / "dashboard-before.png"))
     loaded = page.evaluate("() => performance.getEntriesByType('navigation').length")
 
@@ -98,6 +101,18 @@ def test_the_dashboard_follows_a_simulated_day_without_reloading(
     expect(page.locator("#dash-map svg g.vehicles g.vehicle")).not_to_have_count(0)
     expect(page.locator("#zones-table tbody")).to_contain_text("Z-ROAD")
     expect(page.locator("#t-people")).not_to_have_text("0")
+    # A lane closed at a kiosk shows in the lanes list with its reason at the next poll.
+    with server_database(server) as conn:
+        lanes = Lane.__table__
+        conn.execute(
+            update(lanes)
+            .where(lanes.c.code == "G1-IN")
+            .values(is_open=False, state_reason="camera down", state_changed_at=utcnow())
+        )
+        conn.commit()
+    lane = page.locator("#lanes-list li[data-lane='G1-IN']")
+    expect(lane).to_contain_text("closed", timeout=15_000)
+    expect(lane).to_contain_text("camera down")
     # Every simulated vehicle let in today (7 booked, the company van), per hour (a poll
     # after the replay finished).
     page.wait_for_function(

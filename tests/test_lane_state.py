@@ -157,3 +157,18 @@ def test_a_lane_reopened_in_the_admin_area_drops_the_kiosks_note(
     lane = _lane("G1-IN")
     assert lane.is_open and lane.state_reason is None and lane.state_changed_at is None
     assert "camera down" not in guard.get("/guard/lanes").get_data(as_text=True)
+
+
+def test_the_dashboard_lists_the_lanes_out_of_normal_operation(app: Any, demo: Demo) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    assert manager.get("/manage/dashboard.json").json["lanes"] == []
+    guard = demo_user_client(app, Role.GUARD)
+    _set(guard, "G1-IN", open="0", reason="camera down")
+    _set(guard, "G2-EMG", open="1", reason="ambulance called")
+    lanes = manager.get("/manage/dashboard.json").json["lanes"]
+    assert [(lane["code"], lane["state"]) for lane in lanes] == [
+        ("G1-IN", "closed"),
+        ("G2-EMG", "emergency_open"),
+    ]
+    assert lanes[0]["note"].endswith(": camera down") and "closed at" in lanes[0]["note"]
+    assert lanes[1]["url"] == "/kiosk/lanes/G2-EMG"

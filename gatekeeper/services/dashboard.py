@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from gatekeeper.extensions import db
 from gatekeeper.models import (
@@ -20,6 +21,7 @@ from gatekeeper.models import (
     AlertStatus,
     Decision,
     Lane,
+    LaneKind,
     Passage,
     PassageDirection,
     PersonPassage,
@@ -290,4 +292,23 @@ def snapshot() -> dict[str, Any]:
         "flows_by_day": flows_by_day(park.timezone),
         "dwell": dwell(now),
         "positions": positions(),
+        "lanes": lanes_unusual(),
     }
+
+
+def lanes_unusual() -> list[Lane]:
+    """The lanes not as in normal operation: closed ones, and emergency lanes open (fire
+    engines let in unchecked)."""
+    return list(
+        db.session.scalars(
+            select(Lane)
+            .where(
+                or_(
+                    (Lane.kind == LaneKind.EMERGENCY) & Lane.is_open,
+                    (Lane.kind != LaneKind.EMERGENCY) & ~Lane.is_open,
+                )
+            )
+            .options(joinedload(Lane.state_changed_by))
+            .order_by(Lane.code)
+        )
+    )

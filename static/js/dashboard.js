@@ -121,6 +121,25 @@
       });
       if (!d.alerts.latest.length) { var none = document.createElement("li"); none.textContent = L.none; list.appendChild(none); }
     }
+    var lanes = document.getElementById("lanes-list");
+    if (lanes) {
+      lanes.replaceChildren();
+      (d.lanes || []).forEach(function (lane) {
+        var li = document.createElement("li");
+        li.className = lane.state === "emergency_open" ? "sev-critical" : "sev-warning";
+        li.dataset.lane = lane.code;
+        var badge = document.createElement("span");
+        badge.className = "badge " + (lane.state === "emergency_open" ? "sev-critical" : "sev-warning");
+        badge.textContent = lane.state === "emergency_open" ? L.emergency_open : L.lane_closed;
+        var link = document.createElement("a");
+        link.href = lane.url;
+        link.textContent = lane.code + " " + lane.name;
+        li.append(badge, " ", link);
+        if (lane.note) { li.append(" · " + lane.note); }
+        lanes.appendChild(li);
+      });
+      if (!(d.lanes || []).length) { var usual = document.createElement("li"); usual.textContent = L.lanes_usual; lanes.appendChild(usual); }
+    }
     // Use of each zone's capacity, in per cent (a zone without that capacity: no bar).
     function share(n, cap) { return cap ? Math.round(100 * n / cap) : null; }
     var zoneCodes = d.zones.map(function (z) { return z.code; });

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from gatekeeper.access import STAFF_ROLES, roles_required
-from gatekeeper.domain.messages import Code
+from gatekeeper.domain.messages import N_, Code
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     DailyReport,
@@ -37,7 +37,7 @@ from gatekeeper.models import (
     RollCallReason,
 )
 from gatekeeper.services import dashboard, exports, feed, inventory, reports, rollcall, site_pdf
-from gatekeeper.services.clock import local, park_today
+from gatekeeper.services.clock import format_moment, local, park_today
 from gatekeeper.services.park import park_settings
 from gatekeeper.services.park_map import park_map
 from gatekeeper.services.storage import files_root
@@ -77,7 +77,30 @@ def dashboard_json() -> ResponseReturnValue:
             for a in alerts["latest"]
         ],
     }
+    data["lanes"] = [_lane_row(lane) for lane in data["lanes"]]
     return jsonify(data)
+
+
+def _lane_row(lane: Lane) -> dict[str, Any]:
+    """A lane out of its normal state, as the dashboard lists it, in the reader's words."""
+    note = ""
+    if lane.state_changed_at is not None and lane.state_reason:
+        who = lane.state_changed_by.display_name if lane.state_changed_by else "?"
+        words = (
+            N_("opened at %(when)s by %(name)s: %(reason)s")
+            if lane.is_open
+            else N_("closed at %(when)s by %(name)s: %(reason)s")
+        )
+        note = gettext(
+            words, when=format_moment(lane.state_changed_at), name=who, reason=lane.state_reason
+        )
+    return {
+        "code": lane.code,
+        "name": lane.name,
+        "state": "emergency_open" if lane.is_open else "closed",
+        "note": note,
+        "url": url_for("kiosk.lane", code=lane.code),
+    }
 
 
 @bp.route("/inventory")

@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Sequence
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,20 @@ def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
     response = client.post(url, data={"csrf_token": token, **data})
     db.session.expire_all()
     return response
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """Each form field's first error on a page, by the name of the field it follows."""
+    errors: dict[str, str] = {}
+    field = ""
+    for name, error in re.findall(
+        r'name="([a-z_.-]+)"|<span class="field-error" role="alert">([^<]+)</span>', html
+    ):
+        if name:
+            field = name
+        elif field not in errors:
+            errors[field] = unescape(error)
+    return errors
 
 
 def csv_bytes(columns: Sequence[str], rows: list[dict[str, str]]) -> bytes:

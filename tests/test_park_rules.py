@@ -16,24 +16,10 @@ from sqlalchemy import select
 from gatekeeper.extensions import db
 from gatekeeper.models import AuditEntry, Park, Role, User
 from gatekeeper.services import park_rules
-from tests.conftest import demo_user_client, post_form
+from tests.conftest import demo_user_client, field_errors, post_form
 from tests.gate_samples import LOX_PLATE, Demo
 
 URL = "/manage/rules"
-
-
-def _errors(html: str) -> dict[str, str]:
-    """Each field's first error, by the name of the field it follows."""
-    errors: dict[str, str] = {}
-    field = ""
-    for name, error in re.findall(
-        r'name="([a-z_]+)"|<span class="field-error" role="alert">([^<]+)</span>', html
-    ):
-        if name:
-            field = name
-        elif field not in errors:
-            errors[field] = unescape(error)
-    return errors
 
 
 def _form(park: Park, **changes: Any) -> dict[str, Any]:
@@ -95,7 +81,7 @@ def test_a_change_is_saved_audited_listed_and_followed_by_the_next_decision(
             other_plate_formats=["DE", "EU", "CN"],
         ),
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True))
     db.session.refresh(park)
     assert park.max_stay_minutes == 480 and park.hazmat_vehicle_capacity == 0
     assert park.plate_confidence_threshold == 0.85
@@ -159,7 +145,7 @@ def test_wrong_rules_are_said_beside_each_field_and_nothing_is_written(
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    errors = _errors(html)
+    errors = field_errors(html)
     assert errors == {
         "early_tolerance_minutes": "a whole number from 0 to 720",
         "speed_tolerance_percent": "required",
@@ -176,7 +162,7 @@ def test_wrong_rules_are_said_beside_each_field_and_nothing_is_written(
 
     # A format the reader does not know among the others, the main one right.
     response = post_form(manager, URL, **_form(park, other_plate_formats=["EU", "YY"]))
-    assert _errors(response.get_data(as_text=True)) == {
+    assert field_errors(response.get_data(as_text=True)) == {
         "other_plate_formats": "choose from the listed formats"
     }
     assert _rule_changes() == []
@@ -230,7 +216,7 @@ def test_before_any_park_is_set_up_the_defaults_are_shown_and_the_first_save_kee
     assert 'name="max_stay_minutes" type="text" value="360"' in html
     defaults = park_rules.current(Park.with_defaults())
     response = post_form(manager, URL, **_form(Park.with_defaults(), max_stay_minutes=240))
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True))
     park = _park()
     assert park_rules.current(park) == {**defaults, "max_stay_minutes": 240}
     assert [json.loads(e.details)["changes"] for e in _rule_changes()] == [

@@ -6,7 +6,6 @@ wrong input is said beside its field and nothing is written."""
 from __future__ import annotations
 
 import json
-import re
 from html import unescape
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from gatekeeper.extensions import db
 from gatekeeper.models import AuditEntry, Role, Zone
 from gatekeeper.services import zones
-from tests.conftest import demo_user_client, post_form
+from tests.conftest import demo_user_client, field_errors, post_form
 from tests.gate_samples import LOX_PLATE, Demo
 
 
@@ -30,19 +29,6 @@ def _form(zone: Zone, **changes: Any) -> dict[str, Any]:
     for name, value in {**zones.current(zone), **changes}.items():
         data[name] = value if isinstance(value, list) else ("" if value is None else str(value))
     return data
-
-
-def _errors(html: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    field = ""
-    for name, error in re.findall(
-        r'name="([a-z_]+)"|<span class="field-error" role="alert">([^<]+)</span>', html
-    ):
-        if name:
-            field = name
-        elif field not in errors:
-            errors[field] = unescape(error)
-    return errors
 
 
 def _changes() -> list[dict[str, Any]]:
@@ -78,7 +64,7 @@ def test_a_zone_changed_here_is_what_the_next_decision_goes_by(
             muster_point="Muster point M4 (fire station)",
         ),
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, field_errors(response.get_data(as_text=True))
     db.session.refresh(tank)
     assert tank.capacity_hazmat_vehicles == 0
     assert tank.allowed_hazard_classes == ["2", "3"]  # in the list's order
@@ -140,7 +126,7 @@ def test_wrong_values_are_said_beside_each_field_and_nothing_is_written(
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     no_limit = "a whole number from 0 to 100000, or empty for no limit"
-    assert _errors(html) == {
+    assert field_errors(html) == {
         "name": "2 to 120 characters",
         "capacity_people": no_limit,
         "capacity_vehicles": no_limit,

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from gatekeeper.extensions import db
@@ -77,6 +77,37 @@ def record(
     else:
         _append([entry])
     return entry
+
+
+def apply_changes(
+    target: Any,
+    values: dict[str, Any],
+    action: str,
+    *,
+    entity_type: str,
+    user: Any,
+    details: dict[str, Any] | None = None,
+) -> list[str]:
+    """Set each of ``values`` that differs on ``target`` and record them as one entry by
+    ``user``, with each field's old and new value under "changes" (nothing changed:
+    nothing recorded). Returns the fields changed, sorted."""
+    changes = {
+        name: [getattr(target, name), new]
+        for name, new in values.items()
+        if getattr(target, name) != new
+    }
+    for name, (_old, new) in changes.items():
+        setattr(target, name, new)
+    if changes:
+        record(
+            action,
+            entity_type=entity_type,
+            entity_id=inspect(target).identity[0],
+            details={**(details or {}), "changes": changes},
+            actor_user_id=user.id,
+            actor=user.username,
+        )
+    return sorted(changes)
 
 
 _BATCH = "gatekeeper.audit_batch"

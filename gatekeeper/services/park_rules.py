@@ -175,23 +175,7 @@ def change(park: Park, data: dict[str, Any], user: User) -> list[str]:
         db.session.flush()
     else:
         db.session.refresh(park)
-    changes = {
-        name: [getattr(park, name), new]
-        for name, new in value.items()
-        if getattr(park, name) != new
-    }
-    for name, (_old, new) in changes.items():
-        setattr(park, name, new)
-    if changes:
-        audit.record(
-            CHANGED,
-            entity_type="park",
-            entity_id=park.id,
-            details={"changes": changes},
-            actor_user_id=user.id,
-            actor=user.username,
-        )
-    return sorted(changes)
+    return audit.apply_changes(park, value, CHANGED, entity_type="park", user=user)
 
 
 @dataclass(frozen=True)

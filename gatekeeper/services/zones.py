@@ -104,23 +104,8 @@ def change(zone: Zone, data: dict[str, Any], user: User) -> list[str]:
     new["allowed_hazard_classes"] = [
         c for c in HAZARD_CLASSES if c in new["allowed_hazard_classes"]
     ]
-    changes = {
-        name: [getattr(zone, name), new[name]]
-        for name in FIELDS
-        if getattr(zone, name) != new[name]
-    }
-    for name, (_old, after) in changes.items():
-        setattr(zone, name, after)
-    if changes:
-        audit.record(
-            CHANGED,
-            entity_type="zone",
-            entity_id=zone.id,
-            details={"zone": zone.code, "changes": changes},
-            actor_user_id=user.id,
-            actor=user.username,
-        )
-    return sorted(changes)
+    details = {"zone": zone.code}
+    return audit.apply_changes(zone, new, CHANGED, entity_type="zone", user=user, details=details)
 
 
 def inside(zone: Zone) -> dict[str, int]:

@@ -38,7 +38,29 @@ def _format_choices() -> list[tuple[str, Any]]:
     return [(code, names.get(code, code)) for code in names if code in FORMATS]
 
 
-class RulesForm(FlaskForm):
+def _checkboxes(label: Any, choices: list[tuple[str, str]] | None = None) -> Any:
+    """A multiple choice drawn as checkboxes; the service checks the values."""
+    return SelectMultipleField(
+        label,
+        choices=choices,
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+
+
+class _ForService(FlaskForm):
+    """A form whose every field goes to its service as typed (empty: "")."""
+
+    def data_for_service(self) -> dict[str, Any]:
+        return {
+            name: ("" if field.data is None else field.data)
+            for name, field in self._fields.items()
+            if name != "csrf_token"
+        }
+
+
+class RulesForm(_ForService):
     # Bookings and arrival
     early_tolerance_minutes = StringField(_l("Early arrival let in (minutes before the window)"))
     late_tolerance_minutes = StringField(_l("Late arrival let in (minutes after the window)"))
@@ -87,12 +109,7 @@ class RulesForm(FlaskForm):
     main_plate_format = SelectField(
         _l("Plates of the park's own market (read first)"), validate_choice=False
     )
-    other_plate_formats = SelectMultipleField(
-        _l("Other plates the gates see"),
-        validate_choice=False,
-        widget=widgets.ListWidget(prefix_label=False),
-        option_widget=widgets.CheckboxInput(),
-    )
+    other_plate_formats = _checkboxes(_l("Other plates the gates see"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,16 +117,8 @@ class RulesForm(FlaskForm):
         self.main_plate_format.choices = choices
         self.other_plate_formats.choices = choices
 
-    def data_for_service(self) -> dict[str, Any]:
-        skip = {"csrf_token"}
-        return {
-            name: (field.data if field.data is not None else "")
-            for name, field in self._fields.items()
-            if name not in skip
-        }
 
-
-class ZoneForm(FlaskForm):
+class ZoneForm(_ForService):
     """A zone's name, capacities (empty: no limit), allowed classes and muster point; checked
     by services.zones."""
 
@@ -119,18 +128,7 @@ class ZoneForm(FlaskForm):
     capacity_hazmat_vehicles = StringField(_l("Hazmat vehicles at once"))
     capacity_loaded_tankers = StringField(_l("Spaces for loaded tankers (holding lot)"))
     capacity_empty_tankers = StringField(_l("Spaces for empty tankers (holding lot)"))
-    allowed_hazard_classes = SelectMultipleField(
-        _l("Hazard classes allowed in the zone"),
-        choices=[(c, c) for c in HAZARD_CLASSES],
-        validate_choice=False,
-        widget=widgets.ListWidget(prefix_label=False),
-        option_widget=widgets.CheckboxInput(),
+    allowed_hazard_classes = _checkboxes(
+        _l("Hazard classes allowed in the zone"), [(c, c) for c in HAZARD_CLASSES]
     )
     muster_point = StringField(_l("Muster point (where its people gather in an evacuation)"))
-
-    def data_for_service(self) -> dict[str, Any]:
-        return {
-            name: (field.data if field.data is not None else "")
-            for name, field in self._fields.items()
-            if name != "csrf_token"
-        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -834,3 +834,44 @@ def _breaking_stops(request: EntryRequest, result: Any) -> None:
     )
     if result.check("dg_permit").outcome is Outcome.PASS:
         assert decide_entry(broken).decision is Decision.DENY
+
+
+def test_hazmat_vehicles_enter_only_in_the_parks_hours() -> None:
+    # NOW is 09:00 UTC, 17:00 in Shanghai.
+    def at(start: int, end: int) -> Rules:
+        return Rules(timezone="Asia/Shanghai", hazmat_hours=(time(start), time(end)))
+
+    inside = decide_entry(replace(good_request(), rules=at(6, 20)))
+    assert inside.decision is Decision.ALLOW
+    assert inside.check("hours").message == "Within the hazmat entry hours 06:00-20:00"
+    before = decide_entry(replace(good_request(), rules=at(18, 22)))
+    assert before.decision is Decision.HOLD and failed_codes(before) == {"hours"}
+    assert before.check("hours").message == (
+        "Hazmat vehicles enter from 18:00; wait in the holding lot"
+    )
+    after = decide_entry(replace(good_request(), rules=at(6, 17)))  # 17:00 is closed
+    assert after.decision is Decision.DENY and failed_codes(after) == {"hours"}
+    assert after.check("hours").message == "Hazmat vehicles enter only from 06:00 to 17:00"
+    # A vehicle with no dangerous goods (or a small load) is not held to them.
+    plain = with_booking(cargo=(CargoRecord(None, "packages", 100),))
+    result = decide_entry(replace(plain, reads=Reads("QAKX769", 0.95), rules=at(6, 17)))
+    assert result.decision is Decision.ALLOW
+    assert result.check("hours").outcome is Outcome.NOT_APPLICABLE
+
+
+def test_a_hazmat_booking_must_fall_within_the_entry_hours() -> None:
+    from gatekeeper.domain.bookings import check_booking
+
+    rules = Rules(timezone="Asia/Shanghai", hazmat_hours=(time(6), time(20)))
+    # 16:00-18:00 in Shanghai: inside.
+    assert check_booking(BOOKING, (TRACTOR, TRAILER), TODAY, rules).errors == {}
+    night = replace(  # 21:00-23:00
+        BOOKING, window_start=NOW + timedelta(hours=4), window_end=NOW + timedelta(hours=6)
+    )
+    errors = check_booking(night, (TRACTOR, TRAILER), TODAY, rules).errors
+    assert set(errors) == {"window_start", "window_end"}
+    assert errors["window_end"].english() == (
+        "hazmat vehicles enter the park only from 06:00 to 20:00"
+    )
+    late_end = replace(BOOKING, window_end=NOW + timedelta(hours=3, minutes=30))  # 20:30
+    assert set(check_booking(late_end, (TRACTOR, TRAILER), TODAY, rules).errors) == {"window_end"}

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, time, timedelta
 from html import unescape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from gatekeeper.extensions import db
 from gatekeeper.models import AuditEntry, Park, Role, User
 from gatekeeper.services import park_rules
+from gatekeeper.services.clock import park_today
 from tests.conftest import demo_user_client, field_errors, post_form
 from tests.gate_samples import LOX_PLATE, Demo
 
@@ -198,13 +202,22 @@ def test_the_admin_park_form_keeps_the_same_ranges(app: Any, as_role: Any, demo:
     url = f"/admin/admin_park/edit/?id={park.id}"
     page = admin.get(url).get_data(as_text=True)
     form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
-    form.update(re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page))
+    found = re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page)
+    form.update((name, unescape(unescape(text)).strip()) for name, text in found)
     form["max_stay_minutes"] = "-5"
     response = admin.post(url, data=form)
     assert response.status_code == 200
     assert "Number must be between 15 and 2880" in unescape(response.get_data(as_text=True))
     db.session.refresh(park)
     assert park.max_stay_minutes == 360
+    # One of the two entry hours alone: refused by the database's check, said, not a 500.
+    form.update(max_stay_minutes="360", hazmat_hours_from="06:00")
+    response = admin.post(url, data=form)
+    assert response.status_code == 200
+    answer = unescape(response.get_data(as_text=True))
+    assert "Both entry hours for hazmat vehicles, the first before the second, or neither" in answer
+    db.session.expire_all()
+    assert _park().hazmat_hours_from is None
 
 
 def test_before_any_park_is_set_up_the_defaults_are_shown_and_the_first_save_keeps_them(
@@ -222,3 +235,52 @@ def test_before_any_park_is_set_up_the_defaults_are_shown_and_the_first_save_kee
     assert [json.loads(e.details)["changes"] for e in _rule_changes()] == [
         {"max_stay_minutes": [360, 240]}
     ]
+
+
+def test_hazmat_entry_hours_set_here_refuse_the_night_tanker(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    park = _park()
+    manager = demo_user_client(app, Role.MANAGER)
+    wrong = post_form(manager, URL, **_form(park, hazmat_hours_from="06:00"))
+    assert field_errors(wrong.get_data(as_text=True))["hazmat_hours_until"] == (
+        "both times, or neither for any time"
+    )
+    wrong = post_form(
+        manager, URL, **_form(park, hazmat_hours_from="20:00", hazmat_hours_until="06:00")
+    )
+    assert field_errors(wrong.get_data(as_text=True)) == {"hazmat_hours_until": "after the start"}
+    wrong = post_form(
+        manager, URL, **_form(park, hazmat_hours_from="6 am", hazmat_hours_until="20:00")
+    )
+    assert field_errors(wrong.get_data(as_text=True)) == {
+        "hazmat_hours_from": "a time of day as HH:MM"
+    }
+    assert _rule_changes() == []
+    response = post_form(
+        manager, URL, **_form(park, hazmat_hours_from="06:00", hazmat_hours_until="20:00")
+    )
+    assert response.status_code == 302
+    db.session.refresh(park)
+    assert (park.hazmat_hours_from, park.hazmat_hours_until) == (time(6), time(20))
+    page = unescape(manager.get(URL).get_data(as_text=True))
+    assert 'name="hazmat_hours_from" type="time" value="06:00"' in page
+    assert "<td>any time</td><td>06:00</td>" in page
+
+    # 21:30 in the park: the booked tanker (its window moved there) is refused.
+    night = datetime.combine(
+        park_today() + timedelta(days=1), time(21, 30), ZoneInfo(park.timezone)
+    ).astimezone(UTC)
+    demo.lox.window_start, demo.lox.window_end = (
+        night - timedelta(hours=1),
+        night + timedelta(hours=1),
+    )
+    db.session.commit()
+    with time_machine.travel(night, tick=False):
+        body = demo.post_event(
+            client, "G1-HAZ", event_id="night-1", plate="QAKX769", hazard=LOX_PLATE
+        ).json
+    assert body["decision"] == "deny"
+    hours = next(r for r in body["reasons"] if r["code"] == "hours")
+    assert hours["message"] == "Hazmat vehicles enter only from 06:00 to 20:00"
+    assert "window" not in [r["code"] for r in body["reasons"]]  # on time for its booking

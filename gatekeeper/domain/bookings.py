@@ -97,6 +97,19 @@ def check_booking(
                         un=line.un_number or "?",
                     ),
                 )
+    if hazmat and rules.hazmat_hours is not None:
+        # The whole window within the hours: a vehicle on time is never refused for them.
+        start, end = rules.hazmat_hours
+        hours = phrase(
+            N_("hazmat vehicles enter the park only from %(from)s to %(until)s"),
+            **{"from": f"{start:%H:%M}", "until": f"{end:%H:%M}"},
+        )
+        opening = rules.local_time(booking.window_start)
+        if opening < start or opening > end:
+            errors.setdefault("window_start", hours)
+        closing = rules.local_time(booking.window_end)
+        if rules.day(booking.window_end) != rules.day(booking.window_start) or closing > end:
+            errors.setdefault("window_end", hours)
     if zone_classes is not None:
         admitted = set(zone_classes)
         for line in dangerous:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from gatekeeper.domain.messages import N_, SettingError, phrase
@@ -129,6 +129,10 @@ class Park(Model):
     parking_offence_days: Mapped[int] = mapped_column(default=90)
     # Positioning cards issued at the gate and returned at exit.
     uses_positioning_cards: Mapped[bool] = mapped_column(default=False)
+    # The hours hazmat vehicles may enter, park-local, from before until (null: any time):
+    # earlier they wait in the holding lot, later they are refused (no night entries).
+    hazmat_hours_from: Mapped[time | None] = mapped_column(Time)
+    hazmat_hours_until: Mapped[time | None] = mapped_column(Time)
     # A new token whenever a road or a road node changes (services/road_network.py): each
     # process keeps the road network the gate checks routes against, and loads it again
     # when this moves. A token rather than a counter: a restored or another database
@@ -148,6 +152,11 @@ class Park(Model):
         CheckConstraint("hazmat_vehicle_capacity >= 0", name="hazmat_capacity_nonneg"),
         CheckConstraint("parking_offences_to_blacklist >= 0", name="parking_offences_nonneg"),
         CheckConstraint("parking_offence_days > 0", name="parking_offence_days_positive"),
+        CheckConstraint(
+            "(hazmat_hours_from IS NULL) = (hazmat_hours_until IS NULL) "
+            "AND (hazmat_hours_from IS NULL OR hazmat_hours_from < hazmat_hours_until)",
+            name="hazmat_hours_order",
+        ),
     )
 
     @classmethod

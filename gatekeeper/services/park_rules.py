@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -57,7 +57,8 @@ PERCENT = {
     "plate_confidence_percent": "plate_confidence_threshold",
     "hazard_confidence_percent": "hazard_confidence_threshold",
 }
-RULES = (*BOUNDS, *SWITCHES, "plate_formats")
+HOURS = ("hazmat_hours_from", "hazmat_hours_until")
+RULES = (*BOUNDS, *SWITCHES, *HOURS, "plate_formats")
 
 
 def _bounded(column: str, *, optional: bool = False, percent: bool = False) -> Any:
@@ -91,6 +92,9 @@ class RulesInput(BaseModel):
     expiry_warning_days: int = _bounded("expiry_warning_days")
     plate_confidence_percent: int = _bounded("plate_confidence_threshold", percent=True)
     hazard_confidence_percent: int = _bounded("hazard_confidence_threshold", percent=True)
+    # The hours hazmat vehicles may enter (both empty: any time).
+    hazmat_hours_from: time | None = None
+    hazmat_hours_until: time | None = None
     # The park's own market, read first, then the others the gates see.
     main_plate_format: str
     other_plate_formats: list[str] = []
@@ -116,7 +120,9 @@ def parse(data: dict[str, Any]) -> RulesInput:
     except ValidationError as exc:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "body"
-            if field in ("main_plate_format", "other_plate_formats"):
+            if field in HOURS:
+                errors.setdefault(field, N_("a time of day as HH:MM"))
+            elif field in ("main_plate_format", "other_plate_formats"):
                 errors.setdefault(field, N_("choose from the listed formats"))
             elif field in RulesInput.model_fields and field not in SWITCHES:
                 if error["type"] == "missing" or error.get("input") is None:
@@ -127,6 +133,12 @@ def parse(data: dict[str, Any]) -> RulesInput:
                 errors.setdefault(field, N_("not valid"))
     if errors:
         raise RulesError(errors)
+    start, end = value.hazmat_hours_from, value.hazmat_hours_until
+    if (start is None) != (end is None):
+        missing = "hazmat_hours_from" if start is None else "hazmat_hours_until"
+        raise RulesError({missing: N_("both times, or neither for any time")})
+    if start is not None and end is not None and start >= end:
+        raise RulesError({"hazmat_hours_until": N_("after the start")})
     return value
 
 
@@ -157,6 +169,9 @@ def stored(value: RulesInput) -> dict[str, Any]:
 def current(park: Park) -> dict[str, Any]:
     """The page's fields as the park holds them now."""
     data: dict[str, Any] = {name: getattr(park, name) for name in (*BOUNDS, *SWITCHES)}
+    for name in HOURS:
+        moment = getattr(park, name)
+        data[name] = f"{moment:%H:%M}" if moment is not None else None
     for field, column in PERCENT.items():
         data[field] = round(data.pop(column) * 100)
     formats = list(park.plate_formats or [])

@@ -17,7 +17,7 @@ from gatekeeper.domain.gate.decision import (
     combine,
 )
 from gatekeeper.domain.gate.records import EntryRequest, LaneKindValue
-from gatekeeper.domain.gate.rules.booking import rule_booking, rule_window
+from gatekeeper.domain.gate.rules.booking import rule_booking, rule_hazmat_hours, rule_window
 from gatekeeper.domain.gate.rules.cargo import rule_booking_pass, rule_orange_plate, rule_waybill
 from gatekeeper.domain.gate.rules.crew import (
     rule_crew,
@@ -101,6 +101,7 @@ ENTRY_RULES: tuple[Callable[[Context], Check], ...] = (
     rule_standing,
     rule_booking,
     rule_window,
+    rule_hazmat_hours,
     rule_dg_permit,
     rule_adr_approval,
     rule_tank_inspection,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # --- inputs ------------------------------------------------------------------------------
@@ -215,6 +215,12 @@ class Rules:
     max_stay: timedelta = timedelta(hours=6)
     # The park's time zone: times in messages are the park's local times.
     timezone: str = "UTC"
+    # The park-local hours hazmat vehicles may enter, from before until (None: any time).
+    hazmat_hours: tuple[time, time] | None = None
+
+    def local_time(self, moment: datetime) -> time:
+        """The park's local time of day at ``moment``."""
+        return moment.astimezone(ZoneInfo(self.timezone)).time()
 
     def hhmm(self, moment: datetime) -> str:
         return f"{moment.astimezone(ZoneInfo(self.timezone)):%H:%M}"

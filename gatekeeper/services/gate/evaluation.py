@@ -77,6 +77,11 @@ def gate_rules(park: Park) -> rules.Rules:
         small_load_points_threshold=park.small_load_points_threshold,
         max_stay=timedelta(minutes=park.max_stay_minutes),
         timezone=park.timezone or "UTC",
+        hazmat_hours=(
+            (park.hazmat_hours_from, park.hazmat_hours_until)
+            if park.hazmat_hours_from is not None and park.hazmat_hours_until is not None
+            else None
+        ),
     )
 
 

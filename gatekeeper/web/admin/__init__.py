@@ -259,6 +259,18 @@ class AuditedModelView(_AdminOnly, ModelView):
         )
 
 
+class ParkView(AuditedModelView):
+    """The park's settings; the rules page (/manage/rules) sets the same with more help."""
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        start, end = model.hazmat_hours_from, model.hazmat_hours_until
+        if (start is None) != (end is None) or (start is not None and start >= end):
+            raise ValidationError(
+                _("Both entry hours for hazmat vehicles, the first before the second, or neither")
+            )
+        super().on_model_change(form, model, is_created)
+
+
 class LaneView(AuditedModelView):
     """Lanes; why one was last opened or closed is the kiosk's record, shown, not edited."""
 
@@ -493,7 +505,7 @@ SECTION_HELP = (
 )
 
 _MODEL_VIEWS: tuple[tuple[type[AuditedModelView], type[Any], Any, Any], ...] = (
-    (AuditedModelView, m.Park, _l("Park settings"), PARK),
+    (ParkView, m.Park, _l("Park settings"), PARK),
     (AuditedModelView, m.Zone, _l("Zones"), PARK),
     (AuditedModelView, m.Gate, _l("Gates"), PARK),
     (LaneView, m.Lane, _l("Lanes"), PARK),

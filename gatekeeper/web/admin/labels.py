@@ -92,6 +92,8 @@ COLUMN_LABELS = {
     "hazard_confidence_threshold": _l("Hazard confidence threshold"),
     "hazard_id_numbers": _l("Hazard id numbers"),
     "hazmat_vehicle_capacity": _l("Hazmat vehicle capacity"),
+    "hazmat_hours_from": _l("Hazmat vehicles enter from"),
+    "hazmat_hours_until": _l("Hazmat vehicles enter until"),
     "hin_read": _l("HIN read"),
     "host_name": _l("Host name"),
     "id_document_number": _l("ID document number"),

@@ -76,6 +76,8 @@ class RulesForm(_ForService):
     small_load_points_threshold = StringField(
         _l("Small loads: no orange plate needed under (ADR 1.1.3.6 points)")
     )
+    hazmat_hours_from = StringField(_l("Hazmat vehicles enter from (HH:MM)"))
+    hazmat_hours_until = StringField(_l("… until (HH:MM; both empty: any time)"))
     hazmat_vehicle_capacity = StringField(
         _l("Hazmat vehicles inside at once (empty: no limit; 0: none let in)")
     )

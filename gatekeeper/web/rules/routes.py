@@ -69,6 +69,8 @@ def _label_for(form: RulesForm, column: str) -> str:
 def _shown(column: str, value: Any) -> str:
     """A rule's value as a person reads it in the list of changes."""
     if value is None or value == "":
+        if column in park_rules.HOURS:
+            return str(gettext("any time"))
         return str(gettext("no limit")) if column == "hazmat_vehicle_capacity" else "–"
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
@@ -77,6 +79,8 @@ def _shown(column: str, value: Any) -> str:
             return f"{round(float(value) * 100)} %"
         except (TypeError, ValueError):
             return str(value)
+    if column in park_rules.HOURS:
+        return str(value)[:5]  # kept as HH:MM:SS
     if column == "plate_formats":
         codes = value if isinstance(value, list) else [str(value)]
         names = format_names()

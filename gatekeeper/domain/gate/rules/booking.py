@@ -99,3 +99,31 @@ def rule_window(c: Context) -> Check:
         start=c.rules.hhmm(booking.window_start),
         end=c.rules.hhmm(booking.window_end),
     )
+
+
+def rule_hazmat_hours(c: Context) -> Check:
+    """Hazmat vehicles enter only in the park's hours: before them they wait in the holding
+    lot, after them they are refused (no night entries; the guard may override)."""
+    hours = c.rules.hazmat_hours
+    if hours is None or not c.hazmat:
+        return check_na("hours", N_("No entry hours for this vehicle"))
+    start, end = hours
+    at = c.rules.local_time(c.request.now)
+    shown = {"from": f"{start:%H:%M}", "until": f"{end:%H:%M}"}
+    if at < start:
+        return check_fail(
+            "hours",
+            Decision.HOLD,
+            N_("Hazmat vehicles enter from %(from)s; wait in the holding lot"),
+            shown,
+            **shown,
+        )
+    if at >= end:
+        return check_fail(
+            "hours",
+            Decision.DENY,
+            N_("Hazmat vehicles enter only from %(from)s to %(until)s"),
+            shown,
+            **shown,
+        )
+    return check_pass("hours", N_("Within the hazmat entry hours %(from)s-%(until)s"), **shown)

@@ -284,3 +284,15 @@ def test_hazmat_entry_hours_set_here_refuse_the_night_tanker(
     hours = next(r for r in body["reasons"] if r["code"] == "hours")
     assert hours["message"] == "Hazmat vehicles enter only from 06:00 to 20:00"
     assert "window" not in [r["code"] for r in body["reasons"]]  # on time for its booking
+
+
+def test_the_booking_form_says_the_hazmat_entry_hours(app: Any, demo: Demo) -> None:
+    dispatcher = demo_user_client(app, Role.DISPATCHER)
+    assert 'id="hazmat-hours"' not in dispatcher.get("/dispatch/bookings/new").get_data(
+        as_text=True
+    )
+    park = _park()
+    park.hazmat_hours_from, park.hazmat_hours_until = time(6), time(20)
+    db.session.commit()
+    html = unescape(dispatcher.get("/dispatch/bookings/new").get_data(as_text=True))
+    assert "Hazmat vehicles enter the park only from 06:00 to 20:00" in html

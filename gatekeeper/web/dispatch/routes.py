@@ -121,7 +121,15 @@ def booking_page(
     _choices(form, carrier_id)
 
     def page(status: int) -> ResponseReturnValue:
-        html = render_template("dispatch/booking_form.html", form=form, back=done, booking=booking)
+        park = park_settings()
+        hours = (park.hazmat_hours_from, park.hazmat_hours_until)
+        html = render_template(
+            "dispatch/booking_form.html",
+            form=form,
+            back=done,
+            booking=booking,
+            hazmat_hours=hours if None not in hours else None,
+        )
         return html, status
 
     if not form.validate_on_submit():

@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.people.routes import bp as people_bp
     from gatekeeper.web.rules.routes import bp as rules_bp
     from gatekeeper.web.staff.routes import bp as staff_bp
+    from gatekeeper.web.vehicle_file.routes import bp as vehicle_file_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -33,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(park_vehicles_bp)
     app.register_blueprint(rules_bp)
+    app.register_blueprint(vehicle_file_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 

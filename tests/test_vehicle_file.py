@@ -1,0 +1,113 @@
+"""A vehicle's file for the park's managers: found by its plate (partly typed, the province
+character left out), then its registration and documents, standing, where it is now, its
+bookings, alerts with its illegal parkings, and every passage, on one page reachable from
+the occupancy list, the alerts and the blacklist."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+from typing import Any
+
+from sqlalchemy import select
+
+from gatekeeper.domain.messages import N_, phrase
+from gatekeeper.extensions import db
+from gatekeeper.models import Alert, AlertKind, Role, Severity, User, Vehicle
+from gatekeeper.models.types import utcnow
+from tests.conftest import demo_user_client
+from tests.gate_samples import Demo
+
+
+def _vehicle(plate: str) -> Vehicle:
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == plate))
+    assert vehicle is not None
+    return vehicle
+
+
+def test_a_plate_typed_in_part_finds_the_vehicles_and_a_whole_one_opens_its_file(
+    app: Any, demo: Demo
+) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    barred = _vehicle("苏E·L7731")
+    response = manager.get("/manage/plates?q=苏E L7731")  # typed with a space, not a dot
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/manage/plates/{barred.id}")
+    response = manager.get("/manage/plates?q=l7731")  # part of it, lower case: the one
+    assert response.headers["Location"].endswith(f"/manage/plates/{barred.id}")
+    html = unescape(manager.get("/manage/plates?q=VKR").get_data(as_text=True))
+    found = re.findall(r'href="/manage/plates/(\d+)"', html)
+    assert {int(i) for i in found} == {_vehicle("1-VKR-301").id, _vehicle("1-VKR-302").id}
+    html = unescape(manager.get("/manage/plates?q=ZZ999").get_data(as_text=True))
+    assert "No vehicle with a plate holding “ZZ999”." in html
+
+
+def test_the_file_shows_where_the_vehicle_is_its_papers_bookings_alerts_and_passages(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    demo.enter_lox(client)
+    trailer = _vehicle("Q-AKX-769")
+    db.session.add(
+        Alert.draft(
+            phrase(
+                N_("%(plate)s: %(minutes)s min in %(zone)s, where its cargo is not allowed"),
+                plate=trailer.plate,
+                minutes=20,
+                zone="Z-TANK",
+            ),
+            kind=AlertKind.ILLEGAL_PARKING,
+            severity=Severity.WARNING,
+            dedup_key="file-1",
+            vehicle_id=trailer.id,
+            created_at=utcnow() - timedelta(days=3),
+        )
+    )
+    db.session.commit()
+    manager = demo_user_client(app, Role.MANAGER)
+    html = unescape(manager.get(f"/manage/plates/{trailer.id}").get_data(as_text=True))
+    assert "Inside since" in html and demo.lox.reference in html
+    assert "Illegal parkings in the last 90 days: 1" in html
+    assert "Q-AKX-769: 20 min in Z-TANK, where its cargo is not allowed" in html
+    assert "ADR certificate of approval" in html and "Road transport certificate" in html
+    assert f'href="/manage/blacklist/vehicles/new?plate={trailer.plate}"' in html
+    # The passage at G1-HAZ, linked to its record at the lane's screen.
+    assert re.search(r'href="/kiosk/lanes/G1-HAZ\?passage=\d+"', html)
+    assert 'Passages at the gates <span class="muted">(1)</span>' in html
+
+    # Reached from the occupancy list and the alerts.
+    assert f"/manage/plates/{trailer.id}" in manager.get("/manage/occupancy").get_data(as_text=True)
+    assert f"/manage/plates/{trailer.id}" in manager.get("/manage/alerts").get_data(as_text=True)
+
+
+def test_a_barred_vehicle_outside_says_so(app: Any, demo: Demo) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    barred = _vehicle("苏E·L7731")
+    html = unescape(manager.get(f"/manage/plates/{barred.id}").get_data(as_text=True))
+    assert "Not inside the park." in html and "No passages yet." in html
+    assert "blacklisted" in html and "On the blacklist" in html
+    blacklist = manager.get("/manage/blacklist").get_data(as_text=True)
+    assert f"/manage/plates/{barred.id}" in blacklist
+
+
+def test_only_managers_and_admins_open_files(app: Any, as_role: Any, demo: Demo) -> None:
+    barred = _vehicle("苏E·L7731")
+    for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
+        assert as_role(role).get(f"/manage/plates/{barred.id}").status_code == 403
+        assert as_role(role).get("/manage/plates?q=L7731").status_code == 403
+    assert demo_user_client(app, Role.MANAGER).get("/manage/plates/999999").status_code == 404
+
+
+def test_the_file_reads_in_chinese(app: Any, client: Any, demo: Demo) -> None:
+    from tests.test_i18n_pages import _english_words, _names
+
+    demo.enter_lox(client)
+    user = db.session.scalar(select(User).where(User.username == "manager"))
+    assert user is not None
+    user.locale = "zh_CN"
+    db.session.commit()
+    manager = demo_user_client(app, Role.MANAGER)
+    trailer = _vehicle("Q-AKX-769")
+    for url in (f"/manage/plates/{trailer.id}", "/manage/plates?q=VKR", "/manage/plates?q=x9"):
+        html = manager.get(url).get_data(as_text=True)
+        assert _english_words(html, _names()) == set(), url

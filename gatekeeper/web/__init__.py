@@ -62,7 +62,6 @@ def _navigation() -> dict[str, object]:
             ("manage.reports_page", _l("Reports"), staff),
             ("staff.index", _l("People"), staff),
             ("blacklist.index", _l("Blacklist"), staff),
-            ("rules.edit", _l("Rules"), staff),
             ("people.visits_page", _l("Visitors"), ("dispatcher",)),
             ("home.fleet", _l("Fleet"), ("carrier",)),
             ("carrier.bookings_page", _l("Bookings"), ("carrier",)),

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.api.routes import bp as api_bp
     from gatekeeper.web.auth.routes import bp as auth_bp
     from gatekeeper.web.blacklist.routes import bp as blacklist_bp
+    from gatekeeper.web.files.routes import bp as files_bp
     from gatekeeper.web.carrier.routes import bp as carrier_bp
     from gatekeeper.web.dispatch.routes import bp as dispatch_bp
     from gatekeeper.web.home.routes import bp as home_bp
@@ -20,7 +21,6 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.people.routes import bp as people_bp
     from gatekeeper.web.rules.routes import bp as rules_bp
     from gatekeeper.web.staff.routes import bp as staff_bp
-    from gatekeeper.web.vehicle_file.routes import bp as vehicle_file_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -34,7 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(park_vehicles_bp)
     app.register_blueprint(rules_bp)
-    app.register_blueprint(vehicle_file_bp)
+    app.register_blueprint(files_bp)
     init_admin(app)
     from gatekeeper.web import errors, labels
 

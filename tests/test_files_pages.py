@@ -1,7 +1,8 @@
-"""A vehicle's file for the park's managers: found by its plate (partly typed, the province
-character left out), then its registration and documents, standing, where it is now, its
-bookings, alerts with its illegal parkings, and every passage, on one page reachable from
-the occupancy list, the alerts and the blacklist."""
+"""Vehicle and person files for the park's managers: a vehicle found by its plate (partly
+typed, the province character left out), a person by name, badge or ID; then the
+registration and documents or qualifications, standing, where they are now, bookings,
+alerts (with the illegal parkings), and every passage, on one page reachable from the
+occupancy list, the alerts and the blacklist."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
-from gatekeeper.models import Alert, AlertKind, Role, Severity, User, Vehicle
+from gatekeeper.models import Alert, AlertKind, Person, Role, Severity, User, Vehicle
 from gatekeeper.models.types import utcnow
 from tests.conftest import demo_user_client
 from tests.gate_samples import Demo
@@ -108,6 +109,42 @@ def test_the_file_reads_in_chinese(app: Any, client: Any, demo: Demo) -> None:
     db.session.commit()
     manager = demo_user_client(app, Role.MANAGER)
     trailer = _vehicle("Q-AKX-769")
-    for url in (f"/manage/plates/{trailer.id}", "/manage/plates?q=VKR", "/manage/plates?q=x9"):
+    person = db.session.scalar(select(Person).where(Person.badge_number.is_not(None)))
+    assert person is not None
+    urls = (f"/manage/plates/{trailer.id}", "/manage/plates?q=VKR", "/manage/plates?q=x9")
+    urls += (f"/manage/persons/{person.id}", "/manage/persons?q=a", "/manage/persons?q=zz")
+    for url in urls:
         html = manager.get(url).get_data(as_text=True)
         assert _english_words(html, _names()) == set(), url
+
+
+def test_a_person_is_found_by_name_badge_or_id_and_their_file_shows_where_they_are(
+    app: Any, client: Any, demo: Demo
+) -> None:
+    from gatekeeper.models import PersonKind
+    from gatekeeper.services import people
+
+    manager = demo_user_client(app, Role.MANAGER)
+    employee = db.session.scalar(
+        select(Person).where(Person.kind == PersonKind.EMPLOYEE, Person.badge_number.is_not(None))
+    )
+    assert employee is not None and employee.badge_number
+    from gatekeeper.models import Lane
+
+    lane = db.session.scalar(select(Lane).where(Lane.code == "G1-PED"))
+    assert lane is not None
+    assert people.check_in(employee, lane, utcnow(), method="badge").allowed
+    db.session.commit()
+    response = manager.get(f"/manage/persons?q={employee.badge_number.lower()}")
+    assert response.headers["Location"].endswith(f"/manage/persons/{employee.id}")
+    html = unescape(manager.get(f"/manage/persons/{employee.id}").get_data(as_text=True))
+    assert employee.full_name in html and "Inside since" in html
+    assert 'Passages through the lanes <span class="muted">(1)</span>' in html
+    assert f'href="/manage/blacklist/persons/{employee.id}"' in html
+    assert f"/manage/persons/{employee.id}" in manager.get("/manage/occupancy").get_data(
+        as_text=True
+    )
+    html = unescape(manager.get("/manage/persons?q=zzzz-nobody").get_data(as_text=True))
+    assert "Nobody found for “zzzz-nobody”." in html
+    for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
+        assert demo_user_client(app, role).get(f"/manage/persons/{employee.id}").status_code == 403

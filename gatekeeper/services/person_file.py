@@ -1,0 +1,52 @@
+"""A person's file, for the park's managers looking into one driver, escort, employee,
+contractor or visitor: who they are and for whom, their qualifications, their standing,
+whether they are inside now (where, since when), their alerts and every passage on foot or
+at the lanes' check-in (paged). Read only; each part one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from gatekeeper.extensions import db
+from gatekeeper.models import Alert, Person, PersonPassage, Presence
+
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    person: Person
+    presence: Presence | None  # inside now, or None
+    alerts: list[Alert]
+
+
+def file_of(person: Person) -> PersonFile:
+    presence = db.session.scalar(
+        select(Presence)
+        .where(Presence.person_id == person.id, Presence.passed_at.is_not(None))
+        .options(selectinload(Presence.zone), selectinload(Presence.vehicle))
+    )
+    alerts = list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.person_id == person.id)
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(RECENT)
+        )
+    )
+    return PersonFile(person, presence, alerts)
+
+
+def passages(person: Person) -> Select[Any]:
+    """Every passage of the person through the park's lanes, the newest first: a query to
+    page."""
+    return (
+        select(PersonPassage)
+        .where(PersonPassage.person_id == person.id)
+        .options(selectinload(PersonPassage.lane), selectinload(PersonPassage.operator))
+        .order_by(PersonPassage.occurred_at.desc(), PersonPassage.id.desc())
+    )

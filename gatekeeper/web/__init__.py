@@ -11,9 +11,9 @@ def register_blueprints(app: Flask) -> None:
     from gatekeeper.web.api.routes import bp as api_bp
     from gatekeeper.web.auth.routes import bp as auth_bp
     from gatekeeper.web.blacklist.routes import bp as blacklist_bp
-    from gatekeeper.web.files.routes import bp as files_bp
     from gatekeeper.web.carrier.routes import bp as carrier_bp
     from gatekeeper.web.dispatch.routes import bp as dispatch_bp
+    from gatekeeper.web.files.routes import bp as files_bp
     from gatekeeper.web.home.routes import bp as home_bp
     from gatekeeper.web.kiosk.routes import bp as kiosk_bp
     from gatekeeper.web.manage.routes import bp as manage_bp

@@ -44,6 +44,18 @@ def raise_new(drafts: Iterable[AlertDraft]) -> int:
     return len(fresh)
 
 
+def latest_about(limit: int, **subject: int) -> list[Alert]:
+    """The newest alerts about one vehicle or person (``vehicle_id=`` or ``person_id=``)."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .filter_by(**subject)
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 class AlertActionError(ValueError):
     """The step cannot be taken as asked (shown to the user)."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from gatekeeper.extensions import db
 from gatekeeper.models import Alert, Person, PersonPassage, Presence
+from gatekeeper.services.alerts import latest_about
 
 RECENT = 10
 
@@ -30,14 +31,7 @@ def file_of(person: Person) -> PersonFile:
         .where(Presence.person_id == person.id, Presence.passed_at.is_not(None))
         .options(selectinload(Presence.zone), selectinload(Presence.vehicle))
     )
-    alerts = list(
-        db.session.scalars(
-            select(Alert)
-            .where(Alert.person_id == person.id)
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
-            .limit(RECENT)
-        )
-    )
+    alerts = latest_about(RECENT, person_id=person.id)
     return PersonFile(person, presence, alerts)
 
 

@@ -16,6 +16,7 @@ from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.extensions import db
 from gatekeeper.models import Alert, AlertKind, Booking, Passage, Presence, Vehicle
 from gatekeeper.models.types import utcnow
+from gatekeeper.services.alerts import latest_about
 
 FOUND_LIMIT = 30
 RECENT = 10
@@ -72,14 +73,7 @@ def file_of(vehicle: Vehicle, offence_days: int) -> VehicleFile:
             .limit(RECENT)
         )
     )
-    alerts = list(
-        db.session.scalars(
-            select(Alert)
-            .where(Alert.vehicle_id == vehicle.id)
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
-            .limit(RECENT)
-        )
-    )
+    alerts = latest_about(RECENT, vehicle_id=vehicle.id)
     since = utcnow() - timedelta(days=offence_days)
     offences = db.session.scalar(
         select(func.count(Alert.id)).where(

@@ -4,6 +4,9 @@ knows of them on one page, their passages paged."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -20,16 +23,22 @@ bp = Blueprint("files", __name__, template_folder="templates", url_prefix="/mana
 PER_PAGE = 25
 
 
+def _found(
+    find: Callable[[str], Sequence[Any]], endpoint: str, key: str, template: str
+) -> ResponseReturnValue:
+    """What the search text (``q``) finds: the one file it can be, or the list to choose
+    from."""
+    text = request.args.get("q", "").strip()[:40]
+    found = find(text) if text else []
+    if len(found) == 1:
+        return redirect(url_for(endpoint, **{key: found[0].id}))
+    return render_template(template, q=text, found=found, limit=vehicle_file.FOUND_LIMIT)
+
+
 @bp.route("/plates")
 @roles_required(*STAFF_ROLES)
 def find_vehicle() -> ResponseReturnValue:
-    text = request.args.get("q", "").strip()[:40]
-    found = vehicle_file.find(text) if text else []
-    if len(found) == 1:  # the one vehicle the plate can be: its file
-        return redirect(url_for(".vehicle", vehicle_id=found[0].id))
-    return render_template(
-        "files/find_vehicle.html", q=text, found=found, limit=vehicle_file.FOUND_LIMIT
-    )
+    return _found(vehicle_file.find, ".vehicle", "vehicle_id", "files/find_vehicle.html")
 
 
 @bp.route("/plates/<int:vehicle_id>")
@@ -54,12 +63,11 @@ def vehicle(vehicle_id: int) -> ResponseReturnValue:
 @bp.route("/persons")
 @roles_required(*STAFF_ROLES)
 def find_person() -> ResponseReturnValue:
-    text = request.args.get("q", "").strip()[:40]
-    found = people.find(text, vehicle_file.FOUND_LIMIT) if text else []
-    if len(found) == 1:  # the one person the text can be: their file
-        return redirect(url_for(".person", person_id=found[0].id))
-    return render_template(
-        "files/find_person.html", q=text, found=found, limit=vehicle_file.FOUND_LIMIT
+    return _found(
+        lambda text: people.find(text, vehicle_file.FOUND_LIMIT),
+        ".person",
+        "person_id",
+        "files/find_person.html",
     )
 
 

@@ -148,3 +148,15 @@ def test_a_person_is_found_by_name_badge_or_id_and_their_file_shows_where_they_a
     assert "Nobody found for “zzzz-nobody”." in html
     for role in (Role.GUARD, Role.DISPATCHER, Role.CARRIER):
         assert demo_user_client(app, role).get(f"/manage/persons/{employee.id}").status_code == 403
+
+
+def test_a_drivers_file_lists_the_trips_booked_for_them(app: Any, demo: Demo) -> None:
+    driver = demo.lox.driver
+    assert driver is not None
+    html = unescape(
+        demo_user_client(app, Role.MANAGER)
+        .get(f"/manage/persons/{driver.id}")
+        .get_data(as_text=True)
+    )
+    assert demo.lox.reference in html
+    assert f'href="/manage/plates/{demo.lox.vehicle_id}"' in html

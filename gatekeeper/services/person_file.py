@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from gatekeeper.extensions import db
-from gatekeeper.models import Alert, Person, PersonPassage, Presence
+from gatekeeper.models import Alert, Booking, Person, PersonPassage, Presence
 from gatekeeper.services.alerts import latest_about
 
 RECENT = 10
@@ -22,6 +22,7 @@ RECENT = 10
 class PersonFile:
     person: Person
     presence: Presence | None  # inside now, or None
+    bookings: list[Booking]  # the latest and coming ones as driver or escort
     alerts: list[Alert]
 
 
@@ -31,8 +32,17 @@ def file_of(person: Person) -> PersonFile:
         .where(Presence.person_id == person.id, Presence.passed_at.is_not(None))
         .options(selectinload(Presence.zone), selectinload(Presence.vehicle))
     )
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .where(or_(Booking.driver_id == person.id, Booking.escort_id == person.id))
+            .options(selectinload(Booking.vehicle), selectinload(Booking.dock))
+            .order_by(Booking.window_start.desc(), Booking.id.desc())
+            .limit(RECENT)
+        )
+    )
     alerts = latest_about(RECENT, person_id=person.id)
-    return PersonFile(person, presence, alerts)
+    return PersonFile(person, presence, bookings, alerts)
 
 
 def passages(person: Person) -> Select[Any]:

@@ -160,3 +160,13 @@ def test_a_drivers_file_lists_the_trips_booked_for_them(app: Any, demo: Demo) ->
     )
     assert demo.lox.reference in html
     assert f'href="/manage/plates/{demo.lox.vehicle_id}"' in html
+
+
+def test_the_managers_home_and_registers_lead_to_the_files(app: Any, demo: Demo) -> None:
+    manager = demo_user_client(app, Role.MANAGER)
+    home = manager.get("/").get_data(as_text=True)
+    assert 'action="/manage/plates"' in home and 'action="/manage/persons"' in home
+    staff = manager.get("/manage/people").get_data(as_text=True)
+    assert re.search(r'href="/manage/persons/\d+"', staff)
+    fleet = manager.get("/manage/vehicles").get_data(as_text=True)
+    assert re.search(r'href="/manage/plates/\d+"', fleet)

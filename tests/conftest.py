@@ -191,6 +191,15 @@ def demo_user_client(app: Flask, role: Role) -> FlaskClient:
     return login_as(app.test_client(), user)
 
 
+def chinese_client(app: Flask, role: Role) -> FlaskClient:
+    """A test client signed in as the demo park's user of this role, reading in Chinese."""
+    user = db.session.scalar(select(User).where(User.role == role).order_by(User.id).limit(1))
+    assert user is not None, f"no {role.value} in the park"
+    user.locale = "zh_CN"
+    db.session.commit()
+    return login_as(app.test_client(), user)
+
+
 def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
     """Send the form of the page at ``url`` (its CSRF token) with ``data``, as a browser
     would; the test's session then sees what the request wrote."""

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
-from gatekeeper.models import Alert, AlertKind, Person, Role, Severity, User, Vehicle
+from gatekeeper.models import Alert, AlertKind, Person, Role, Severity, Vehicle
 from gatekeeper.models.types import utcnow
-from tests.conftest import demo_user_client
+from tests.conftest import chinese_client, demo_user_client
 from tests.gate_samples import Demo
 
 
@@ -100,22 +100,16 @@ def test_only_managers_and_admins_open_files(app: Any, as_role: Any, demo: Demo)
 
 
 def test_the_file_reads_in_chinese(app: Any, client: Any, demo: Demo) -> None:
-    from tests.test_i18n_pages import _english_words, _names
+    from tests.test_i18n_pages import english_left
 
     demo.enter_lox(client)
-    user = db.session.scalar(select(User).where(User.username == "manager"))
-    assert user is not None
-    user.locale = "zh_CN"
-    db.session.commit()
-    manager = demo_user_client(app, Role.MANAGER)
+    manager = chinese_client(app, Role.MANAGER)
     trailer = _vehicle("Q-AKX-769")
     person = db.session.scalar(select(Person).where(Person.badge_number.is_not(None)))
     assert person is not None
     urls = (f"/manage/plates/{trailer.id}", "/manage/plates?q=VKR", "/manage/plates?q=x9")
     urls += (f"/manage/persons/{person.id}", "/manage/persons?q=a", "/manage/persons?q=zz")
-    for url in urls:
-        html = manager.get(url).get_data(as_text=True)
-        assert _english_words(html, _names()) == set(), url
+    assert english_left(manager, urls) == {}
 
 
 def test_a_person_is_found_by_name_badge_or_id_and_their_file_shows_where_they_are(

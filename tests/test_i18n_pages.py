@@ -5,6 +5,7 @@ UN numbers, lane and dock codes)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from html import unescape
 from typing import Any
 
@@ -93,6 +94,13 @@ def _english_words(html: str, names: list[str]) -> set[str]:
         for w in words
         if len(w) > 2 and not re.search(r"[\d/._-]", w) and not w.isupper()  # codes
     } - ALWAYS_LATIN
+
+
+def english_left(client: Any, urls: Iterable[str]) -> dict[str, set[str]]:
+    """The English words left on each page (none when it reads in Chinese throughout)."""
+    names = _names()
+    found = {url: _english_words(client.get(url).get_data(as_text=True), names) for url in urls}
+    return {url: words for url, words in found.items() if words}
 
 
 def _links(html: str) -> set[str]:

@@ -17,10 +17,10 @@ import time_machine
 from sqlalchemy import select
 
 from gatekeeper.extensions import db
-from gatekeeper.models import AuditEntry, Park, Role, User
+from gatekeeper.models import AuditEntry, Park, Role
 from gatekeeper.services import park_rules
 from gatekeeper.services.clock import park_today
-from tests.conftest import demo_user_client, field_errors, post_form
+from tests.conftest import chinese_client, demo_user_client, field_errors, post_form
 from tests.gate_samples import LOX_PLATE, Demo
 
 URL = "/manage/rules"
@@ -173,11 +173,7 @@ def test_wrong_rules_are_said_beside_each_field_and_nothing_is_written(
 
 
 def test_the_page_speaks_chinese_with_no_english_left(app: Any, demo: Demo) -> None:
-    manager = demo_user_client(app, Role.MANAGER)
-    user = db.session.scalar(select(User).where(User.username == "manager"))
-    assert user is not None
-    user.locale = "zh_CN"
-    db.session.commit()
+    manager = chinese_client(app, Role.MANAGER)
     html = manager.get(URL).get_data(as_text=True)
     assert "园区规则" in html
     assert "Longest stay" not in html and "Hazardous goods" not in html

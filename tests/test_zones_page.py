@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gatekeeper.extensions import db
 from gatekeeper.models import AuditEntry, Role, Zone
 from gatekeeper.services import zones
-from tests.conftest import demo_user_client, field_errors, post_form
+from tests.conftest import chinese_client, demo_user_client, field_errors, post_form
 from tests.gate_samples import LOX_PLATE, Demo
 
 
@@ -149,18 +149,11 @@ def test_only_managers_and_admins_change_zones(app: Any, as_role: Any, demo: Dem
 
 
 def test_the_rules_and_zones_pages_read_in_chinese(app: Any, demo: Demo) -> None:
-    from gatekeeper.models import User
-    from tests.test_i18n_pages import _english_words, _names
+    from tests.test_i18n_pages import english_left
 
-    user = db.session.scalar(select(User).where(User.username == "manager"))
-    assert user is not None
-    user.locale = "zh_CN"
-    db.session.commit()
-    manager = demo_user_client(app, Role.MANAGER)
+    manager = chinese_client(app, Role.MANAGER)
     tank = _zone("Z-TANK")
-    for url in ("/manage/rules", "/manage/zones", f"/manage/zones/{tank.id}/edit"):
-        html = manager.get(url).get_data(as_text=True)
-        assert _english_words(html, _names()) == set(), url
+    urls = ("/manage/rules", "/manage/zones", f"/manage/zones/{tank.id}/edit")
+    assert english_left(manager, urls) == {}
     bad = post_form(manager, f"/manage/zones/{tank.id}/edit", **_form(tank, capacity_people="x"))
     assert "留空表示不限" in unescape(bad.get_data(as_text=True))
-    assert _english_words(bad.get_data(as_text=True), _names()) == set()

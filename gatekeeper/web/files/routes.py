@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from gatekeeper.access import STAFF_ROLES, roles_required
@@ -44,9 +44,7 @@ def find_vehicle() -> ResponseReturnValue:
 @bp.route("/plates/<int:vehicle_id>")
 @roles_required(*STAFF_ROLES)
 def vehicle(vehicle_id: int) -> ResponseReturnValue:
-    found = db.session.get(Vehicle, vehicle_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Vehicle, vehicle_id)
     park = park_settings()
     today = park_today()
     return render_template(
@@ -74,9 +72,7 @@ def find_person() -> ResponseReturnValue:
 @bp.route("/persons/<int:person_id>")
 @roles_required(*STAFF_ROLES)
 def person(person_id: int) -> ResponseReturnValue:
-    found = db.session.get(Person, person_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Person, person_id)
     park = park_settings()
     today = park_today()
     return render_template(

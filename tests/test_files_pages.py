@@ -11,7 +11,7 @@ from datetime import timedelta
 from html import unescape
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
@@ -164,3 +164,19 @@ def test_the_managers_home_and_registers_lead_to_the_files(app: Any, demo: Demo)
     assert re.search(r'href="/manage/persons/\d+"', staff)
     fleet = manager.get("/manage/vehicles").get_data(as_text=True)
     assert re.search(r'href="/manage/plates/\d+"', fleet)
+
+
+def test_a_long_history_is_paged_over_its_newest_rows_only(app: Any, demo: Demo) -> None:
+    from gatekeeper.web.paging import paginate_newest
+
+    query = select(Vehicle).order_by(Vehicle.id.desc())
+    vehicles = db.session.scalar(select(func.count()).select_from(Vehicle))
+    assert vehicles is not None and vehicles > 6
+    with app.test_request_context("/?page=99"):  # past the end: the last page kept
+        page = paginate_newest(query, per_page=2, cap=5)
+    assert page.capped and page.total == 6 and page.pages == 3 and page.page == 3
+    assert len(page.items) == 1 and not page.has_next and page.has_prev  # the 5th, no more
+    with app.test_request_context("/"):
+        whole = paginate_newest(query, per_page=50, cap=1000)
+    assert not whole.capped and whole.total == vehicles and whole.pages == 1
+    assert [v.id for v in whole.items][:2] == [v.id for v in db.session.scalars(query.limit(2))]

@@ -59,9 +59,10 @@ class Booking(Model):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     carrier_id: Mapped[int] = mapped_column(ForeignKey("carrier.id"), index=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
-    trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
-    driver_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    escort_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # Indexed for a vehicle's and a person's files (their trips), as vehicle_id is.
+    trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    driver_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    escort_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     dock_id: Mapped[int] = mapped_column(ForeignKey("dock.id"), index=True)
     direction: Mapped[TripDirection] = mapped_column(str_enum(TripDirection))

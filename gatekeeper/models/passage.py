@@ -61,7 +61,8 @@ class Passage(Model):
     )
     read_error: Mapped[str | None] = mapped_column(String(500))
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
-    trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    # Indexed for a vehicle's file: its passages as motor vehicle or as trailer.
+    trailer_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     match_quality: Mapped[str | None] = mapped_column(String(20))
     decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, 8))
@@ -298,8 +299,9 @@ class Alert(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Periodic checks raise each alert once: the key names what it is about.
     dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
-    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # Indexed for a vehicle's and a person's files (their alerts).
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     passage_id: Mapped[int | None] = mapped_column(ForeignKey("passage.id"))
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -17,7 +17,7 @@ from gatekeeper.models import Person, Vehicle
 from gatekeeper.services import people, person_file, vehicle_file
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park import park_settings
-from gatekeeper.web.paging import paginate
+from gatekeeper.web.paging import paginate_newest
 
 bp = Blueprint("files", __name__, template_folder="templates", url_prefix="/manage")
 PER_PAGE = 25
@@ -54,7 +54,7 @@ def vehicle(vehicle_id: int) -> ResponseReturnValue:
             (which, number, day, expiry_state(day, today, park.expiry_warning_days))
             for which, number, day in vehicle_file.documents(found)
         ],
-        page=paginate(vehicle_file.passages(found), PER_PAGE),
+        page=paginate_newest(vehicle_file.passages(found), PER_PAGE),
     )
 
 
@@ -82,5 +82,5 @@ def person(person_id: int) -> ResponseReturnValue:
             (q, expiry_state(q.expires_on, today, park.expiry_warning_days))
             for q in sorted(found.qualifications, key=lambda q: (q.kind.value, q.id))
         ],
-        page=paginate(person_file.passages(found), PER_PAGE),
+        page=paginate_newest(person_file.passages(found), PER_PAGE),
     )

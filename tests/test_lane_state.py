@@ -172,3 +172,25 @@ def test_the_dashboard_lists_the_lanes_out_of_normal_operation(app: Any, demo: D
     ]
     assert lanes[0]["note"].endswith(": camera down") and "closed at" in lanes[0]["note"]
     assert lanes[1]["url"] == "/kiosk/lanes/G2-EMG"
+
+
+def test_the_lanes_report_lists_each_closing_and_opening_with_its_reason(
+    app: Any, demo: Demo
+) -> None:
+    from gatekeeper.services.clock import park_today
+
+    guard = demo_user_client(app, Role.GUARD)
+    _set(guard, "G1-IN", open="0", reason="barrier arm broken")
+    _set(guard, "G1-IN", open="1", reason="arm replaced")
+    manager = demo_user_client(app, Role.MANAGER)
+    today = park_today().isoformat()
+    page = unescape(
+        manager.get(f"/manage/reports?kind=lanes&start={today}&end={today}").get_data(as_text=True)
+    )
+    assert re.search(r"G1-IN</td>\s*<td[^>]*>closed</td>\s*<td[^>]*>guard</td>", page), page[-3000:]
+    assert "barrier arm broken" in page and "arm replaced" in page
+    found = manager.get(f"/manage/reports?kind=lanes&start={today}&end={today}&q=ARM%20REPLACED")
+    assert "arm replaced" in found.get_data(as_text=True)
+    assert "barrier arm broken" not in found.get_data(as_text=True)
+    export = manager.get(f"/manage/reports/export?kind=lanes&start={today}&end={today}")
+    assert "barrier arm broken" in export.get_data(as_text=True)

@@ -5,6 +5,7 @@ scheduled job (see :func:`make_daily_report`)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,11 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from gatekeeper.domain.messages import N_, Code
+from gatekeeper.domain.messages import N_, Code, phrase
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     Alert,
     AlertKind,
+    AuditEntry,
     Booking,
     DailyReport,
     Decision,
@@ -217,6 +219,34 @@ def _people_row(p: PersonPassage) -> list[Any]:
     ]
 
 
+LANE_ACTIONS = ("lane.opened", "lane.closed")
+
+
+def _lane_changes(start: date, end: date) -> Select[Any]:
+    """Lanes closed and opened at the kiosk (the audit log keeps each with its reason)."""
+    return (
+        select(AuditEntry)
+        .where(_range(AuditEntry.occurred_at, start, end), AuditEntry.action.in_(LANE_ACTIONS))
+        .order_by(AuditEntry.seq)
+    )
+
+
+def _lane_change_row(entry: AuditEntry) -> list[Any]:
+    details = json.loads(entry.details)
+    what = N_("opened") if entry.action == "lane.opened" else N_("closed")
+    return [
+        _when(entry.occurred_at),
+        details.get("lane", ""),
+        Phrases((phrase(what),)),
+        entry.actor,
+        Phrases((details.get("reason", ""),)),
+    ]
+
+
+def _lane_search(text: str) -> ColumnElement[bool]:
+    return func.lower(AuditEntry.details).contains(text.lower(), autoescape=True)
+
+
 _PASSAGE_COLUMNS = (
     N_("Time"),
     N_("Lane"),
@@ -294,6 +324,14 @@ REPORTS: dict[str, Report] = {
             _people,
             _people_row,
             _people_search,
+        ),
+        Report(
+            "lanes",
+            N_("Lanes closed and opened"),
+            (N_("Time"), N_("Lane"), N_("Change"), N_("By"), N_("Reason")),
+            _lane_changes,
+            _lane_change_row,
+            _lane_search,
         ),
     )
 }

@@ -109,6 +109,12 @@ def test_the_file_reads_in_chinese(app: Any, client: Any, demo: Demo) -> None:
     assert person is not None
     urls = (f"/manage/plates/{trailer.id}", "/manage/plates?q=VKR", "/manage/plates?q=x9")
     urls += (f"/manage/persons/{person.id}", "/manage/persons?q=a", "/manage/persons?q=zz")
+    tank_driver = next(  # a driver certified for tanks: the specialisation in words
+        p
+        for p in db.session.scalars(select(Person))
+        if any("tank" in (q.classes or []) for q in p.qualifications)
+    )
+    urls += (f"/manage/persons/{tank_driver.id}",)
     assert english_left(manager, urls) == {}
 
 

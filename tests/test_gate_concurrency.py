@@ -50,19 +50,19 @@ def _post_event(server: Server, lane: str, body: dict[str, Any]) -> tuple[int, d
 
 def _sign_in(server: Server, username: str) -> int:
     """The login form as a browser sends it; the status of the form's answer."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
-    with opener.open(f"{server.url}/login", timeout=60) as page:
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
-    assert token
-    form = urllib.parse.urlencode(
-        {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
-    ).encode()
-    try:
-        with opener.open(f"{server.url}/login", data=form, timeout=60) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return error.code
+    return _login(_browser(), server, username)
+
+
+def _browser() -> Any:
+    """A browser's cookies; redirects answered, not followed."""
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+    )
+
+
+def _login(opener: Any, server: Server, username: str) -> int:
+    form = {"username": username, "password": DEMO_PASSWORD}
+    return _post_form(opener, f"{server.url}/login", form)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -213,18 +213,8 @@ def test_the_same_vehicle_booked_six_times_at_once_is_booked_once(server: Server
 
 def _signed_in_opener(server: Server, username: str) -> Any:
     """A browser's cookies, signed in through the login form; redirects not followed."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
-    with opener.open(f"{server.url}/login", timeout=60) as page:
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
-    assert token
-    form = urllib.parse.urlencode(
-        {"csrf_token": token.group(1), "username": username, "password": DEMO_PASSWORD}
-    ).encode()
-    try:
-        opener.open(f"{server.url}/login", data=form, timeout=60)
-    except urllib.error.HTTPError as answer:  # the 302 to the start page
-        assert answer.code == 302
+    opener = _browser()
+    assert _login(opener, server, username) == 302  # to the start page
     return opener
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import scoped_session
 
 from gatekeeper.app import create_app
 from gatekeeper.extensions import db, limiter
-from gatekeeper.models import Role, User
+from gatekeeper.models import Company, Role, User
 from gatekeeper.services import dashboard
 from gatekeeper.services.reference_data import load_reference_data
 from tests import factories
@@ -207,6 +207,18 @@ def post_form(client: FlaskClient, url: str, **data: Any) -> Any:
     response = client.post(url, data={"csrf_token": token, **data})
     db.session.expire_all()
     return response
+
+
+def error_messages(html: str) -> list[str]:
+    """Every message a page's form shows beside its fields, in order."""
+    return re.findall(r'<span class="field-error" role="alert">([^<]+)</span>', unescape(html))
+
+
+def first_company() -> Company:
+    """The park's first company (by id)."""
+    company = db.session.scalar(select(Company).order_by(Company.id))
+    assert company is not None
+    return company
 
 
 def field_errors(html: str) -> dict[str, str]:

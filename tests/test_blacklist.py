@@ -33,7 +33,7 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import crew, fleet, people
 from gatekeeper.services.clock import park_today
-from tests.conftest import csrf_token_from, demo_user_client, login_as, post_form
+from tests.conftest import csrf_token_from, demo_user_client, error_messages, login_as, post_form
 from tests.factories import make_person, make_user
 from tests.gate_samples import Demo
 
@@ -152,7 +152,7 @@ def test_a_bar_with_bad_input_says_so_beside_each_field_and_writes_nothing(
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    errors = re.findall(r'<span class="field-error" role="alert">([^<]+)</span>', html)
+    errors = error_messages(html)
     assert len(errors) == 4, errors  # reason, last day, country, kind
     assert "the last day cannot be before today" in html
     assert "give its country" in html and "say what kind of vehicle" in html

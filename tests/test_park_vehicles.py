@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -20,7 +19,6 @@ from gatekeeper.models import (
     Alert,
     AlertKind,
     AuditEntry,
-    Company,
     Decision,
     FleetImport,
     Passage,
@@ -32,18 +30,15 @@ from gatekeeper.models import (
 from gatekeeper.models.types import utcnow
 from gatekeeper.services.clock import park_today
 from gatekeeper.services.park_vehicle_imports import COLUMNS
-from tests.conftest import csv_bytes, demo_user_client, post_form, upload_file
+from tests.conftest import (
+    csv_bytes,
+    demo_user_client,
+    error_messages,
+    first_company,
+    post_form,
+    upload_file,
+)
 from tests.gate_samples import Demo
-
-
-def _company() -> Company:
-    company = db.session.scalar(select(Company).order_by(Company.id))
-    assert company is not None
-    return company
-
-
-def _errors(html: str) -> list[str]:
-    return re.findall(r'<span class="field-error" role="alert">([^<]+)</span>', unescape(html))
 
 
 def _register(client: Any, **changes: Any) -> Any:
@@ -52,7 +47,7 @@ def _register(client: Any, **changes: Any) -> Any:
         "country": "CN",
         "plate_colour": "blue",
         "kind": "van",
-        "company_id": str(_company().id),
+        "company_id": str(first_company().id),
         "make_model": "Wuling Rongguang",
         "registered_until": (park_today() + timedelta(days=365)).isoformat(),
         **changes,
@@ -67,9 +62,9 @@ def test_a_company_van_comes_in_without_a_booking_while_registered(
     form = manager.get("/manage/vehicles/new").get_data(as_text=True)
     assert (park_today() + timedelta(days=365)).isoformat() in form  # a year proposed
     response = _register(manager)
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, error_messages(response.get_data(as_text=True))
     van = db.session.scalar(select(Vehicle).where(Vehicle.plate == "苏E·Q1001"))
-    assert van is not None and van.company_id == _company().id and van.carrier_id is None
+    assert van is not None and van.company_id == first_company().id and van.carrier_id is None
     assert db.session.scalar(
         select(AuditEntry).where(
             AuditEntry.action == "park_vehicle.registered", AuditEntry.entity_id == str(van.id)
@@ -83,11 +78,11 @@ def test_a_company_van_comes_in_without_a_booking_while_registered(
     booking_check = next(c for c in passage.checks if c["code"] == "booking")
     assert booking_check["outcome"] == "pass"
     assert booking_check["message"] == (
-        f"Vehicle of {_company().name}, registered until {van.registered_until.isoformat()}"
+        f"Vehicle of {first_company().name}, registered until {van.registered_until.isoformat()}"
     )
     guard = demo_user_client(app, Role.GUARD)
     panel = unescape(guard.get("/kiosk/lanes/G1-IN/panel").get_data(as_text=True))
-    assert f"苏E·Q1001 · van · {_company().name}" in panel
+    assert f"苏E·Q1001 · van · {first_company().name}" in panel
 
 
 def test_a_registration_that_has_ended_is_refused_with_its_last_day(
@@ -115,7 +110,7 @@ def test_a_registration_that_has_ended_is_refused_with_its_last_day(
         company_id=str(van.company_id),
         registered_until=renewed,
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, error_messages(response.get_data(as_text=True))
     body = demo.post_event(client, "G1-IN", event_id="van-3", plate="苏EQ1001").json
     assert body["decision"] == "allow", body["reasons"]
 
@@ -126,17 +121,17 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
     response = _register(
         manager, plate="沪A·D5521", plate_colour="", kind="tanker", company_id="999999"
     )
-    errors = _errors(response.get_data(as_text=True))
+    errors = error_messages(response.get_data(as_text=True))
     assert response.status_code == 200 and len(errors) == 4, errors
     html = unescape(response.get_data(as_text=True))
     assert "registered already, by Huaxin Hazmat Transport" in html
     assert "tankers and trailers come with a carrier" in html
     response = _register(manager, registered_until="0001-01-01", country="C1")
-    assert len(_errors(response.get_data(as_text=True))) == 2
+    assert len(error_messages(response.get_data(as_text=True))) == 2
     assert 'value="苏E·Q1001"' in response.get_data(as_text=True)  # what was typed is kept
     # No company chosen: said with the plate's problems, not instead of them.
     response = _register(manager, plate="沪A·D5521", plate_colour="", company_id="")
-    assert len(_errors(response.get_data(as_text=True))) == 3
+    assert len(error_messages(response.get_data(as_text=True))) == 3
     assert db.session.scalar(select(func.count()).select_from(Vehicle)) == before
 
 
@@ -155,7 +150,7 @@ def test_the_list_filters_exports_and_is_the_managers_alone(
     rows = list(
         csv.reader(
             io.StringIO(
-                manager.get(f"/manage/vehicles.csv?company={_company().id}")
+                manager.get(f"/manage/vehicles.csv?company={first_company().id}")
                 .get_data(as_text=True)
                 .lstrip("\ufeff")
             )

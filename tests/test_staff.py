@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -17,7 +16,6 @@ from sqlalchemy import func, select
 from gatekeeper.extensions import db
 from gatekeeper.models import (
     AuditEntry,
-    Company,
     Person,
     PersonKind,
     QualificationKind,
@@ -27,25 +25,15 @@ from gatekeeper.models import (
 )
 from gatekeeper.services import crew, people, staff, standing
 from gatekeeper.services.clock import park_today
-from tests.conftest import demo_user_client, post_form
+from tests.conftest import demo_user_client, error_messages, first_company, post_form
 from tests.factories import make_carrier
 from tests.gate_samples import Demo
-
-
-def _company() -> Company:
-    company = db.session.scalar(select(Company).order_by(Company.id))
-    assert company is not None
-    return company
 
 
 def _person(name: str) -> Person:
     person = db.session.scalar(select(Person).where(Person.full_name == name))
     assert person is not None
     return person
-
-
-def _errors(html: str) -> list[str]:
-    return re.findall(r'<span class="field-error" role="alert">([^<]+)</span>', unescape(html))
 
 
 def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hold(
@@ -58,7 +46,7 @@ def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hol
         "/manage/people/new",
         kind="contractor",
         full_name="Zhou Qiang",
-        company_id=str(_company().id),
+        company_id=str(first_company().id),
         badge_number="c-7001",
         id_document_type="passport",
         id_number="E12345678",
@@ -66,7 +54,7 @@ def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hol
         induction_until=(today + timedelta(days=100)).isoformat(),
         insurance_until=(today + timedelta(days=5)).isoformat(),
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, error_messages(response.get_data(as_text=True))
     person = _person("Zhou Qiang")
     assert person.kind is PersonKind.CONTRACTOR and person.carrier_id is None
     assert person.badge_number == "C-7001" and person.id_number_tail == "5678"
@@ -89,14 +77,14 @@ def test_a_contractor_registered_walks_in_only_while_induction_and_insurance_hol
         url,
         kind="contractor",
         full_name="Zhou Qiang",
-        company_id=str(_company().id),
+        company_id=str(first_company().id),
         badge_number="C-7001",
         id_document_type="passport",
         id_number="",  # keeps the stored one
         induction_until=(today + timedelta(days=100)).isoformat(),
         insurance_until=(today + timedelta(days=365)).isoformat(),
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, error_messages(response.get_data(as_text=True))
     db.session.refresh(person)
     insurances = [q for q in person.qualifications if q.kind is QualificationKind.INSURANCE]
     assert [q.expires_on for q in insurances] == [today + timedelta(days=365)]
@@ -122,7 +110,7 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
         induction_until="0001-01-01",
     )
     assert response.status_code == 200
-    errors = _errors(response.get_data(as_text=True))
+    errors = error_messages(response.get_data(as_text=True))
     assert len(errors) >= 4, errors
     html = unescape(response.get_data(as_text=True))
     assert "days from 1970 to 2999" in html
@@ -133,7 +121,7 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
         "/manage/people/new",
         kind="employee",
         full_name="Xu Ming",
-        company_id=str(_company().id),
+        company_id=str(first_company().id),
         badge_number=holder.badge_number.lower(),
     )
     html = unescape(response.get_data(as_text=True))
@@ -144,7 +132,7 @@ def test_bad_input_says_so_beside_each_field_and_writes_nothing(app: Any, demo: 
 
 def test_the_list_filters_what_needs_attention_and_exports(app: Any, demo: Demo) -> None:
     today = park_today()
-    company = _company()
+    company = first_company()
     ok = staff.register(
         {
             "kind": "contractor",
@@ -212,11 +200,11 @@ def test_a_leaver_is_refused_on_foot_from_the_day_after_the_last(app: Any, demo:
         "/manage/people/new",
         kind="employee",
         full_name="Gao Yuan",
-        company_id=str(_company().id),
+        company_id=str(first_company().id),
         badge_number="EMP-0901",
         registered_until=today.isoformat(),  # the last working day
     )
-    assert response.status_code == 302, _errors(response.get_data(as_text=True))
+    assert response.status_code == 302, error_messages(response.get_data(as_text=True))
     person = _person("Gao Yuan")
     assert person.registered_until == today
     assert people.entry_checks(person, today) == []
@@ -257,7 +245,7 @@ def test_a_person_barred_under_a_carrier_is_barred_when_the_park_registers_the_i
         {
             "kind": "employee",
             "full_name": "Ma Chao",
-            "company_id": _company().id,
+            "company_id": first_company().id,
             "id_document_type": "passport",
             "id_number": "G 1234567",
         },

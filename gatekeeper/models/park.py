@@ -77,6 +77,17 @@ def check_plate_formats(codes: Any) -> list[str]:
     return codes
 
 
+def hazmat_hours_fault(start: time | None, end: time | None) -> tuple[str, str] | None:
+    """What is wrong with a park's hazmat entry hours, as (the field, the message): both
+    are given or neither, and the first is before the second (the table checks it too)."""
+    if (start is None) != (end is None):
+        missing = "hazmat_hours_from" if start is None else "hazmat_hours_until"
+        return missing, N_("both times, or neither for any time")
+    if start is not None and end is not None and start >= end:
+        return "hazmat_hours_until", N_("after the start")
+    return None
+
+
 def check_barrier(config: Any) -> dict[str, Any] | None:
     """A lane's barrier setting: one that names no usable adapter is refused when saved,
     not found out when a vehicle waits at the boom."""

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
 from gatekeeper.models import AuditEntry, Park, User
+from gatekeeper.models.park import hazmat_hours_fault
 from gatekeeper.services import audit
 from gatekeeper.services.input_errors import InputErrors, Message
 from gatekeeper.services.locks import park_write_lock
@@ -133,12 +134,10 @@ def parse(data: dict[str, Any]) -> RulesInput:
                 errors.setdefault(field, N_("not valid"))
     if errors:
         raise RulesError(errors)
-    start, end = value.hazmat_hours_from, value.hazmat_hours_until
-    if (start is None) != (end is None):
-        missing = "hazmat_hours_from" if start is None else "hazmat_hours_until"
-        raise RulesError({missing: N_("both times, or neither for any time")})
-    if start is not None and end is not None and start >= end:
-        raise RulesError({"hazmat_hours_until": N_("after the start")})
+    fault = hazmat_hours_fault(value.hazmat_hours_from, value.hazmat_hours_until)
+    if fault is not None:
+        field, message = fault
+        raise RulesError({field: message})
     return value
 
 

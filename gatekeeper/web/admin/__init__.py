@@ -34,7 +34,7 @@ from gatekeeper import models as m
 from gatekeeper.access import protect_blueprint
 from gatekeeper.domain.messages import SettingError
 from gatekeeper.extensions import db
-from gatekeeper.models.park import check_barrier, check_plate_formats
+from gatekeeper.models.park import check_barrier, check_plate_formats, hazmat_hours_fault
 from gatekeeper.services import audit, park_rules
 from gatekeeper.services.clock import format_moment, local, plausible_day
 from gatekeeper.web.admin.labels import COLUMN_LABELS
@@ -263,8 +263,7 @@ class ParkView(AuditedModelView):
     """The park's settings; the rules page (/manage/rules) sets the same with more help."""
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        start, end = model.hazmat_hours_from, model.hazmat_hours_until
-        if (start is None) != (end is None) or (start is not None and start >= end):
+        if hazmat_hours_fault(model.hazmat_hours_from, model.hazmat_hours_until) is not None:
             raise ValidationError(
                 _("Both entry hours for hazmat vehicles, the first before the second, or neither")
             )

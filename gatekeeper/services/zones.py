@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, select
 
 from gatekeeper.domain.messages import N_, phrase
 from gatekeeper.extensions import db
-from gatekeeper.models import Presence, PresenceKind, User, Zone, ZoneKind
+from gatekeeper.models import User, Zone
 from gatekeeper.models.park import HAZARD_CLASSES
-from gatekeeper.services import audit
+from gatekeeper.services import audit, dashboard, holding
 from gatekeeper.services.input_errors import InputErrors, Message
 from gatekeeper.services.locks import park_write_lock
 
@@ -109,23 +108,16 @@ def change(zone: Zone, data: dict[str, Any], user: User) -> list[str]:
 
 
 def inside(zone: Zone) -> dict[str, int]:
-    """Who and what is in the zone now, to set its capacities against."""
-    vehicle = Presence.kind == PresenceKind.VEHICLE
-    vehicles, hazmat, people = db.session.execute(
-        select(
-            func.count().filter(vehicle),
-            func.count().filter(vehicle & (func.json_array_length(Presence.hazard_classes) > 0)),
-            func.count().filter(Presence.kind == PresenceKind.PERSON),
-        ).where(Presence.zone_id == zone.id, Presence.passed_at.is_not(None))
-    ).one()
-    if zone.kind is ZoneKind.HOLDING:  # held vehicles wait in the lot, as the dashboard counts
-        from gatekeeper.services import holding
-
-        vehicles += holding.lot_state().waiting
+    """Who and what is in the zone now, by the capacity each is set against: the
+    occupancy page's and the dashboard's figures (the holding lot counts the vehicles
+    waiting in it)."""
+    row = next(
+        r for r in dashboard.occupancy(holding.lot_state().waiting) if r["code"] == zone.code
+    )
     return {
-        "capacity_vehicles": int(vehicles),
-        "capacity_hazmat_vehicles": int(hazmat),
-        "capacity_people": int(people),
+        "capacity_vehicles": row["vehicles"],
+        "capacity_hazmat_vehicles": row["hazmat_vehicles"],
+        "capacity_people": row["people"],
     }
 
 

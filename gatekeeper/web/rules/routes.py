@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from gatekeeper.access import STAFF_ROLES, roles_required
 from gatekeeper.extensions import db
-from gatekeeper.models import Park, Zone
+from gatekeeper.models import Zone
 from gatekeeper.services import park_rules, zones
+from gatekeeper.services.park import park_settings
 from gatekeeper.web.form_errors import save_form, saved_message
 from gatekeeper.web.labels import clause_separator
 from gatekeeper.web.rules.forms import RulesForm, ZoneForm, format_names
@@ -23,17 +24,11 @@ from gatekeeper.web.rules.forms import RulesForm, ZoneForm, format_names
 bp = Blueprint("rules", __name__, template_folder="templates", url_prefix="/manage")
 
 
-def _park() -> Park:
-    """The park, or (none set up yet) one with the default rules, saved with the first
-    change."""
-    park = db.session.scalar(select(Park).order_by(Park.id).limit(1))
-    return park if park is not None else Park.with_defaults(gettext("Park"))
-
-
 @bp.route("/rules", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit() -> ResponseReturnValue:
-    park = _park()
+    # The park, or (none set up yet) one with the default rules, saved with the first change.
+    park = park_settings()
     form = RulesForm(data=park_rules.current(park) if request.method == "GET" else None)
     changed = save_form(
         form,

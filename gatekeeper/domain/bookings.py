@@ -102,7 +102,7 @@ def check_booking(
         start, end = rules.hazmat_hours
         hours = phrase(
             N_("hazmat vehicles enter the park only from %(from)s to %(until)s"),
-            **{"from": f"{start:%H:%M}", "until": f"{end:%H:%M}"},
+            **rules.hazmat_hours_shown(),
         )
         opening = rules.local_time(booking.window_start)
         if opening < start or opening > end:

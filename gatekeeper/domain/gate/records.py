@@ -218,6 +218,11 @@ class Rules:
     # The park-local hours hazmat vehicles may enter, from before until (None: any time).
     hazmat_hours: tuple[time, time] | None = None
 
+    def hazmat_hours_shown(self) -> dict[str, str]:
+        """The hazmat entry hours as messages name them: ``from`` and ``until``, HH:MM."""
+        start, end = self.hazmat_hours or (time(0), time(0))
+        return {"from": f"{start:%H:%M}", "until": f"{end:%H:%M}"}
+
     def local_time(self, moment: datetime) -> time:
         """The park's local time of day at ``moment``."""
         return moment.astimezone(ZoneInfo(self.timezone)).time()

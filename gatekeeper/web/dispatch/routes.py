@@ -54,6 +54,7 @@ from gatekeeper.services import (
 )
 from gatekeeper.services import gate as gate_service
 from gatekeeper.services.clock import local
+from gatekeeper.services.gate.evaluation import gate_rules
 from gatekeeper.services.imports import errors_csv
 from gatekeeper.services.imports import queue as import_queue
 from gatekeeper.services.park import park_settings
@@ -121,14 +122,12 @@ def booking_page(
     _choices(form, carrier_id)
 
     def page(status: int) -> ResponseReturnValue:
-        park = park_settings()
-        hours = (park.hazmat_hours_from, park.hazmat_hours_until)
         html = render_template(
             "dispatch/booking_form.html",
             form=form,
             back=done,
             booking=booking,
-            hazmat_hours=hours if None not in hours else None,
+            hazmat_hours=gate_rules(park_settings()).hazmat_hours,
         )
         return html, status
 

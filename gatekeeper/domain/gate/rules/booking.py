@@ -109,7 +109,7 @@ def rule_hazmat_hours(c: Context) -> Check:
         return check_na("hours", N_("No entry hours for this vehicle"))
     start, end = hours
     at = c.rules.local_time(c.request.now)
-    shown = {"from": f"{start:%H:%M}", "until": f"{end:%H:%M}"}
+    shown = c.rules.hazmat_hours_shown()
     if at < start:
         return check_fail(
             "hours",
